@@ -1,1 +1,10 @@
-Console.WriteLine("cli");
+using CrossBorder.Cli.Commands;
+
+// Table of contents: every command the operator tool knows. Add one line per new command.
+ICliCommand[] commands =
+[
+    new UpCommand(),
+    new KeysGenerateCommand(),
+];
+
+return await new CommandDispatcher(commands).RunAsync(args);

@@ -1,1 +1,5 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using CrossBorder.Node.Hosting;
+
+var app = NodeApplication.Build(args);
+await app.InitializeAsync();
+await app.RunAsync();

@@ -1,0 +1,284 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace CrossBorder.Node.Data.Migrations
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateSequence(
+                name: "reference_seq");
+
+            migrationBuilder.CreateTable(
+                name: "idempotency_keys",
+                columns: table => new
+                {
+                    client_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    key = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    request_hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    status_code = table.Column<int>(type: "integer", nullable: false),
+                    resource_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    problem = table.Column<string>(type: "text", nullable: true),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_idempotency_keys", x => new { x.client_id, x.key });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "messages",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    referral_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    direction = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    seq = table.Column<int>(type: "integer", nullable: false),
+                    type = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    from_country = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: false),
+                    to_country = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: false),
+                    sent_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    jws = table.Column<byte[]>(type: "bytea", nullable: false),
+                    digest = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    receipt_jws = table.Column<string>(type: "text", nullable: true),
+                    received_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    state = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    attempts = table.Column<int>(type: "integer", nullable: false),
+                    next_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    last_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    lease_until = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    last_error = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_messages", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "open_iddict_applications",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "text", nullable: false),
+                    application_type = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
+                    client_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    client_secret = table.Column<string>(type: "text", nullable: true),
+                    client_type = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
+                    concurrency_token = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
+                    consent_type = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
+                    display_name = table.Column<string>(type: "text", nullable: true),
+                    display_names = table.Column<string>(type: "text", nullable: true),
+                    json_web_key_set = table.Column<string>(type: "text", nullable: true),
+                    permissions = table.Column<string>(type: "text", nullable: true),
+                    post_logout_redirect_uris = table.Column<string>(type: "text", nullable: true),
+                    properties = table.Column<string>(type: "text", nullable: true),
+                    redirect_uris = table.Column<string>(type: "text", nullable: true),
+                    requirements = table.Column<string>(type: "text", nullable: true),
+                    settings = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_open_iddict_applications", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "open_iddict_scopes",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "text", nullable: false),
+                    concurrency_token = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
+                    description = table.Column<string>(type: "text", nullable: true),
+                    descriptions = table.Column<string>(type: "text", nullable: true),
+                    display_name = table.Column<string>(type: "text", nullable: true),
+                    display_names = table.Column<string>(type: "text", nullable: true),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    properties = table.Column<string>(type: "text", nullable: true),
+                    resources = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_open_iddict_scopes", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "referrals",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    reference = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    counterpart_reference = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    direction = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    status = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    legal_basis = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    requesting_state = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: false),
+                    requested_state = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: false),
+                    urgent = table.Column<bool>(type: "boolean", nullable: false),
+                    application_lodged_on = table.Column<DateOnly>(type: "date", nullable: false),
+                    created_by = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    received_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    reply_due_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    last_outgoing_seq = table.Column<int>(type: "integer", nullable: false),
+                    last_incoming_seq = table.Column<int>(type: "integer", nullable: false),
+                    version = table.Column<int>(type: "integer", nullable: false),
+                    data_key = table.Column<byte[]>(type: "bytea", nullable: false),
+                    personal_data = table.Column<byte[]>(type: "bytea", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_referrals", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "open_iddict_authorizations",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "text", nullable: false),
+                    application_id = table.Column<string>(type: "text", nullable: true),
+                    concurrency_token = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
+                    creation_date = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    properties = table.Column<string>(type: "text", nullable: true),
+                    scopes = table.Column<string>(type: "text", nullable: true),
+                    status = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
+                    subject = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: true),
+                    type = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_open_iddict_authorizations", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_open_iddict_authorizations_open_iddict_applications_applica~",
+                        column: x => x.application_id,
+                        principalTable: "open_iddict_applications",
+                        principalColumn: "id");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "open_iddict_tokens",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "text", nullable: false),
+                    application_id = table.Column<string>(type: "text", nullable: true),
+                    authorization_id = table.Column<string>(type: "text", nullable: true),
+                    concurrency_token = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
+                    creation_date = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    expiration_date = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    payload = table.Column<string>(type: "text", nullable: true),
+                    properties = table.Column<string>(type: "text", nullable: true),
+                    redemption_date = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    reference_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    status = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
+                    subject = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: true),
+                    type = table.Column<string>(type: "character varying(150)", maxLength: 150, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_open_iddict_tokens", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_open_iddict_tokens_open_iddict_applications_application_id",
+                        column: x => x.application_id,
+                        principalTable: "open_iddict_applications",
+                        principalColumn: "id");
+                    table.ForeignKey(
+                        name: "FK_open_iddict_tokens_open_iddict_authorizations_authorization~",
+                        column: x => x.authorization_id,
+                        principalTable: "open_iddict_authorizations",
+                        principalColumn: "id");
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_messages_next_attempt_at",
+                table: "messages",
+                column: "next_attempt_at",
+                filter: "state = 'queued'");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_messages_referral_id_direction_seq",
+                table: "messages",
+                columns: new[] { "referral_id", "direction", "seq" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_open_iddict_applications_client_id",
+                table: "open_iddict_applications",
+                column: "client_id",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_open_iddict_authorizations_application_id_status_subject_ty~",
+                table: "open_iddict_authorizations",
+                columns: new[] { "application_id", "status", "subject", "type" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_open_iddict_scopes_name",
+                table: "open_iddict_scopes",
+                column: "name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_open_iddict_tokens_application_id_status_subject_type",
+                table: "open_iddict_tokens",
+                columns: new[] { "application_id", "status", "subject", "type" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_open_iddict_tokens_authorization_id",
+                table: "open_iddict_tokens",
+                column: "authorization_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_open_iddict_tokens_reference_id",
+                table: "open_iddict_tokens",
+                column: "reference_id",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_referrals_direction_status",
+                table: "referrals",
+                columns: new[] { "direction", "status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_referrals_reference",
+                table: "referrals",
+                column: "reference",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_referrals_updated_at",
+                table: "referrals",
+                column: "updated_at");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "idempotency_keys");
+
+            migrationBuilder.DropTable(
+                name: "messages");
+
+            migrationBuilder.DropTable(
+                name: "open_iddict_scopes");
+
+            migrationBuilder.DropTable(
+                name: "open_iddict_tokens");
+
+            migrationBuilder.DropTable(
+                name: "referrals");
+
+            migrationBuilder.DropTable(
+                name: "open_iddict_authorizations");
+
+            migrationBuilder.DropTable(
+                name: "open_iddict_applications");
+
+            migrationBuilder.DropSequence(
+                name: "reference_seq");
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using CrossBorder.Core.Exchange;
+using CrossBorder.Core.Signing;
+using CrossBorder.Node.Data;
+using CrossBorder.Node.Hosting;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrossBorder.Node.Features.Exchange;
+
+/// <summary>
+/// Queues a signed message to the peer inside the caller's transaction: the message exists if and only
+/// if the business change that produced it commits. The JWS is signed once, here; retries send these
+/// exact bytes.
+/// </summary>
+public sealed class OutgoingMessages(NodeDbContext db, NodeKeys keys, TimeProvider time)
+{
+    public async Task<ExchangeMessage> QueueAsync(Referral referral, string type, object body, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().TruncateToMilliseconds();
+        referral.LastOutgoingSeq++;
+        var peer = referral.Direction == Directions.Outgoing ? referral.RequestedState : referral.RequestingState;
+        var envelope = new MessageEnvelope(Guid.CreateVersion7(now), type,
+            From: referral.Direction == Directions.Outgoing ? referral.RequestingState : referral.RequestedState,
+            To: peer, referral.Id, referral.LastOutgoingSeq, now, referral.LegalBasis,
+            JsonSerializer.SerializeToElement(body, ExchangeJson.Options));
+        var jws = Jws.Sign(ExchangeJson.Serialize(envelope), keys.Signing, JwsTypes.Message);
+
+        var message = new ExchangeMessage
+        {
+            Id = envelope.Id,
+            ReferralId = referral.Id,
+            Direction = Directions.Outgoing,
+            Seq = envelope.Seq,
+            Type = type,
+            FromCountry = envelope.From,
+            ToCountry = envelope.To,
+            SentAt = now,
+            Jws = keys.Cipher.Encrypt(referral.DataKey, referral.Id, MessageColumns.Jws(envelope.Id), System.Text.Encoding.ASCII.GetBytes(jws)),
+            Digest = Jws.Digest(jws),
+            State = MessageStates.Queued,
+            NextAttemptAt = now,
+        };
+        db.Messages.Add(message);
+        // Delivered by PostgreSQL at commit only, to every replica's OutboxListener.
+        await db.Database.ExecuteSqlRawAsync("NOTIFY " + OutboxSignal.Channel, ct);
+        return message;
+    }
+}
+
+/// <summary>Associated-data labels binding each ciphertext to its message.</summary>
+public static class MessageColumns
+{
+    public static string Jws(Guid messageId) => $"message/{messageId:N}";
+}
+
+public static class TimeExtensions
+{
+    /// <summary>PostgreSQL keeps microseconds; signed times keep milliseconds so stored and signed values agree.</summary>
+    public static DateTimeOffset TruncateToMilliseconds(this DateTimeOffset t) =>
+        new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
+}

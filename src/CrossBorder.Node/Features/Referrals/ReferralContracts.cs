@@ -1,0 +1,74 @@
+using CrossBorder.Core.Referrals;
+
+namespace CrossBorder.Node.Features.Referrals;
+
+/// <summary>A referral as this node holds it: case metadata, status, deadlines, delivery and the personal data.</summary>
+public sealed record ReferralView(
+    Guid Id,
+    string Reference,
+    string? CounterpartReference,
+    string Direction,
+    string Status,
+    string LegalBasis,
+    string RequestingState,
+    string RequestedState,
+    bool Urgent,
+    DateOnly ApplicationLodgedOn,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? ReceivedAt,
+    Deadlines Deadlines,
+    DeliveryView? Delivery,
+    string ETag,
+    ReferralDocument Referral);
+
+/// <summary>A referral in a list: metadata only, no personal data.</summary>
+public sealed record ReferralSummary(
+    Guid Id,
+    string Reference,
+    string? CounterpartReference,
+    string Direction,
+    string Status,
+    string LegalBasis,
+    string RequestingState,
+    string RequestedState,
+    bool Urgent,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    Deadlines Deadlines,
+    DeliveryView? Delivery);
+
+/// <summary>Open legal deadlines, computed from signed receipt times.</summary>
+public sealed record Deadlines(DateTimeOffset? ReplyDueAt);
+
+/// <summary>
+/// Where the latest message this node sent for the case stands: <c>queued</c> (not yet tried),
+/// <c>retrying</c> (failed, will retry; see lastError), <c>delivered</c> (receipt held) or
+/// <c>dead_letter</c> (the peer refused it; an operator must act).
+/// </summary>
+public sealed record DeliveryView(
+    Guid MessageId,
+    string MessageType,
+    string State,
+    int Attempts,
+    DateTimeOffset? LastAttemptAt,
+    DateTimeOffset? NextAttemptAt,
+    string? LastError,
+    DateTimeOffset? ReceiptReceivedAt);
+
+public sealed record ReferralPage(IReadOnlyList<ReferralSummary> Items, string? NextCursor);
+
+/// <summary>One signed message of the case and its signed receipt, both verbatim JWS.</summary>
+public sealed record MessageView(
+    Guid Id,
+    string Direction,
+    int Seq,
+    string Type,
+    string From,
+    string To,
+    DateTimeOffset SentAt,
+    string State,
+    string Digest,
+    string Jws,
+    string? Receipt,
+    DateTimeOffset? ReceivedAt);

@@ -1,0 +1,114 @@
+using System.Buffers.Text;
+using System.Text;
+using CrossBorder.Core.Referrals;
+using CrossBorder.Node.Auth;
+using CrossBorder.Node.Data;
+using CrossBorder.Node.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrossBorder.Node.Features.Referrals;
+
+public static class ReferralEndpoints
+{
+    public const int MaxPageSize = 200;
+
+    public static IEndpointRouteBuilder MapReferralsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/referrals").WithTags("Referrals").WithGroupName(OpenApiSetup.MinistryDocument);
+
+        group.MapPost("/", CreateReferral.HandleAsync)
+            .WithName("CreateReferral")
+            .WithSummary("Create a referral and send it to the requested state")
+            .WithDescription("Validates the referral, stores it (personal data encrypted) and queues the signed `referral.submitted` message in one transaction, then answers 201 at once. Delivery is asynchronous: follow `delivery` on the referral. Requires an `Idempotency-Key`; the same key with the same body replays the first answer.")
+            .Accepts<ReferralDocument>("application/json")
+            .Produces<ReferralView>(StatusCodes.Status201Created)
+            .RequireAuthorization(Scopes.ReferralsWrite);
+
+        group.MapGet("/{id:guid}", GetAsync)
+            .WithName("GetReferral")
+            .WithSummary("Read one referral with its personal data, status, deadlines and delivery state")
+            .RequireAuthorization(Scopes.ReferralsRead);
+
+        group.MapGet("/", ListAsync)
+            .WithName("ListReferrals")
+            .WithSummary("List referrals (metadata only), cursor paged")
+            .WithDescription("Ordered by referral id (creation order). Pass `nextCursor` back as `cursor` to read the next page.")
+            .RequireAuthorization(Scopes.ReferralsRead);
+
+        group.MapGet("/{id:guid}/messages", MessagesAsync)
+            .WithName("ListReferralMessages")
+            .WithSummary("Every signed message and receipt of the case, verbatim")
+            .WithDescription("Each `jws` and `receipt` is the exact JWS compact serialization exchanged; verify them with the keys at `/exchange/v1/keys` of the node that signed them.")
+            .RequireAuthorization(Scopes.ReferralsRead);
+        return app;
+    }
+
+    private static async Task<Results<Ok<ReferralView>, ProblemHttpResult>> GetAsync(Guid id, HttpContext http, ReferralReader reader,
+        CancellationToken ct)
+    {
+        var view = await reader.FindAsync(id, ct);
+        if (view is null)
+            return Problems.NotFound.Result(http, "No referral with this id on this node.");
+        http.Response.Headers.ETag = view.ETag;
+        return TypedResults.Ok(view);
+    }
+
+    private static async Task<Results<Ok<ReferralPage>, ValidationProblem>> ListAsync(HttpContext http, NodeDbContext db,
+        ReferralReader reader, string? direction, string? status, DateTimeOffset? updatedSince, string? cursor, int? limit,
+        CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (direction is not null and not Directions.Outgoing and not Directions.Incoming)
+            errors["direction"] = ["Use 'outgoing' or 'incoming'."];
+        if (status is { Length: > 40 })
+            errors["status"] = ["Unknown status."];
+        if (limit is < 1 or > MaxPageSize)
+            errors["limit"] = [$"Between 1 and {MaxPageSize}."];
+        Guid? after = null;
+        if (cursor is not null)
+        {
+            if (DecodeCursor(cursor) is { } decoded) after = decoded;
+            else errors["cursor"] = ["Not a cursor returned by this API."];
+        }
+        if (errors.Count > 0)
+            return Problems.ValidationResult(http, errors);
+
+        var query = db.Referrals.AsNoTracking().AsQueryable();
+        if (direction is not null) query = query.Where(r => r.Direction == direction);
+        if (status is not null) query = query.Where(r => r.Status == status);
+        if (updatedSince is not null) query = query.Where(r => r.UpdatedAt >= updatedSince);
+        if (after is not null) query = query.Where(r => r.Id.CompareTo(after.Value) > 0);
+        var size = limit ?? 50;
+        var rows = await query.OrderBy(r => r.Id).Take(size + 1).ToListAsync(ct);
+        var page = rows.Take(size).ToList();
+        var deliveries = await reader.LatestDeliveriesAsync(page.Select(r => r.Id).ToList(), ct);
+        var items = page.Select(r => ReferralReader.Summarize(r, deliveries.GetValueOrDefault(r.Id))).ToList();
+        return TypedResults.Ok(new ReferralPage(items, rows.Count > size ? EncodeCursor(page[^1].Id) : null));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<MessageView>>, ProblemHttpResult>> MessagesAsync(Guid id, HttpContext http,
+        NodeDbContext db, NodeKeys keys, CancellationToken ct)
+    {
+        var referral = await db.Referrals.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
+        if (referral is null)
+            return Problems.NotFound.Result(http, "No referral with this id on this node.");
+        var messages = await db.Messages.AsNoTracking().Where(m => m.ReferralId == id)
+            .OrderBy(m => m.SentAt).ThenBy(m => m.Direction).ThenBy(m => m.Seq).ToListAsync(ct);
+        IReadOnlyList<MessageView> views = messages.Select(m => new MessageView(m.Id, m.Direction, m.Seq, m.Type, m.FromCountry,
+            m.ToCountry, m.SentAt, m.State, m.Digest,
+            Encoding.ASCII.GetString(keys.Cipher.Decrypt(referral.DataKey, id, Exchange.MessageColumns.Jws(m.Id), m.Jws)),
+            m.ReceiptJws, m.ReceivedAt)).ToList();
+        return TypedResults.Ok(views);
+    }
+
+    private static string EncodeCursor(Guid id) => Base64Url.EncodeToString(id.ToByteArray(bigEndian: true));
+
+    private static Guid? DecodeCursor(string cursor)
+    {
+        var bytes = new byte[16];
+        return cursor.Length <= 32 && Base64Url.TryDecodeFromChars(cursor, bytes, out var written) && written == 16
+            ? new Guid(bytes, bigEndian: true)
+            : null;
+    }
+}

@@ -1,0 +1,49 @@
+using CrossBorder.Node.Data;
+using CrossBorder.Node.Hosting;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrossBorder.Node.Features.Referrals;
+
+/// <summary>Builds the referral representations the ministry API returns.</summary>
+public sealed class ReferralReader(NodeDbContext db, NodeKeys keys)
+{
+    public static string ETag(Referral r) => $"\"v{r.Version}\"";
+
+    public async Task<ReferralView?> FindAsync(Guid id, CancellationToken ct)
+    {
+        var referral = await db.Referrals.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
+        if (referral is null)
+            return null;
+        var delivery = await LatestDeliveriesAsync([id], ct);
+        return new ReferralView(referral.Id, referral.Reference, referral.CounterpartReference, referral.Direction, referral.Status,
+            referral.LegalBasis, referral.RequestingState, referral.RequestedState, referral.Urgent, referral.ApplicationLodgedOn,
+            referral.CreatedAt, referral.UpdatedAt, referral.ReceivedAt, DeadlinesOf(referral), delivery.GetValueOrDefault(id),
+            ETag(referral), ReferralData.Open(keys, referral));
+    }
+
+    public async Task<IResult> CreatedAsync(HttpContext http, Guid id, CancellationToken ct)
+    {
+        var view = await FindAsync(id, ct) ?? throw new InvalidOperationException("The referral just stored is missing.");
+        http.Response.Headers.ETag = view.ETag;
+        return TypedResults.Created($"/api/v1/referrals/{id}", view);
+    }
+
+    public static ReferralSummary Summarize(Referral r, DeliveryView? delivery) =>
+        new(r.Id, r.Reference, r.CounterpartReference, r.Direction, r.Status, r.LegalBasis, r.RequestingState, r.RequestedState,
+            r.Urgent, r.CreatedAt, r.UpdatedAt, DeadlinesOf(r), delivery);
+
+    public static Deadlines DeadlinesOf(Referral r) => new(r.ReplyDueAt);
+
+    /// <summary>The latest outgoing message of each referral, as a delivery state.</summary>
+    public async Task<Dictionary<Guid, DeliveryView>> LatestDeliveriesAsync(IReadOnlyCollection<Guid> referralIds, CancellationToken ct)
+    {
+        var latest = await db.Messages.AsNoTracking()
+            .Where(m => referralIds.Contains(m.ReferralId) && m.Direction == Directions.Outgoing)
+            .GroupBy(m => m.ReferralId)
+            .Select(g => g.OrderByDescending(m => m.Seq).First())
+            .ToListAsync(ct);
+        return latest.ToDictionary(m => m.ReferralId, m => new DeliveryView(m.Id, m.Type,
+            m.State == MessageStates.Queued && m.LastError is not null ? "retrying" : m.State,
+            m.Attempts, m.LastAttemptAt, m.NextAttemptAt, m.LastError, m.ReceivedAt));
+    }
+}

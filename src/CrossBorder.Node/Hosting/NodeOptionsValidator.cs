@@ -1,0 +1,56 @@
+using CrossBorder.Node.Auth;
+using Microsoft.Extensions.Options;
+
+namespace CrossBorder.Node.Hosting;
+
+/// <summary>Cross-field rules, so a misconfigured node refuses to start and names the setting.</summary>
+public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, NodeOptions o)
+    {
+        var errors = new List<string>();
+        if (o.PublicUrl is { } url && url.Scheme == Uri.UriSchemeHttp && !url.IsLoopback)
+            errors.Add("Node:PublicUrl must use https unless it is a loopback address.");
+        if (o.SigningKey.PrivateKeyPath is null && o.SigningKey.PrivateKeyPem is null)
+            errors.Add("Node:SigningKey needs PrivateKeyPath or PrivateKeyPem.");
+        else if (o.SigningKey.PrivateKeyPath is { } path && !File.Exists(path))
+            errors.Add($"Node:SigningKey:PrivateKeyPath: file '{path}' does not exist.");
+        if (!IsBase64Key(o.KeyEncryptionKey))
+            errors.Add("Node:KeyEncryptionKey must be base64 of exactly 32 bytes.");
+        if (o.RetiredKeysJwksPath is { } retired && !File.Exists(retired))
+            errors.Add($"Node:RetiredKeysJwksPath: file '{retired}' does not exist.");
+
+        for (var i = 0; i < o.Peers.Count; i++)
+        {
+            var peer = o.Peers[i];
+            if (peer.Country == o.Country)
+                errors.Add($"Node:Peers:{i}:Country must differ from the node's own country.");
+            if (peer.Jwks is null && peer.JwksPath is null)
+                errors.Add($"Node:Peers:{i} needs Jwks or JwksPath (the peer's pinned public keys).");
+            else if (peer.JwksPath is { } jwks && !File.Exists(jwks))
+                errors.Add($"Node:Peers:{i}:JwksPath: file '{jwks}' does not exist.");
+            if (peer.Url is { } peerUrl && peerUrl.Scheme == Uri.UriSchemeHttp && !peerUrl.IsLoopback)
+                errors.Add($"Node:Peers:{i}:Url must use https unless it is a loopback address.");
+        }
+        if (o.Peers.GroupBy(p => p.Country).Any(g => g.Count() > 1))
+            errors.Add("Node:Peers lists a country twice.");
+
+        for (var i = 0; i < o.Clients.Count; i++)
+        {
+            foreach (var scope in o.Clients[i].Scopes.Where(s => !Scopes.Ministry.Contains(s)))
+                errors.Add($"Node:Clients:{i}:Scopes: '{scope}' is not a client scope (allowed: {string.Join(", ", Scopes.Ministry)}).");
+            if (o.Clients[i].ClientId.StartsWith("node-", StringComparison.Ordinal))
+                errors.Add($"Node:Clients:{i}:ClientId: the 'node-' prefix is reserved for peer nodes.");
+        }
+        if (o.Clients.GroupBy(c => c.ClientId).Any(g => g.Count() > 1))
+            errors.Add("Node:Clients lists a client id twice.");
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static bool IsBase64Key(string value)
+    {
+        var buffer = new byte[32];
+        return Convert.TryFromBase64String(value, buffer, out var written) && written == 32;
+    }
+}

@@ -1,0 +1,73 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using CrossBorder.Node.Hosting.Examples;
+
+namespace CrossBorder.Node.Tests.Infrastructure;
+
+/// <summary>The French and the British node, each other's peer, sharing one test clock.</summary>
+public sealed class NodePair : IAsyncDisposable
+{
+    private NodePair(TestNode fr, TestNode gb)
+    {
+        Fr = fr;
+        Gb = gb;
+    }
+
+    public TestNode Fr { get; }
+    public TestNode Gb { get; }
+    public TestClock Clock => Fr.Clock;
+
+    public static async Task<NodePair> StartAsync()
+    {
+        var clock = new TestClock();
+        var fr = new TestNode("FR", await TestDatabase.CreateAsync("fr"), clock);
+        var gb = new TestNode("GB", await TestDatabase.CreateAsync("gb"), clock);
+        fr.Peer = gb;
+        gb.Peer = fr;
+        await Task.WhenAll(fr.StartAsync(), gb.StartAsync());
+        return new NodePair(fr, gb);
+    }
+
+    public static JsonObject ExampleReferral() => JsonNode.Parse(ExampleDocuments.Referral)!.AsObject();
+
+    public static async Task<HttpResponseMessage> PostReferralAsync(HttpClient client, JsonNode body, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/referrals")
+        {
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Idempotency-Key", idempotencyKey ?? Guid.NewGuid().ToString());
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds: waiting on a condition, never a fixed sleep.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> condition, TimeSpan? timeout = null,
+        string? because = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        T last;
+        while (true)
+        {
+            last = await probe();
+            if (condition(last)) return last;
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"Condition not met in time{(because is null ? "" : ": " + because)}. Last value: {last}");
+            await Task.Delay(50);
+        }
+    }
+
+    public static async Task<JsonObject> GetJsonAsync(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(200), text);
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Fr.DisposeAsync();
+        await Gb.DisposeAsync();
+    }
+}
