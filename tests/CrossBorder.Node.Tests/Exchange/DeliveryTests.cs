@@ -63,4 +63,55 @@ public sealed class DeliveryTests
         Assert.That(gbMessages[0]!["jws"]!.GetValue<string>(), Is.EqualTo(message["jws"]!.GetValue<string>()));
         Assert.That(gbMessages[0]!["receipt"]!.GetValue<string>(), Is.EqualTo(message["receipt"]!.GetValue<string>()));
     }
+
+    [Test]
+    public async Task CreateReferral_PeerDown_QueuedThenDeliveredWhenPeerReturns()
+    {
+        await _pair.Gb.StopAsync();
+        var fr = await _pair.Fr.MinistryAsync();
+        using var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral());
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        var id = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+
+        var failing = await NodePair.EventuallyAsync(() => NodePair.GetJsonAsync(fr, $"api/v1/referrals/{id}"),
+            r => r["delivery"]?["attempts"]?.GetValue<int>() >= 2, because: "FR should keep retrying while GB is down");
+        Assert.Multiple(() =>
+        {
+            Assert.That(failing["delivery"]!["state"]!.GetValue<string>(), Is.EqualTo("retrying"));
+            Assert.That(failing["delivery"]!["lastError"]!.GetValue<string>(), Is.Not.Empty);
+            Assert.That(failing["status"]!.GetValue<string>(), Is.EqualTo("SUBMITTED"));
+        });
+
+        await _pair.Gb.StartAsync();
+        var delivered = await NodePair.EventuallyAsync(() => NodePair.GetJsonAsync(fr, $"api/v1/referrals/{id}"),
+            r => r["delivery"]?["state"]?.GetValue<string>() == "delivered", TimeSpan.FromSeconds(30),
+            "FR should deliver once GB is back");
+        Assert.That(delivered["status"]!.GetValue<string>(), Is.EqualTo("UNDER_EXAMINATION"));
+        var gb = await _pair.Gb.MinistryAsync();
+        var atPeer = await NodePair.GetJsonAsync(gb, $"api/v1/referrals/{id}");
+        Assert.That(atPeer["status"]!.GetValue<string>(), Is.EqualTo("UNDER_EXAMINATION"));
+    }
+
+    [Test]
+    public async Task CreateReferral_ManyReferralsAtOnce_AllDeliveredExactlyOnce()
+    {
+        var fr = await _pair.Fr.MinistryAsync();
+        var ids = new List<string>();
+        foreach (var batch in Enumerable.Range(0, 4))
+        {
+            var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => NodePair.PostReferralAsync(fr, NodePair.ExampleReferral())));
+            foreach (var r in responses)
+            {
+                Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+                ids.Add(JsonNode.Parse(await r.Content.ReadAsStringAsync())!["id"]!.GetValue<string>());
+            }
+        }
+        var gb = await _pair.Gb.MinistryAsync();
+        await NodePair.EventuallyAsync(async () => JsonNode.Parse(await gb.GetStringAsync("api/v1/referrals?direction=incoming&limit=200"))!["items"]!.AsArray().Count,
+            count => count == ids.Count, because: "every referral should reach GB");
+        var page = JsonNode.Parse(await fr.GetStringAsync("api/v1/referrals?direction=outgoing&limit=200"))!["items"]!.AsArray();
+        Assert.That(page.Select(r => r!["delivery"]!["state"]!.GetValue<string>()), Is.All.EqualTo("delivered"));
+        var incoming = JsonNode.Parse(await gb.GetStringAsync("api/v1/referrals?direction=incoming&limit=200"))!["items"]!.AsArray();
+        Assert.That(incoming.Select(r => r!["id"]!.GetValue<string>()), Is.EquivalentTo(ids));
+    }
 }

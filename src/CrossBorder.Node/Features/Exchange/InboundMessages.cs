@@ -42,10 +42,6 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
             return SecurityEvent(Problems.WrongSender, peerCountry, envelope, "The message names another sender than the authenticated peer.");
         if (envelope.To != node.Value.Country)
             return SecurityEvent(Problems.WrongAddressee, peerCountry, envelope, $"This node is {node.Value.Country}.");
-        var now = time.GetUtcNow();
-        if (envelope.SentAt > now + options.Value.ClockSkew || envelope.SentAt < now - options.Value.MaxMessageAge)
-            return SecurityEvent(Problems.StaleMessage, peerCountry, envelope, "sentAt is in the future or too old.");
-
         var digest = Jws.Digest(jws);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         // Serializes deliveries of one referral across replicas, so the sequence check below is race-free.
@@ -58,6 +54,11 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
                 return InboundResult.Duplicate(existing.ReceiptJws);
             return SecurityEvent(Problems.MessageReplayed, peerCountry, envelope, "Same message id, different content.");
         }
+        // The window is checked after the replay lookup: a message already received gets its stored receipt
+        // again however late the sender retries (its receipt may have been lost before a long outage).
+        var now = time.GetUtcNow();
+        if (envelope.SentAt > now + options.Value.ClockSkew || envelope.SentAt < now - options.Value.MaxMessageAge)
+            return SecurityEvent(Problems.StaleMessage, peerCountry, envelope, "sentAt is in the future or too old.");
 
         var apply = await referrals.ApplyAsync(envelope, now, ct);
         if (apply.Problem is not null)

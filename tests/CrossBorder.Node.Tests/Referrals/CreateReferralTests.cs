@@ -1,0 +1,191 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using CrossBorder.Node.Tests.Infrastructure;
+
+namespace CrossBorder.Node.Tests.Referrals;
+
+public sealed class CreateReferralTests
+{
+    private NodePair _pair = null!;
+    private HttpClient _fr = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _pair = await NodePair.StartAsync();
+        _fr = await _pair.Fr.MinistryAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _pair.DisposeAsync();
+
+    [Test]
+    public async Task Create_MissingIdempotencyKey_400Problem()
+    {
+        using var response = await _fr.PostAsync("api/v1/referrals",
+            new StringContent(NodePair.ExampleReferral().ToJsonString(), Encoding.UTF8, "application/json"));
+        await AssertProblemAsync(response, 400, "CB0003");
+    }
+
+    [Test]
+    public async Task Create_SameKeySameBody_ReplaysFirstReferral()
+    {
+        var key = Guid.NewGuid().ToString();
+        using var first = await NodePair.PostReferralAsync(_fr, NodePair.ExampleReferral(), key);
+        using var second = await NodePair.PostReferralAsync(_fr, NodePair.ExampleReferral(), key);
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        var a = JsonNode.Parse(await first.Content.ReadAsStringAsync())!;
+        var b = JsonNode.Parse(await second.Content.ReadAsStringAsync())!;
+        Assert.That(b["id"]!.GetValue<string>(), Is.EqualTo(a["id"]!.GetValue<string>()));
+        Assert.That(b["reference"]!.GetValue<string>(), Is.EqualTo(a["reference"]!.GetValue<string>()));
+    }
+
+    [Test]
+    public async Task Create_SameKeyOtherBody_422Problem()
+    {
+        var key = Guid.NewGuid().ToString();
+        using var first = await NodePair.PostReferralAsync(_fr, NodePair.ExampleReferral(), key);
+        var other = NodePair.ExampleReferral();
+        other["applicationLodgedOn"] = "2026-10-03";
+        using var second = await NodePair.PostReferralAsync(_fr, other, key);
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        await AssertProblemAsync(second, 422, "CB0004");
+    }
+
+    [Test]
+    public async Task Create_SameKeyConcurrently_OneCreatedOthersReplayOrInFlight()
+    {
+        var key = Guid.NewGuid().ToString();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => NodePair.PostReferralAsync(_fr, NodePair.ExampleReferral(), key)));
+        var ids = new HashSet<string>();
+        foreach (var r in responses)
+        {
+            Assert.That((int)r.StatusCode, Is.EqualTo(201).Or.EqualTo(409));
+            if (r.StatusCode == HttpStatusCode.Created)
+                ids.Add(JsonNode.Parse(await r.Content.ReadAsStringAsync())!["id"]!.GetValue<string>());
+        }
+        Assert.That(ids, Has.Count.EqualTo(1), "one referral, however many concurrent retries");
+    }
+
+    [Test]
+    public async Task Create_SeveralBadFields_400NamesEveryFieldWithoutEchoingValues()
+    {
+        var body = NodePair.ExampleReferral();
+        body["child"]!["dateOfBirth"] = "2031-01-01";
+        body["child"]!["nationalities"] = new JsonArray("ZZZ");
+        body["familyMembers"] = new JsonArray();
+        body["requestedState"] = "DE";
+        using var response = await NodePair.PostReferralAsync(_fr, body);
+        var problem = await AssertProblemAsync(response, 400, "CB0001");
+        var errors = problem["errors"]!.AsObject();
+        Assert.That(errors.Select(e => e.Key), Is.SupersetOf(new[]
+            { "child.dateOfBirth", "child.nationalities[0]", "familyMembers", "requestedState" }));
+        Assert.That(problem.ToJsonString(), Does.Not.Contain("Haile").And.Not.Contain("ZZZ"));
+    }
+
+    [Test]
+    public async Task Create_UnknownEnumValue_400NamesThePath()
+    {
+        var body = NodePair.ExampleReferral();
+        body["legalBasis"] = "DUBLIN_IV";
+        using var response = await NodePair.PostReferralAsync(_fr, body);
+        var problem = await AssertProblemAsync(response, 400, "CB0001");
+        Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Does.Contain("legalBasis"));
+    }
+
+    [TestCase("{")]
+    [TestCase("[]")]
+    [TestCase("null")]
+    [TestCase("")]
+    public async Task Create_MalformedJson_400Problem(string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/referrals")
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var response = await _fr.SendAsync(request);
+        Assert.That((int)response.StatusCode, Is.EqualTo(400));
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+    }
+
+    [Test]
+    public async Task Create_OversizedBody_413ProblemAndNothingStored()
+    {
+        var before = await CountAsync();
+        var body = NodePair.ExampleReferral();
+        body["bestInterests"]!["summary"] = new string('x', 300 * 1024);
+        using var response = await NodePair.PostReferralAsync(_fr, body);
+        await AssertProblemAsync(response, 413, "CB0007");
+        Assert.That(await CountAsync(), Is.EqualTo(before));
+    }
+
+    [Test]
+    public async Task Create_WrongContentType_415Problem()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/referrals")
+        {
+            Content = new StringContent(NodePair.ExampleReferral().ToJsonString(), Encoding.UTF8, "text/plain"),
+        };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var response = await _fr.SendAsync(request);
+        await AssertProblemAsync(response, 415, "CB0008");
+    }
+
+    [Test]
+    public async Task Get_UnknownId_404Problem()
+    {
+        using var response = await _fr.GetAsync($"api/v1/referrals/{Guid.NewGuid()}");
+        await AssertProblemAsync(response, 404, "CB0006");
+    }
+
+    [Test]
+    public async Task List_CursorPaging_VisitsEveryReferralOnce()
+    {
+        for (var i = 0; i < 5; i++)
+            (await NodePair.PostReferralAsync(_fr, NodePair.ExampleReferral())).Dispose();
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await NodePair.GetJsonAsync(_fr, "api/v1/referrals?limit=2" + (cursor is null ? "" : $"&cursor={cursor}"));
+            seen.AddRange(page["items"]!.AsArray().Select(r => r!["id"]!.GetValue<string>()));
+            cursor = page["nextCursor"]?.GetValue<string>();
+        } while (cursor is not null);
+        Assert.That(seen, Is.Unique);
+        Assert.That(seen, Is.Ordered);
+        Assert.That(seen.Count, Is.EqualTo(await CountAsync()));
+    }
+
+    [TestCase("limit=0")]
+    [TestCase("limit=100000")]
+    [TestCase("cursor=not-a-cursor")]
+    [TestCase("direction=sideways")]
+    [TestCase("updatedSince=yesterday")]
+    public async Task List_BadQuery_400Problem(string query)
+    {
+        using var response = await _fr.GetAsync($"api/v1/referrals?{query}");
+        Assert.That((int)response.StatusCode, Is.EqualTo(400), await response.Content.ReadAsStringAsync());
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+    }
+
+    private async Task<int> CountAsync()
+    {
+        var page = await NodePair.GetJsonAsync(_fr, "api/v1/referrals?limit=200");
+        return page["items"]!.AsArray().Count;
+    }
+
+    private static async Task<JsonObject> AssertProblemAsync(HttpResponseMessage response, int status, string code)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(status), text);
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+        var problem = JsonNode.Parse(text)!.AsObject();
+        Assert.That(problem["code"]?.GetValue<string>(), Is.EqualTo(code), text);
+        Assert.That(problem["traceId"]?.GetValue<string>(), Is.Not.Null.And.Not.Empty);
+        return problem;
+    }
+}
