@@ -5,6 +5,7 @@ ICliCommand[] commands =
 [
     new UpCommand(),
     new KeysGenerateCommand(),
+    new AuditVerifyCommand(),
 ];
 
 return await new CommandDispatcher(commands).RunAsync(args);

@@ -30,6 +30,8 @@ public static class AuthSetup
                 o.SetIssuer(node.PublicUrl!);
                 o.SetTokenEndpointUris("connect/token");
                 o.AllowClientCredentialsFlow();
+                // Scope permissions are checked in TokenEndpoint, to answer invalid_scope (RFC 6749 §5.2).
+                o.IgnoreScopePermissions();
                 o.RegisterScopes([.. Scopes.All]);
                 o.SetAccessTokenLifetime(TimeSpan.FromMinutes(5));
                 o.AddSigningKey(tokenKey);

@@ -24,6 +24,16 @@ public sealed class Referral
     /// <summary>The signed receipt time of the submission: every legal clock starts here.</summary>
     public DateTimeOffset? ReceivedAt { get; set; }
     public DateTimeOffset? ReplyDueAt { get; set; }
+    public DateTimeOffset? InformationDueAt { get; set; }
+    public DateTimeOffset? ReexaminationRequestDueAt { get; set; }
+    public DateTimeOffset? ReexaminationReplyDueAt { get; set; }
+    public DateTimeOffset? TransferDueAt { get; set; }
+
+    /// <summary>The deadline open in the current status (derived, stored so lists can filter and sort on it).</summary>
+    public DateTimeOffset? NextDueAt { get; set; }
+
+    /// <summary>A step from the peer could not be applied to this node's state; see the steps with <c>conflict</c>.</summary>
+    public bool HasConflict { get; set; }
 
     public int LastOutgoingSeq { get; set; }
     public int LastIncomingSeq { get; set; }
@@ -39,10 +49,4 @@ public static class Directions
 {
     public const string Outgoing = "outgoing";
     public const string Incoming = "incoming";
-}
-
-public static class ReferralStatuses
-{
-    public const string Submitted = "SUBMITTED";
-    public const string UnderExamination = "UNDER_EXAMINATION";
 }

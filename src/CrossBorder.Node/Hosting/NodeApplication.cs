@@ -1,6 +1,8 @@
 using CrossBorder.Node.Auth;
 using CrossBorder.Node.Data;
+using CrossBorder.Node.Features.Audit;
 using CrossBorder.Node.Features.Exchange;
+using CrossBorder.Node.Features.Feed;
 using CrossBorder.Node.Features.Health;
 using CrossBorder.Node.Features.Referrals;
 using Microsoft.AspNetCore.Diagnostics;
@@ -58,6 +60,7 @@ public static class NodeApplication
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = 2 * 1024 * 1024);
         services.AddNodeHealth();
         services.AddNodeOpenApi();
+        services.AddNodeAudit();
 
         services.AddScoped<Idempotency>();
         services.AddScoped<OutgoingMessages>();
@@ -65,7 +68,9 @@ public static class NodeApplication
         services.AddScoped<InboundMessages>();
         services.AddScoped<IncomingReferrals>();
         services.AddScoped<ReceiptRecorder>();
-        services.AddSingleton<ReferralClock>();
+        services.AddScoped<CaseLifecycle>();
+        services.AddOptions<DeadlineOptions>().BindConfiguration(DeadlineOptions.Section);
+        services.AddHostedService<DeadlineClock>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<PeerTokenCache>();
         services.AddHostedService<OutboxListener>();
@@ -99,6 +104,8 @@ public static class NodeApplication
         app.MapHealth();
         app.MapReferralsApi();
         app.MapExchangeApi();
+        app.MapAuditApi();
+        app.MapFeedApi();
         return app;
     }
 

@@ -1,8 +1,14 @@
+using CrossBorder.Node.Auth;
+using CrossBorder.Node.Hosting.OpenApi;
 using Microsoft.OpenApi;
 
 namespace CrossBorder.Node.Hosting;
 
-/// <summary>Two documents: the ministry + audit API, and the peer exchange API.</summary>
+/// <summary>
+/// Two documents: the ministry + audit API, and the peer exchange API. Everything an operation
+/// needs beyond its route, name, summary and description (security, problem responses, headers,
+/// bounds, examples) is added by convention in <c>Hosting/OpenApi/</c>, not per endpoint.
+/// </summary>
 public static class OpenApiSetup
 {
     public const string MinistryDocument = "v1";
@@ -13,20 +19,18 @@ public static class OpenApiSetup
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(o =>
         {
-            o.SwaggerDoc(MinistryDocument, new OpenApiInfo
-            {
-                Title = "CrossBorder ministry and audit API",
-                Version = "1.0.0",
-                Description = "Create and follow cross-border referrals of unaccompanied minors; audit the exchange.",
-            });
-            o.SwaggerDoc(ExchangeDocument, new OpenApiInfo
-            {
-                Title = "CrossBorder node exchange API",
-                Version = "1.0.0",
-                Description = "What one node calls on its peer: signed messages in, signed receipts out.",
-            });
+            o.SwaggerDoc(MinistryDocument, ContractInfo.Ministry);
+            o.SwaggerDoc(ExchangeDocument, ContractInfo.Exchange);
             o.DocInclusionPredicate((doc, api) => api.GroupName == doc);
+            o.CustomOperationIds(api => api.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().LastOrDefault()?.EndpointName);
             o.SupportNonNullableReferenceTypes();
+            o.NonNullableReferenceTypesAsRequired();
+            o.UseAllOfToExtendReferenceSchemas();
+            o.SchemaFilter<BoundsSchemaFilter>();
+            o.OperationFilter<SecurityOperationFilter>();
+            o.OperationFilter<ProblemResponsesOperationFilter>();
+            o.OperationFilter<ExamplesOperationFilter>();
+            o.DocumentFilter<ContractDocumentFilter>();
             var xml = Path.Combine(AppContext.BaseDirectory, "CrossBorder.Node.xml");
             if (File.Exists(xml)) o.IncludeXmlComments(xml);
             var coreXml = Path.Combine(AppContext.BaseDirectory, "CrossBorder.Core.xml");
@@ -37,12 +41,23 @@ public static class OpenApiSetup
 
     public static WebApplication UseNodeOpenApi(this WebApplication app)
     {
-        app.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
+        app.UseSwagger(o =>
+        {
+            o.RouteTemplate = "openapi/{documentName}.json";
+            o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1; // null as a type, not 3.0's "nullable" next to a $ref
+        });
         app.UseSwaggerUI(o =>
         {
             o.RoutePrefix = "swagger";
+            o.DocumentTitle = "CrossBorder node API";
             o.SwaggerEndpoint($"/openapi/{MinistryDocument}.json", "Ministry and audit API v1");
             o.SwaggerEndpoint($"/openapi/{ExchangeDocument}.json", "Exchange API v1");
+            // Client credentials from the page: the token URL in the documents is relative, so the UI asks
+            // this node's /connect/token. The secret is typed by the user and never stored server-side.
+            o.OAuthScopeSeparator(" ");
+            o.OAuthScopes(Scopes.ReferralsRead, Scopes.ReferralsWrite);
+            o.EnablePersistAuthorization();
+            o.DisplayOperationId();
         });
         return app;
     }

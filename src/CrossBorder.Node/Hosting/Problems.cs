@@ -26,6 +26,10 @@ public static class Problems
     public static readonly ProblemKind Forbidden = new("CB0011", 403, "The token does not grant access to this operation.");
     public static readonly ProblemKind RateLimited = new("CB0012", 429, "Too many requests.");
     public static readonly ProblemKind Internal = new("CB0013", 500, "The node could not complete the request.");
+    public static readonly ProblemKind PreconditionRequired = new("CB0014", 428, "An If-Match header is required.");
+    public static readonly ProblemKind PreconditionFailed = new("CB0015", 412, "The If-Match ETag is not the referral's current one.");
+    public static readonly ProblemKind StepNotAllowed = new("CB0016", 409, "This step is not allowed in the referral's current status.");
+    public static readonly ProblemKind WrongSide = new("CB0017", 403, "This step belongs to the other state.");
 
     public static readonly ProblemKind JwsMalformed = new("CB0101", 400, "The message is not a well-formed JWS.");
     public static readonly ProblemKind JwsUnknownKey = new("CB0102", 400, "The message is signed with a key this node does not trust.");
@@ -37,6 +41,14 @@ public static class Problems
     public static readonly ProblemKind OutOfSequence = new("CB0108", 409, "The message is out of sequence for its referral.");
     public static readonly ProblemKind MessageInvalid = new("CB0109", 400, "The message content is not valid.");
     public static readonly ProblemKind UnknownReferral = new("CB0110", 409, "The message refers to a referral this node does not hold.");
+
+    public static readonly ProblemKind AuditRangeInvalid = new("CB0201", 400, "The index or tree size is outside the sequenced audit log.");
+    public static readonly ProblemKind CheckpointInvalid = new("CB0202", 400, "The checkpoint is not a valid signed checkpoint of the calling peer.");
+    public static readonly ProblemKind WitnessSizeMismatch = new("CB0203", 409, "The consistency proof does not start at the size this node last cosigned.");
+    public static readonly ProblemKind LogShrank = new("CB0204", 409, "The log is smaller than a checkpoint this node already cosigned.");
+    public static readonly ProblemKind LogForked = new("CB0205", 409, "The checkpoint is not consistent with the log this node already cosigned.");
+    public static readonly ProblemKind PurposeInvalid = new("CB0206", 400, "The X-Purpose header is not valid.");
+    public static readonly ProblemKind NoCheckpoint = new("CB0207", 404, "The audit log has no checkpoint yet.");
 
     public static ProblemHttpResult Result(this ProblemKind kind, HttpContext http, string? detail = null,
         IDictionary<string, object?>? extensions = null)

@@ -69,6 +69,8 @@ public sealed class TestNode : IAsyncDisposable
         ["Exchange:BreakDuration"] = "00:00:01",
         ["Exchange:AttemptTimeout"] = "00:00:05",
         ["Exchange:PollInterval"] = "00:00:00.250",
+        ["Audit:CheckpointInterval"] = "00:00:00.200",
+        ["Deadlines:ClockInterval"] = "00:00:00.200",
     };
 
     public async Task StartAsync(Action<Dictionary<string, string?>>? adjust = null)

@@ -24,6 +24,235 @@ namespace CrossBorder.Node.Data.Migrations
 
             modelBuilder.HasSequence("reference_seq");
 
+            modelBuilder.Entity("CrossBorder.Node.Data.AuditCheckpoint", b =>
+                {
+                    b.Property<long>("TreeSize")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tree_size");
+
+                    b.Property<string>("Jws")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("jws");
+
+                    b.Property<byte[]>("RootHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("root_hash");
+
+                    b.Property<DateTimeOffset>("SignedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("signed_at");
+
+                    b.HasKey("TreeSize");
+
+                    b.ToTable("audit_checkpoints", (string)null);
+                });
+
+            modelBuilder.Entity("CrossBorder.Node.Data.AuditCosignature", b =>
+                {
+                    b.Property<long>("TreeSize")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tree_size");
+
+                    b.Property<string>("Witness")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)")
+                        .HasColumnName("witness");
+
+                    b.Property<string>("Jws")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("jws");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.HasKey("TreeSize", "Witness");
+
+                    b.ToTable("audit_cosignatures", (string)null);
+                });
+
+            modelBuilder.Entity("CrossBorder.Node.Data.AuditLogEntry", b =>
+                {
+                    b.Property<long>("LogIndex")
+                        .HasColumnType("bigint")
+                        .HasColumnName("log_index");
+
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("client_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("kind");
+
+                    b.Property<byte[]>("Leaf")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("leaf");
+
+                    b.Property<byte[]>("LeafHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("leaf_hash");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<Guid?>("ReferralId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("referral_id");
+
+                    b.HasKey("LogIndex");
+
+                    b.HasIndex("RecordedAt");
+
+                    b.HasIndex("ClientId", "LogIndex");
+
+                    b.HasIndex("Kind", "LogIndex");
+
+                    b.HasIndex("MessageId", "LogIndex");
+
+                    b.HasIndex("ReferralId", "LogIndex");
+
+                    b.ToTable("audit_entries", (string)null);
+                });
+
+            modelBuilder.Entity("CrossBorder.Node.Data.AuditPendingEntry", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("client_id");
+
+                    b.Property<string>("Code")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("code");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("detail");
+
+                    b.Property<string>("Digest")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("digest");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
+                    b.Property<string>("MessageType")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("message_type");
+
+                    b.Property<string>("Peer")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)")
+                        .HasColumnName("peer");
+
+                    b.Property<string>("Purpose")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("purpose");
+
+                    b.Property<string>("ReceiptDigest")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("receipt_digest");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<Guid?>("ReferralId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("referral_id");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("audit_pending", (string)null);
+                });
+
+            modelBuilder.Entity("CrossBorder.Node.Data.AuditTreeNode", b =>
+                {
+                    b.Property<int>("Level")
+                        .HasColumnType("integer")
+                        .HasColumnName("level");
+
+                    b.Property<long>("Position")
+                        .HasColumnType("bigint")
+                        .HasColumnName("position");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("hash");
+
+                    b.HasKey("Level", "Position");
+
+                    b.ToTable("audit_tree_nodes", (string)null);
+                });
+
+            modelBuilder.Entity("CrossBorder.Node.Data.AuditWitnessRecord", b =>
+                {
+                    b.Property<string>("Origin")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("origin");
+
+                    b.Property<long>("TreeSize")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tree_size");
+
+                    b.Property<string>("CheckpointJws")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("checkpoint_jws");
+
+                    b.Property<string>("CosignatureJws")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("cosignature_jws");
+
+                    b.Property<DateTimeOffset>("CosignedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cosigned_at");
+
+                    b.Property<byte[]>("RootHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("root_hash");
+
+                    b.HasKey("Origin", "TreeSize");
+
+                    b.ToTable("audit_witness", (string)null);
+                });
+
             modelBuilder.Entity("CrossBorder.Node.Data.ExchangeMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -124,6 +353,67 @@ namespace CrossBorder.Node.Data.Migrations
                     b.ToTable("messages", (string)null);
                 });
 
+            modelBuilder.Entity("CrossBorder.Node.Data.FeedEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("detail");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
+                    b.Property<long>("Position")
+                        .HasColumnType("bigint")
+                        .HasColumnName("position");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("reference");
+
+                    b.Property<Guid>("ReferralId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("referral_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Step")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("step");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("type");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Position")
+                        .IsUnique();
+
+                    b.HasIndex("ReferralId");
+
+                    b.ToTable("feed_events", (string)null);
+                });
+
             modelBuilder.Entity("CrossBorder.Node.Data.IdempotencyRecord", b =>
                 {
                     b.Property<string>("ClientId")
@@ -200,6 +490,14 @@ namespace CrossBorder.Node.Data.Migrations
                         .HasColumnType("character varying(40)")
                         .HasColumnName("direction");
 
+                    b.Property<bool>("HasConflict")
+                        .HasColumnType("boolean")
+                        .HasColumnName("has_conflict");
+
+                    b.Property<DateTimeOffset?>("InformationDueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("information_due_at");
+
                     b.Property<int>("LastIncomingSeq")
                         .HasColumnType("integer")
                         .HasColumnName("last_incoming_seq");
@@ -214,6 +512,10 @@ namespace CrossBorder.Node.Data.Migrations
                         .HasColumnType("character varying(40)")
                         .HasColumnName("legal_basis");
 
+                    b.Property<DateTimeOffset?>("NextDueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_due_at");
+
                     b.Property<byte[]>("PersonalData")
                         .IsRequired()
                         .HasColumnType("bytea")
@@ -222,6 +524,14 @@ namespace CrossBorder.Node.Data.Migrations
                     b.Property<DateTimeOffset?>("ReceivedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("received_at");
+
+                    b.Property<DateTimeOffset?>("ReexaminationReplyDueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reexamination_reply_due_at");
+
+                    b.Property<DateTimeOffset?>("ReexaminationRequestDueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reexamination_request_due_at");
 
                     b.Property<string>("Reference")
                         .IsRequired()
@@ -251,6 +561,10 @@ namespace CrossBorder.Node.Data.Migrations
                         .HasColumnType("character varying(40)")
                         .HasColumnName("status");
 
+                    b.Property<DateTimeOffset?>("TransferDueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("transfer_due_at");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -266,6 +580,8 @@ namespace CrossBorder.Node.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("NextDueAt");
+
                     b.HasIndex("Reference")
                         .IsUnique();
 
@@ -274,6 +590,88 @@ namespace CrossBorder.Node.Data.Migrations
                     b.HasIndex("Direction", "Status");
 
                     b.ToTable("referrals", (string)null);
+                });
+
+            modelBuilder.Entity("CrossBorder.Node.Data.ReferralStep", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<bool>("Conflict")
+                        .HasColumnType("boolean")
+                        .HasColumnName("conflict");
+
+                    b.Property<string>("FromStatus")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("from_status");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("outcome");
+
+                    b.Property<Guid>("ReferralId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("referral_id");
+
+                    b.Property<string>("Step")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("step");
+
+                    b.Property<string>("TakenBy")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("taken_by");
+
+                    b.Property<string>("ToStatus")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("to_status");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReferralId", "At");
+
+                    b.ToTable("referral_steps", (string)null);
+                });
+
+            modelBuilder.Entity("CrossBorder.Node.Data.UsedClientAssertion", b =>
+                {
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("client_id");
+
+                    b.Property<string>("Jti")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("jti");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.HasKey("ClientId", "Jti");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("used_client_assertions", (string)null);
                 });
 
             modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", b =>

@@ -43,9 +43,10 @@ public static class ExchangeEndpoints
         if (body is null)
             return Problems.PayloadTooLarge.Result(http, $"A message is at most {MaxMessageBytes} bytes.");
 
-        var result = await inbound.AcceptAsync(clientId["node-".Length..], Encoding.ASCII.GetString(body).Trim(), ct);
+        var jws = Encoding.ASCII.GetString(body).Trim();
+        var result = await inbound.AcceptAsync(clientId["node-".Length..], jws, ct);
         if (result.Problem is { } problem)
-            return problem.Result(http, result.Detail);
+            return await Audit.AuditLog.MessageRejectedAsync(http, clientId, problem, result.Detail, jws, ct);
         return Results.Text(result.ReceiptJws!, PeerClient.JoseMediaType, Encoding.ASCII, result.IsDuplicate ? 200 : 201);
     }
 }

@@ -15,7 +15,8 @@ namespace CrossBorder.Node.Features.Exchange;
 /// message verbatim, apply it to this node's copy of the referral and sign the receipt.
 /// </summary>
 public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<NodeOptions> node,
-    IOptions<ExchangeOptions> options, TimeProvider time, IncomingReferrals referrals, ILogger<InboundMessages> log)
+    IOptions<ExchangeOptions> options, TimeProvider time, IncomingReferrals referrals, ILogger<InboundMessages> log,
+    Audit.AuditLog audit)
 {
     public async Task<InboundResult> AcceptAsync(string peerCountry, string jws, CancellationToken ct)
     {
@@ -60,16 +61,14 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
         if (envelope.SentAt > now + options.Value.ClockSkew || envelope.SentAt < now - options.Value.MaxMessageAge)
             return SecurityEvent(Problems.StaleMessage, peerCountry, envelope, "sentAt is in the future or too old.");
 
-        var apply = await referrals.ApplyAsync(envelope, now, ct);
+        var receivedAt = now.TruncateToMilliseconds();
+        var apply = await referrals.ApplyAsync(envelope, receivedAt, ct);
         if (apply.Problem is not null)
             return InboundResult.Fail(apply.Problem, apply.Detail);
         var referral = apply.Referral!;
 
-        var receivedAt = now.TruncateToMilliseconds();
         var receipt = new Receipt(envelope.Id, digest, receivedAt, node.Value.Country, ReceiptOutcomes.Accepted, LogIndex: null);
         var receiptJws = Jws.Sign(ExchangeJson.Serialize(receipt), keys.Signing, JwsTypes.Receipt);
-        if (envelope.Type == MessageTypes.Submitted)
-            new ReferralClock().StartExamination(referral, receivedAt);
 
         db.Messages.Add(new ExchangeMessage
         {
@@ -87,6 +86,7 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
             ReceivedAt = receivedAt,
             State = apply.Conflict ? MessageStates.Conflict : MessageStates.Received,
         });
+        audit.MessageReceived(envelope, digest, receiptJws);
         referral.LastIncomingSeq = envelope.Seq;
         referral.UpdatedAt = now;
         referral.Version++;

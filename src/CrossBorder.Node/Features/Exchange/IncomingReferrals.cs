@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CrossBorder.Core.Exchange;
+using CrossBorder.Core.Lifecycle;
 using CrossBorder.Core.Referrals;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Features.Referrals;
@@ -9,25 +10,45 @@ using Microsoft.Extensions.Options;
 
 namespace CrossBorder.Node.Features.Exchange;
 
-/// <summary>Applies a verified message from the peer to this node's copy of the referral.</summary>
-public sealed class IncomingReferrals(NodeDbContext db, NodeKeys keys, IOptions<NodeOptions> node)
+/// <summary>
+/// Applies a verified message from the peer to this node's copy of the referral. A step the local state
+/// does not allow is not dropped: it is stored and flagged as a conflict, for the ministry and auditors.
+/// </summary>
+public sealed class IncomingReferrals(NodeDbContext db, NodeKeys keys, IOptions<NodeOptions> node, CaseLifecycle lifecycle)
 {
-    public async Task<ApplyResult> ApplyAsync(MessageEnvelope envelope, DateTimeOffset now, CancellationToken ct)
+    public async Task<ApplyResult> ApplyAsync(MessageEnvelope envelope, DateTimeOffset receivedAt, CancellationToken ct)
     {
         var referral = await db.Referrals.SingleOrDefaultAsync(r => r.Id == envelope.ReferralId, ct);
         if (envelope.Type == MessageTypes.Submitted)
             return referral is null
-                ? await CreateAsync(envelope, now, ct)
+                ? await CreateAsync(envelope, receivedAt, ct)
                 : ApplyResult.Fail(Problems.OutOfSequence, "This referral was already submitted.");
 
         if (referral is null)
             return ApplyResult.Fail(Problems.UnknownReferral, null);
         if (envelope.Seq != referral.LastIncomingSeq + 1)
             return ApplyResult.Fail(Problems.OutOfSequence, $"Expected seq {referral.LastIncomingSeq + 1}.");
-        return ApplyResult.Fail(Problems.MessageInvalid, $"Message type '{envelope.Type}' is not supported by this node.");
+        if (Lifecycle.ForMessage(envelope.Type) is not { } step)
+            return ApplyResult.Fail(Problems.MessageInvalid, $"Unknown message type '{envelope.Type}'.");
+        var senderSide = envelope.From == referral.RequestingState ? Side.Requesting : Side.Requested;
+        if (step.TakenBy != senderSide)
+            return ApplyResult.Fail(Problems.MessageInvalid, $"'{step.Name}' is not a step of the {senderSide} state.");
+
+        object body;
+        try { body = StepValidator.Read(step.Name, JsonSerializer.SerializeToUtf8Bytes(envelope.Body)); }
+        catch (JsonException) { return ApplyResult.Fail(Problems.MessageInvalid, $"The body is not a '{step.Name}' body."); }
+        var accepted = body is DecisionBody { Outcome: DecisionOutcome.ACCEPT };
+        var next = Lifecycle.Next(referral.Status, step.Name, accepted);
+        lifecycle.Transition(referral, step.Name, Outcome(body), envelope.From, next ?? referral.Status, envelope.SentAt,
+            envelope.Id, conflict: next is null, FeedEventTypes.StepReceived);
+        if (next is not null)
+            await lifecycle.StartClocksAsync(referral, envelope.Type, envelope.Id, receivedAt, ct);
+        return new ApplyResult(referral, next is null, null, null);
     }
 
-    private async Task<ApplyResult> CreateAsync(MessageEnvelope envelope, DateTimeOffset now, CancellationToken ct)
+    public static string? Outcome(object body) => body is DecisionBody d ? d.Outcome.ToString() : null;
+
+    private async Task<ApplyResult> CreateAsync(MessageEnvelope envelope, DateTimeOffset receivedAt, CancellationToken ct)
     {
         if (envelope.Seq != 1)
             return ApplyResult.Fail(Problems.OutOfSequence, "A submission is the first message of its referral (seq 1).");
@@ -36,7 +57,7 @@ public sealed class IncomingReferrals(NodeDbContext db, NodeKeys keys, IOptions<
         catch (JsonException) { body = null; }
         if (body is null || body.Reference.Length is 0 or > 32)
             return ApplyResult.Fail(Problems.MessageInvalid, "The submission body is not a referral.");
-        var errors = ReferralValidator.Validate(body.Referral, DateOnly.FromDateTime(now.UtcDateTime),
+        var errors = ReferralValidator.Validate(body.Referral, DateOnly.FromDateTime(receivedAt.UtcDateTime),
             new HashSet<string> { node.Value.Country });
         if (errors.Count > 0)
             return ApplyResult.Fail(Problems.MessageInvalid, "Invalid fields: " + string.Join(", ", errors.Keys));
@@ -46,23 +67,28 @@ public sealed class IncomingReferrals(NodeDbContext db, NodeKeys keys, IOptions<
         var referral = new Referral
         {
             Id = envelope.ReferralId,
-            Reference = await ReferenceNumbers.NextAsync(db, node.Value.Country, now, ct),
+            Reference = await ReferenceNumbers.NextAsync(db, node.Value.Country, receivedAt, ct),
             CounterpartReference = body.Reference,
             Direction = Directions.Incoming,
-            Status = ReferralStatuses.Submitted,
+            Status = ReferralStatus.Submitted,
             LegalBasis = envelope.LegalBasis,
             RequestingState = envelope.From,
             RequestedState = envelope.To,
             Urgent = body.Referral.Urgent.IsUrgent,
             ApplicationLodgedOn = body.Referral.ApplicationLodgedOn,
             CreatedBy = $"node-{envelope.From}",
-            CreatedAt = now,
-            UpdatedAt = now,
+            CreatedAt = receivedAt,
+            UpdatedAt = receivedAt,
             DataKey = keys.Cipher.NewWrappedDataKey(envelope.ReferralId),
             PersonalData = [],
         };
         referral.PersonalData = ReferralData.Seal(keys, referral, body.Referral);
         db.Referrals.Add(referral);
+        lifecycle.Transition(referral, CaseSteps.Submission, null, envelope.From, ReferralStatus.Submitted, envelope.SentAt,
+            envelope.Id, false, FeedEventTypes.Received);
+        lifecycle.Transition(referral, CaseSteps.Receipt, null, envelope.To, ReferralStatus.UnderExamination, receivedAt,
+            envelope.Id, false, FeedEventTypes.StatusChanged);
+        await lifecycle.StartClocksAsync(referral, envelope.Type, envelope.Id, receivedAt, ct);
         return new ApplyResult(referral, false, null, null);
     }
 }

@@ -12,7 +12,7 @@ namespace CrossBorder.Node.Features.Exchange;
 /// if the business change that produced it commits. The JWS is signed once, here; retries send these
 /// exact bytes.
 /// </summary>
-public sealed class OutgoingMessages(NodeDbContext db, NodeKeys keys, TimeProvider time)
+public sealed class OutgoingMessages(NodeDbContext db, NodeKeys keys, TimeProvider time, Audit.AuditLog audit)
 {
     public async Task<ExchangeMessage> QueueAsync(Referral referral, string type, object body, CancellationToken ct)
     {
@@ -41,6 +41,7 @@ public sealed class OutgoingMessages(NodeDbContext db, NodeKeys keys, TimeProvid
             NextAttemptAt = now,
         };
         db.Messages.Add(message);
+        audit.MessageSent(message);
         // Delivered by PostgreSQL at commit only, to every replica's OutboxListener.
         await db.Database.ExecuteSqlRawAsync("NOTIFY " + OutboxSignal.Channel, ct);
         return message;

@@ -26,6 +26,24 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
         return response;
     }
 
+    /// <summary>Asks the peer to cosign one of this node's audit checkpoints (<c>POST /exchange/v1/checkpoints</c>).</summary>
+    public async Task<PeerResponse> CosignAsync(PeerOptions peer, string requestJson, CancellationToken ct)
+    {
+        async Task<PeerResponse> SendAsync(bool refresh)
+        {
+            var token = await TokenAsync(peer, refresh, ct);
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(peer.Url!, "exchange/v1/checkpoints"))
+            {
+                Content = new StringContent(requestJson, Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(request, ct);
+            return new PeerResponse(response.StatusCode, await response.Content.ReadAsStringAsync(ct), response.Content.Headers.ContentType?.MediaType);
+        }
+        var result = await SendAsync(refresh: false);
+        return result.Status == HttpStatusCode.Unauthorized ? await SendAsync(refresh: true) : result;
+    }
+
     private async Task<PeerResponse> PostAsync(PeerOptions peer, string jws, bool refreshToken, CancellationToken ct)
     {
         var token = await TokenAsync(peer, refreshToken, ct);

@@ -1,5 +1,6 @@
 using System.Text;
 using CrossBorder.Core.Exchange;
+using CrossBorder.Core.Lifecycle;
 using CrossBorder.Core.Signing;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Features.Referrals;
@@ -9,7 +10,7 @@ using Microsoft.EntityFrameworkCore;
 namespace CrossBorder.Node.Features.Exchange;
 
 /// <summary>The sender's side of one delivery: what to send, and what the answer changes.</summary>
-public sealed class ReceiptRecorder(NodeDbContext db, NodeKeys keys, TimeProvider time, ReferralClock clock)
+public sealed class ReceiptRecorder(NodeDbContext db, NodeKeys keys, CaseLifecycle lifecycle, Audit.AuditLog audit)
 {
     public async Task<Outbound?> LoadForSendingAsync(Guid messageId, CancellationToken ct)
     {
@@ -46,10 +47,15 @@ public sealed class ReceiptRecorder(NodeDbContext db, NodeKeys keys, TimeProvide
         stored.LeaseUntil = null;
         stored.NextAttemptAt = null;
         stored.LastError = null;
+        audit.MessageDelivered(stored, stored.ReceiptJws, receipt.ReceivedAt);
 
         var referral = await db.Referrals.SingleAsync(r => r.Id == message.ReferralId, ct);
-        clock.OnDelivered(referral, stored.Type, receipt.ReceivedAt);
-        referral.UpdatedAt = time.GetUtcNow();
+        if (stored.Type == MessageTypes.Submitted && referral.Status == ReferralStatus.Submitted)
+            lifecycle.Transition(referral, CaseSteps.Receipt, null, stored.ToCountry, ReferralStatus.UnderExamination,
+                receipt.ReceivedAt, stored.Id, false, FeedEventTypes.Delivered);
+        else
+            lifecycle.Publish(referral, FeedEventTypes.Delivered, stored.Id, null, null);
+        await lifecycle.StartClocksAsync(referral, stored.Type, stored.Id, receipt.ReceivedAt, ct);
         referral.Version++;
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -61,6 +67,12 @@ public sealed class ReceiptRecorder(NodeDbContext db, NodeKeys keys, TimeProvide
         var message = await db.Messages.SingleAsync(m => m.Id == messageId, ct);
         if (message.State != MessageStates.Queued)
             return;
+        if (deadLetter || message.Attempts == 1)
+        {
+            // First failure and dead-letter only: a long outage must not flood the ministries' feed.
+            var referral = await db.Referrals.SingleAsync(r => r.Id == message.ReferralId, ct);
+            lifecycle.Publish(referral, FeedEventTypes.DeliveryFailed, message.Id, null, deadLetter ? "dead_letter" : "retrying");
+        }
         message.LastError = error is { Length: > 500 } ? error[..500] : error;
         message.LeaseUntil = null;
         if (deadLetter)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CrossBorder.Core.Exchange;
+using CrossBorder.Core.Lifecycle;
 using CrossBorder.Core.Referrals;
 using CrossBorder.Node.Auth;
 using CrossBorder.Node.Data;
@@ -19,7 +20,7 @@ public static class CreateReferral
     public const int MaxBodyBytes = 256 * 1024;
 
     public static async Task<IResult> HandleAsync(HttpContext http, NodeDbContext db, NodeKeys keys, Idempotency idempotency,
-        OutgoingMessages outgoing, ReferralReader reader, IOptions<NodeOptions> node, TimeProvider time, OutboxSignal signal,
+        OutgoingMessages outgoing, CaseLifecycle lifecycle, ReferralReader reader, IOptions<NodeOptions> node, TimeProvider time, OutboxSignal signal,
         CancellationToken ct)
     {
         if (Idempotency.ReadKey(http.Request) is not { } key)
@@ -51,6 +52,7 @@ public static class CreateReferral
             case IdempotencyState.InFlight:
                 return Problems.IdempotencyKeyInFlight.Result(http);
             case IdempotencyState.Mismatch:
+                await Audit.AuditLog.IdempotencyMisuseAsync(http, ct);
                 return Problems.IdempotencyKeyReused.Result(http);
             case IdempotencyState.Replay:
                 return await reader.CreatedAsync(http, check.Record!.ResourceId!.Value, ct);
@@ -64,7 +66,7 @@ public static class CreateReferral
             Reference = await ReferenceNumbers.NextAsync(db, country, now, ct),
             CounterpartReference = document.CounterpartReference,
             Direction = Directions.Outgoing,
-            Status = ReferralStatuses.Submitted,
+            Status = ReferralStatus.Submitted,
             LegalBasis = document.LegalBasis.ToString(),
             RequestingState = country,
             RequestedState = document.RequestedState,
@@ -79,7 +81,9 @@ public static class CreateReferral
         };
         referral.PersonalData = ReferralData.Seal(keys, referral, document);
         db.Referrals.Add(referral);
-        await outgoing.QueueAsync(referral, MessageTypes.Submitted, new SubmissionBody(referral.Reference, document), ct);
+        var message = await outgoing.QueueAsync(referral, MessageTypes.Submitted, new SubmissionBody(referral.Reference, document), ct);
+        lifecycle.Transition(referral, CaseSteps.Submission, null, country, ReferralStatus.Submitted, message.SentAt, message.Id,
+            false, FeedEventTypes.Created);
         idempotency.Complete(clientId, key, hash, StatusCodes.Status201Created, id);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -89,7 +93,7 @@ public static class CreateReferral
     }
 
     /// <summary>Names the JSON path that failed; never echoes the submitted value.</summary>
-    private static IResult MalformedJson(HttpContext http, JsonException e)
+    public static IResult MalformedJson(HttpContext http, JsonException e)
     {
         var path = string.IsNullOrEmpty(e.Path) ? "$" : e.Path;
         return Problems.ValidationResult(http, new Dictionary<string, string[]>

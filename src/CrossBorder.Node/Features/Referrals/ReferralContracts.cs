@@ -19,8 +19,18 @@ public sealed record ReferralView(
     DateTimeOffset? ReceivedAt,
     Deadlines Deadlines,
     DeliveryView? Delivery,
+    bool HasConflict,
+    IReadOnlyList<string> AllowedSteps,
+    IReadOnlyList<StepView> History,
     string ETag,
     ReferralDocument Referral);
+
+/// <summary>
+/// One entry of the case history: a step (<c>takenBy</c> a country) or a lapse by rule (<c>takenBy: rule</c>).
+/// A <c>conflict</c> entry is a step the peer sent that this node's status did not allow: stored, not applied.
+/// </summary>
+public sealed record StepView(string Step, string? Outcome, string TakenBy, string FromStatus, string ToStatus, DateTimeOffset At,
+    Guid? MessageId, bool Conflict);
 
 /// <summary>A referral in a list: metadata only, no personal data.</summary>
 public sealed record ReferralSummary(
@@ -36,10 +46,21 @@ public sealed record ReferralSummary(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     Deadlines Deadlines,
-    DeliveryView? Delivery);
+    DeliveryView? Delivery,
+    bool HasConflict);
 
-/// <summary>Open legal deadlines, computed from signed receipt times.</summary>
-public sealed record Deadlines(DateTimeOffset? ReplyDueAt);
+/// <summary>
+/// Legal deadlines, each computed from a signed receipt time (null until that receipt exists).
+/// <c>nextDueAt</c> is the one that matters in the current status; <c>overdue</c> says it has passed.
+/// </summary>
+public sealed record Deadlines(
+    DateTimeOffset? ReplyDueAt,
+    DateTimeOffset? InformationDueAt,
+    DateTimeOffset? ReexaminationRequestDueAt,
+    DateTimeOffset? ReexaminationReplyDueAt,
+    DateTimeOffset? TransferDueAt,
+    DateTimeOffset? NextDueAt,
+    bool Overdue);
 
 /// <summary>
 /// Where the latest message this node sent for the case stands: <c>queued</c> (not yet tried),

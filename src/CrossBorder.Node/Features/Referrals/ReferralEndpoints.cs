@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
+using CrossBorder.Core.Lifecycle;
 using CrossBorder.Core.Referrals;
 using CrossBorder.Node.Auth;
 using CrossBorder.Node.Data;
@@ -28,6 +29,7 @@ public static class ReferralEndpoints
         group.MapGet("/{id:guid}", GetAsync)
             .WithName("GetReferral")
             .WithSummary("Read one referral with its personal data, status, deadlines and delivery state")
+            .WithDescription("Answers the referral as this node holds it, with an `ETag` to send as `If-Match` with the next lifecycle step.")
             .RequireAuthorization(Scopes.ReferralsRead);
 
         group.MapGet("/", ListAsync)
@@ -35,6 +37,18 @@ public static class ReferralEndpoints
             .WithSummary("List referrals (metadata only), cursor paged")
             .WithDescription("Ordered by referral id (creation order). Pass `nextCursor` back as `cursor` to read the next page.")
             .RequireAuthorization(Scopes.ReferralsRead);
+
+        foreach (var step in Lifecycle.Steps)
+            group.MapPost($"/{{id:guid}}/{step.Name}", (Guid id, HttpContext http, NodeDbContext db, Idempotency idempotency,
+                    Exchange.OutgoingMessages outgoing, CaseLifecycle lifecycle, ReferralReader reader, TimeProvider time,
+                    Exchange.OutboxSignal signal, CancellationToken ct) =>
+                    TakeStep.HandleAsync(id, step.Name, http, db, idempotency, outgoing, lifecycle, reader, time, signal, ct))
+                .WithName(StepOperationId(step.Name))
+                .WithSummary(StepSummaries.Summary(step.Name))
+                .WithDescription(StepSummaries.Description(step))
+                .Accepts(StepValidator.BodyType(step.Name), "application/json")
+                .Produces<ReferralView>(StatusCodes.Status200OK)
+                .RequireAuthorization(Scopes.ReferralsWrite);
 
         group.MapGet("/{id:guid}/messages", MessagesAsync)
             .WithName("ListReferralMessages")
@@ -50,19 +64,20 @@ public static class ReferralEndpoints
         var view = await reader.FindAsync(id, ct);
         if (view is null)
             return Problems.NotFound.Result(http, "No referral with this id on this node.");
+        if (await Audit.AuditLog.RecordReadAsync(http, id, "referral", ct) is { } refused) return refused;
         http.Response.Headers.ETag = view.ETag;
         return TypedResults.Ok(view);
     }
 
     private static async Task<Results<Ok<ReferralPage>, ValidationProblem>> ListAsync(HttpContext http, NodeDbContext db,
-        ReferralReader reader, string? direction, string? status, DateTimeOffset? updatedSince, string? cursor, int? limit,
-        CancellationToken ct)
+        ReferralReader reader, TimeProvider time, string? direction, string? status, DateTimeOffset? updatedSince,
+        DateTimeOffset? dueBefore, bool? overdue, string? cursor, int? limit, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (direction is not null and not Directions.Outgoing and not Directions.Incoming)
             errors["direction"] = ["Use 'outgoing' or 'incoming'."];
-        if (status is { Length: > 40 })
-            errors["status"] = ["Unknown status."];
+        if (status is not null && !ReferralStatus.All.Contains(status))
+            errors["status"] = [$"One of: {string.Join(", ", ReferralStatus.All)}."];
         if (limit is < 1 or > MaxPageSize)
             errors["limit"] = [$"Between 1 and {MaxPageSize}."];
         Guid? after = null;
@@ -78,12 +93,18 @@ public static class ReferralEndpoints
         if (direction is not null) query = query.Where(r => r.Direction == direction);
         if (status is not null) query = query.Where(r => r.Status == status);
         if (updatedSince is not null) query = query.Where(r => r.UpdatedAt >= updatedSince);
+        if (dueBefore is not null) query = query.Where(r => r.NextDueAt < dueBefore);
+        if (overdue is not null)
+        {
+            var now = time.GetUtcNow();
+            query = overdue.Value ? query.Where(r => r.NextDueAt <= now) : query.Where(r => r.NextDueAt == null || r.NextDueAt > now);
+        }
         if (after is not null) query = query.Where(r => r.Id.CompareTo(after.Value) > 0);
         var size = limit ?? 50;
         var rows = await query.OrderBy(r => r.Id).Take(size + 1).ToListAsync(ct);
         var page = rows.Take(size).ToList();
         var deliveries = await reader.LatestDeliveriesAsync(page.Select(r => r.Id).ToList(), ct);
-        var items = page.Select(r => ReferralReader.Summarize(r, deliveries.GetValueOrDefault(r.Id))).ToList();
+        var items = page.Select(r => reader.Summarize(r, deliveries.GetValueOrDefault(r.Id))).ToList();
         return TypedResults.Ok(new ReferralPage(items, rows.Count > size ? EncodeCursor(page[^1].Id) : null));
     }
 
@@ -93,6 +114,7 @@ public static class ReferralEndpoints
         var referral = await db.Referrals.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         if (referral is null)
             return Problems.NotFound.Result(http, "No referral with this id on this node.");
+        if (await Audit.AuditLog.RecordReadAsync(http, id, "messages", ct) is { } refused) return refused;
         var messages = await db.Messages.AsNoTracking().Where(m => m.ReferralId == id)
             .OrderBy(m => m.SentAt).ThenBy(m => m.Direction).ThenBy(m => m.Seq).ToListAsync(ct);
         IReadOnlyList<MessageView> views = messages.Select(m => new MessageView(m.Id, m.Direction, m.Seq, m.Type, m.FromCountry,
@@ -101,6 +123,9 @@ public static class ReferralEndpoints
             m.ReceiptJws, m.ReceivedAt)).ToList();
         return TypedResults.Ok(views);
     }
+
+    private static string StepOperationId(string step) =>
+        "Take" + string.Concat(step.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
 
     private static string EncodeCursor(Guid id) => Base64Url.EncodeToString(id.ToByteArray(bigEndian: true));
 

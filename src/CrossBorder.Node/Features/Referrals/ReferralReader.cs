@@ -1,3 +1,4 @@
+using CrossBorder.Core.Lifecycle;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Hosting;
 using Microsoft.EntityFrameworkCore;
@@ -5,9 +6,11 @@ using Microsoft.EntityFrameworkCore;
 namespace CrossBorder.Node.Features.Referrals;
 
 /// <summary>Builds the referral representations the ministry API returns.</summary>
-public sealed class ReferralReader(NodeDbContext db, NodeKeys keys)
+public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider time)
 {
     public static string ETag(Referral r) => $"\"v{r.Version}\"";
+
+    public static Side SideOf(Referral r) => r.Direction == Directions.Outgoing ? Side.Requesting : Side.Requested;
 
     public async Task<ReferralView?> FindAsync(Guid id, CancellationToken ct)
     {
@@ -15,9 +18,13 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys)
         if (referral is null)
             return null;
         var delivery = await LatestDeliveriesAsync([id], ct);
+        var history = await db.Steps.AsNoTracking().Where(s => s.ReferralId == id).OrderBy(s => s.At).ThenBy(s => s.Id)
+            .Select(s => new StepView(s.Step, s.Outcome, s.TakenBy, s.FromStatus, s.ToStatus, s.At, s.MessageId, s.Conflict))
+            .ToListAsync(ct);
         return new ReferralView(referral.Id, referral.Reference, referral.CounterpartReference, referral.Direction, referral.Status,
             referral.LegalBasis, referral.RequestingState, referral.RequestedState, referral.Urgent, referral.ApplicationLodgedOn,
-            referral.CreatedAt, referral.UpdatedAt, referral.ReceivedAt, DeadlinesOf(referral), delivery.GetValueOrDefault(id),
+            referral.CreatedAt, referral.UpdatedAt, referral.ReceivedAt, DeadlinesOf(referral, time.GetUtcNow()),
+            delivery.GetValueOrDefault(id), referral.HasConflict, Lifecycle.Allowed(referral.Status, SideOf(referral)), history,
             ETag(referral), ReferralData.Open(keys, referral));
     }
 
@@ -28,11 +35,21 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys)
         return TypedResults.Created($"/api/v1/referrals/{id}", view);
     }
 
-    public static ReferralSummary Summarize(Referral r, DeliveryView? delivery) =>
-        new(r.Id, r.Reference, r.CounterpartReference, r.Direction, r.Status, r.LegalBasis, r.RequestingState, r.RequestedState,
-            r.Urgent, r.CreatedAt, r.UpdatedAt, DeadlinesOf(r), delivery);
+    public async Task<IResult> OkAsync(HttpContext http, Guid id, CancellationToken ct)
+    {
+        if (await FindAsync(id, ct) is not { } view)
+            return Problems.NotFound.Result(http, "No referral with this id on this node.");
+        http.Response.Headers.ETag = view.ETag;
+        return TypedResults.Ok(view);
+    }
 
-    public static Deadlines DeadlinesOf(Referral r) => new(r.ReplyDueAt);
+    public ReferralSummary Summarize(Referral r, DeliveryView? delivery) =>
+        new(r.Id, r.Reference, r.CounterpartReference, r.Direction, r.Status, r.LegalBasis, r.RequestingState, r.RequestedState,
+            r.Urgent, r.CreatedAt, r.UpdatedAt, DeadlinesOf(r, time.GetUtcNow()), delivery, r.HasConflict);
+
+    public static Deadlines DeadlinesOf(Referral r, DateTimeOffset now) =>
+        new(r.ReplyDueAt, r.InformationDueAt, r.ReexaminationRequestDueAt, r.ReexaminationReplyDueAt, r.TransferDueAt, r.NextDueAt,
+            r.NextDueAt is { } due && due <= now);
 
     /// <summary>The latest outgoing message of each referral, as a delivery state.</summary>
     public async Task<Dictionary<Guid, DeliveryView>> LatestDeliveriesAsync(IReadOnlyCollection<Guid> referralIds, CancellationToken ct)

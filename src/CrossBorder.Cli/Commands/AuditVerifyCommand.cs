@@ -1,0 +1,180 @@
+using System.Buffers.Text;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CrossBorder.Core.Audit;
+using CrossBorder.Core.Signing;
+
+namespace CrossBorder.Cli.Commands;
+
+/// <summary>
+/// <c>crossborder audit verify</c>: the offline verifier of issue 4. Fetches (or reads from an export) every
+/// entry and the latest checkpoint, re-hashes every leaf, recomputes the root, checks the node's signature and
+/// the peer's cosignature with published or pinned keys, and consistency with a checkpoint saved earlier.
+/// Exit 0 only when everything holds; otherwise 1 and a message naming the first index that does not.
+/// </summary>
+public sealed class AuditVerifyCommand(TextWriter? output = null, TextWriter? error = null, HttpMessageHandler? handler = null) : ICliCommand
+{
+    private readonly TextWriter _out = output ?? Console.Out;
+    private readonly TextWriter _err = error ?? Console.Error;
+
+    public IReadOnlyList<string> Words { get; } = ["audit", "verify"];
+
+    public string Summary => "verify a node's audit log: every leaf, the root, both signatures, consistency";
+
+    public string Usage => """
+        Usage: crossborder audit verify --url <node> (--client-id <id> --client-secret <secret> | --token <jwt>)
+                                        (--peer-url <peer> | --peer-jwks <file>) [--jwks <file>]
+                                        [--previous <checkpoint file>] [--save <checkpoint file>] [--export <file>]
+               crossborder audit verify --file <export> --jwks <file> --peer-jwks <file> [--previous <file>]
+
+          --url            the node whose log to verify (an audit.read client of it is needed)
+          --client-secret  may come from CROSSBORDER_AUDIT_SECRET instead
+          --jwks           the node's public keys (JWKS file); default: fetched from <node>/exchange/v1/keys
+          --peer-url       the peer node, to fetch its public keys for the cosignature (or pin them with --peer-jwks)
+          --previous       a checkpoint saved by an earlier run (--save): the log must extend it
+          --save           write the verified latest checkpoint there, for the next run's --previous
+          --export         also write the entries and checkpoint fetched, for offline verification with --file
+          --file           verify an export instead of a live node (no proofs: a root mismatch is reported
+                           without an index unless a leaf names the wrong index)
+
+        Exit code 0 only when everything verifies.
+
+        """;
+
+    public async Task<int> RunAsync(CliArguments arguments, CancellationToken ct)
+    {
+        var url = arguments.GetString("url");
+        var file = arguments.GetString("file");
+        var clientId = arguments.GetString("client-id");
+        var secret = arguments.GetString("client-secret") ?? Environment.GetEnvironmentVariable("CROSSBORDER_AUDIT_SECRET");
+        var token = arguments.GetString("token");
+        var jwksFile = arguments.GetString("jwks");
+        var peerUrl = arguments.GetString("peer-url");
+        var peerJwksFile = arguments.GetString("peer-jwks");
+        var previousFile = arguments.GetString("previous");
+        var saveFile = arguments.GetString("save");
+        var exportFile = arguments.GetString("export");
+        arguments.EnsureAllRead();
+        if ((url is null) == (file is null))
+            throw new UsageException("give either --url or --file");
+        if (peerUrl is null && peerJwksFile is null)
+            throw new UsageException("give --peer-url or --peer-jwks: the peer's cosignature is part of the verification");
+        if (file is not null && jwksFile is null)
+            throw new UsageException("--file needs --jwks (the node's public keys)");
+
+        using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        http.Timeout = TimeSpan.FromMinutes(5);
+
+        string checkpointJws;
+        string ownJwks;
+        string? cosignatureJws;
+        List<ServedEntry> entries;
+        Func<long, long, IReadOnlyList<byte[]>?>? inclusion = null, consistency = null;
+        if (url is not null)
+        {
+            var node = new Uri(url.EndsWith('/') ? url : url + "/");
+            var bearer = token ?? await TokenAsync(http, node, clientId ?? throw new UsageException("--client-id or --token is required"),
+                secret ?? throw new UsageException("--client-secret (or CROSSBORDER_AUDIT_SECRET) is required"), ct);
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+            var latest = await GetJsonAsync(http, new Uri(node, "api/v1/audit/checkpoints/latest"), ct);
+            checkpointJws = latest["checkpoint"]!.GetValue<string>();
+            cosignatureJws = latest["cosignature"]?["jws"]?.GetValue<string>();
+            var size = latest["treeSize"]!.GetValue<long>();
+            entries = await FetchEntriesAsync(http, node, size, ct);
+            inclusion = (i, n) => Hashes(GetJsonAsync(http, new Uri(node, $"api/v1/audit/entries/{i}/proof?treeSize={n}"), ct)
+                .GetAwaiter().GetResult()["auditPath"]);
+            consistency = (m, n) => Hashes(GetJsonAsync(http, new Uri(node, $"api/v1/audit/consistency?from={m}&to={n}"), ct)
+                .GetAwaiter().GetResult()["proof"]);
+            if (exportFile is not null)
+                await File.WriteAllTextAsync(exportFile, new JsonObject
+                {
+                    ["checkpoint"] = checkpointJws,
+                    ["cosignature"] = cosignatureJws,
+                    ["entries"] = new JsonArray(entries.Select(e => (JsonNode)new JsonObject
+                    {
+                        ["index"] = e.Index,
+                        ["leaf"] = Base64Url.EncodeToString(e.Leaf),
+                    }).ToArray()),
+                }.ToJsonString(), ct);
+            ownJwks = jwksFile is not null ? await File.ReadAllTextAsync(jwksFile, ct) : await http.GetStringAsync(new Uri(node, "exchange/v1/keys"), ct);
+        }
+        else
+        {
+            var export = JsonNode.Parse(await File.ReadAllTextAsync(file!, ct))!;
+            checkpointJws = export["checkpoint"]!.GetValue<string>();
+            cosignatureJws = export["cosignature"]?.GetValue<string>();
+            entries = export["entries"]!.AsArray().Select(e => new ServedEntry(e!["index"]!.GetValue<long>(),
+                Base64Url.DecodeFromChars(e["leaf"]!.GetValue<string>()))).ToList();
+            ownJwks = await File.ReadAllTextAsync(jwksFile!, ct);
+        }
+
+        string peerJwks;
+        if (peerJwksFile is not null)
+        {
+            peerJwks = await File.ReadAllTextAsync(peerJwksFile, ct);
+        }
+        else
+        {
+            // A client of its own: the node's bearer token must never travel to the peer.
+            using var anonymous = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+            peerJwks = await anonymous.GetStringAsync(new Uri(new Uri(peerUrl!.EndsWith('/') ? peerUrl : peerUrl + "/"), "exchange/v1/keys"), ct);
+        }
+        var verifier = new LogVerifier(new KeyRing(JsonWebKeySet.Parse(ownJwks).Keys), new KeyRing(JsonWebKeySet.Parse(peerJwks).Keys));
+        var previous = previousFile is not null ? (await File.ReadAllTextAsync(previousFile, ct)).Trim() : null;
+        var result = verifier.Verify(checkpointJws, cosignatureJws, entries, previous, inclusion, consistency);
+        if (!result.IsValid)
+        {
+            await _err.WriteLineAsync($"audit verify: FAILED: {result.Message}");
+            return ExitCodes.Failure;
+        }
+        if (saveFile is not null)
+            await File.WriteAllTextAsync(saveFile, checkpointJws, ct);
+        await _out.WriteLineAsync($"audit verify: OK: {result.Message}; checkpoint signed by the node and cosigned by the peer" +
+            (previous is null ? "" : "; consistent with the saved checkpoint"));
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<List<ServedEntry>> FetchEntriesAsync(HttpClient http, Uri node, long size, CancellationToken ct)
+    {
+        var entries = new List<ServedEntry>();
+        string? cursor = null;
+        while (entries.Count < size)
+        {
+            var page = await GetJsonAsync(http, new Uri(node, "api/v1/audit/entries?limit=1000" + (cursor is null ? "" : "&cursor=" + cursor)), ct);
+            foreach (var item in page["items"]!.AsArray())
+                entries.Add(new ServedEntry(item!["index"]!.GetValue<long>(), Base64Url.DecodeFromChars(item["leaf"]!.GetValue<string>())));
+            cursor = page["nextCursor"]?.GetValue<string>();
+            if (cursor is null) break;
+        }
+        return entries;
+    }
+
+    private static IReadOnlyList<byte[]>? Hashes(JsonNode? array) =>
+        array?.AsArray().Select(h => Base64Url.DecodeFromChars(h!.GetValue<string>())).ToList();
+
+    private static async Task<JsonNode> GetJsonAsync(HttpClient http, Uri uri, CancellationToken ct)
+    {
+        using var response = await http.GetAsync(uri, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"GET {uri.AbsolutePath} answered {(int)response.StatusCode}: {body}");
+        return JsonNode.Parse(body)!;
+    }
+
+    private static async Task<string> TokenAsync(HttpClient http, Uri node, string clientId, string secret, CancellationToken ct)
+    {
+        using var response = await http.PostAsync(new Uri(node, "connect/token"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = clientId,
+            ["client_secret"] = secret,
+            ["scope"] = "audit.read",
+        }), ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"the token endpoint answered {(int)response.StatusCode}: {body}");
+        using var doc = JsonDocument.Parse(body);
+        return doc.RootElement.GetProperty("access_token").GetString()!;
+    }
+}

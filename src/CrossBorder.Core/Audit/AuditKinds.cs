@@ -1,0 +1,26 @@
+namespace CrossBorder.Core.Audit;
+
+/// <summary>The kinds of audit entries: stable strings auditors filter on.</summary>
+public static class AuditKinds
+{
+    public const string MessageSent = "message.sent";
+    public const string MessageReceived = "message.received";
+    public const string MessageDelivered = "message.delivered";
+    public const string StepTaken = "step.taken";
+    public const string PersonalDataRead = "personal_data.read";
+    public const string TokenIssued = "token.issued";
+
+    /// <summary>A message refused by this node (bad signature, unknown key, replay, wrong addressee, stale...).</summary>
+    public const string SecurityMessageRejected = "security.message_rejected";
+
+    /// <summary>A token used on an operation its scopes do not grant (HTTP 403).</summary>
+    public const string SecurityForbidden = "security.forbidden";
+
+    /// <summary>An Idempotency-Key reused with a different request.</summary>
+    public const string SecurityIdempotencyMisuse = "security.idempotency_misuse";
+
+    /// <summary>A peer's checkpoint refused: its log shrank, forked, or is not validly signed.</summary>
+    public const string SecurityWitnessRefused = "security.witness_refused";
+
+    public static bool IsSecurityEvent(string kind) => kind.StartsWith("security.", StringComparison.Ordinal);
+}

@@ -1,0 +1,145 @@
+using System.Numerics;
+using CrossBorder.Core.Signing;
+
+namespace CrossBorder.Core.Audit;
+
+/// <summary>
+/// Verifies a whole audit log offline: every leaf re-hashed, the root recomputed and compared with the
+/// signed checkpoint, the witness's cosignature, and consistency with a checkpoint saved earlier.
+/// When the root does not match, the first altered entry is found by bisection with the log's own
+/// inclusion proofs (O(log n) proofs): leaves left of index i are checked against the left siblings of
+/// i's audit path, so "all of 0..i hold" is monotone and its boundary names the first bad index.
+/// </summary>
+public sealed class LogVerifier(IKeyResolver logKeys, IKeyResolver? witnessKeys)
+{
+    /// <param name="checkpointJws">The log's latest checkpoint.</param>
+    /// <param name="cosignatureJws">The witness's cosignature of it; required when witness keys are given.</param>
+    /// <param name="entries">Every served entry from index 0, at least up to the checkpoint's size.</param>
+    /// <param name="previousCheckpointJws">A checkpoint of this log saved earlier, or null.</param>
+    /// <param name="inclusionProof">(index, treeSize) → the log's audit path, to name an altered entry; null when unavailable.</param>
+    /// <param name="consistencyProof">(from, to) → the log's consistency proof, checked against the saved checkpoint; may be null.</param>
+    public LogVerification Verify(string checkpointJws, string? cosignatureJws, IReadOnlyList<ServedEntry> entries,
+        string? previousCheckpointJws = null, Func<long, long, IReadOnlyList<byte[]>?>? inclusionProof = null,
+        Func<long, long, IReadOnlyList<byte[]>?>? consistencyProof = null)
+    {
+        var checkpoint = Checkpoint.Verify(checkpointJws, logKeys, out var error);
+        if (checkpoint is null)
+            return LogVerification.Fail(null, $"the latest checkpoint does not verify with the log's published keys ({error})");
+        if (witnessKeys is not null)
+        {
+            if (cosignatureJws is null)
+                return LogVerification.Fail(null, $"the checkpoint at size {checkpoint.TreeSize} carries no cosignature from the peer");
+            if (!Checkpoint.VerifyCosignature(checkpointJws, cosignatureJws, witnessKeys, out error))
+                return LogVerification.Fail(null, $"the peer's cosignature of the checkpoint at size {checkpoint.TreeSize} does not verify ({error})");
+        }
+
+        var size = checkpoint.TreeSize;
+        var hashes = new byte[size][];
+        for (var i = 0; i < size; i++)
+        {
+            if (i >= entries.Count)
+                return LogVerification.Fail(i, $"entry {i} is missing: the checkpoint covers {size} entries but only {entries.Count} were served");
+            var served = entries[i];
+            if (served.Index != i)
+                return LogVerification.Fail(i, $"entry {i} is missing: position {i} holds index {served.Index}");
+            AuditEntry entry;
+            try { entry = AuditEntry.FromLeaf(served.Leaf); }
+            catch (FormatException e) { return LogVerification.Fail(i, $"entry {i} is not a valid entry ({e.Message})"); }
+            if (entry.Index != i)
+                return LogVerification.Fail(i, $"entry {i}: its leaf claims index {entry.Index}");
+            hashes[i] = MerkleHash.Leaf(served.Leaf);
+        }
+
+        if (!Root(hashes, 0, size).AsSpan().SequenceEqual(checkpoint.RootHash))
+            return Mismatch(hashes, size, checkpoint.RootHash, inclusionProof, $"the signed checkpoint of size {size}");
+
+        if (previousCheckpointJws is not null)
+        {
+            var previous = Checkpoint.Verify(previousCheckpointJws, logKeys, out error);
+            if (previous is null)
+                return LogVerification.Fail(null, $"the saved checkpoint does not verify ({error})");
+            if (previous.Origin != checkpoint.Origin)
+                return LogVerification.Fail(null, $"the saved checkpoint is of log '{previous.Origin}', not '{checkpoint.Origin}'");
+            if (previous.TreeSize > size)
+                return LogVerification.Fail(size, $"the log shrank: the saved checkpoint covers {previous.TreeSize} entries, the log now {size}; entries from index {size} were removed");
+            if (!Root(hashes, 0, previous.TreeSize).AsSpan().SequenceEqual(previous.RootHash))
+                return Mismatch(hashes, previous.TreeSize, previous.RootHash, inclusionProof, $"the saved checkpoint of size {previous.TreeSize}");
+            if (consistencyProof is not null)
+            {
+                var proof = consistencyProof(previous.TreeSize, size);
+                if (proof is null || !MerkleVerifier.VerifyConsistency(previous.TreeSize, size, previous.RootHash, checkpoint.RootHash, proof))
+                    return LogVerification.Fail(null, $"the log's consistency proof from size {previous.TreeSize} to {size} does not verify");
+            }
+        }
+
+        return new LogVerification(true, null, $"{size} entries verified; root {AuditEntry.Encode(checkpoint.RootHash)}", checkpoint);
+    }
+
+    private static LogVerification Mismatch(byte[][] hashes, long size, byte[] root,
+        Func<long, long, IReadOnlyList<byte[]>?>? inclusionProof, string against)
+    {
+        if (inclusionProof is not null && size > 0)
+        {
+            bool Good(long i) => PrefixHolds(hashes, i, size, root, inclusionProof);
+            long lo = 0, hi = size - 1; // find the first i where Good(i) is false
+            while (lo < hi)
+            {
+                var mid = lo + (hi - lo) / 2;
+                if (Good(mid)) lo = mid + 1;
+                else hi = mid;
+            }
+            if (!Good(lo) && (lo == 0 || Good(lo - 1)))
+                return LogVerification.Fail(lo, $"entry {lo} does not match {against}: its leaf hash is not the one the signed root commits to (the entry was altered)");
+        }
+        return LogVerification.Fail(null, $"the entries do not hash to the root of {against}: the log was altered");
+    }
+
+    // Whether leaves 0..i are the ones the root commits to: i's path must verify with the local leaf,
+    // and each left sibling on it (together they cover 0..i-1) must equal the local subtree hash.
+    private static bool PrefixHolds(byte[][] hashes, long index, long size, byte[] root,
+        Func<long, long, IReadOnlyList<byte[]>?> inclusionProof)
+    {
+        var path = inclusionProof(index, size);
+        if (path is null || !MerkleVerifier.VerifyInclusion(hashes[index], index, size, path, root))
+            return false;
+        var ranges = new List<(long Start, long End, bool Left)>();
+        long start = 0, end = size;
+        while (end - start > 1)
+        {
+            var k = 1L << (63 - BitOperations.LeadingZeroCount((ulong)(end - start - 1)));
+            if (index - start < k)
+            {
+                ranges.Add((start + k, end, false));
+                end = start + k;
+            }
+            else
+            {
+                ranges.Add((start, start + k, true));
+                start += k;
+            }
+        }
+        ranges.Reverse();
+        for (var j = 0; j < ranges.Count; j++)
+        {
+            if (ranges[j].Left && !Root(hashes, ranges[j].Start, ranges[j].End).AsSpan().SequenceEqual(path[j]))
+                return false;
+        }
+        return true;
+    }
+
+    private static byte[] Root(byte[][] hashes, long start, long end)
+    {
+        var frontier = new MerkleFrontier();
+        for (var i = start; i < end; i++) frontier.Append(hashes[i]);
+        return frontier.Root();
+    }
+}
+
+/// <summary>One entry as a log serves it: its claimed index and its exact leaf bytes.</summary>
+public sealed record ServedEntry(long Index, byte[] Leaf);
+
+/// <summary>The outcome: <see cref="FirstBadIndex"/> names the first entry that does not hold, when one can be named.</summary>
+public sealed record LogVerification(bool IsValid, long? FirstBadIndex, string Message, Checkpoint? Checkpoint)
+{
+    public static LogVerification Fail(long? index, string message) => new(false, index, message, null);
+}

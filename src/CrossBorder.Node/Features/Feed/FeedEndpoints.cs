@@ -1,0 +1,46 @@
+using CrossBorder.Node.Auth;
+using CrossBorder.Node.Data;
+using CrossBorder.Node.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrossBorder.Node.Features.Feed;
+
+/// <summary>One change to a referral, as the ministry feed shows it. Metadata only.</summary>
+public sealed record FeedEventView(long Position, string Type, Guid ReferralId, string Reference, string Status, string? Step,
+    Guid? MessageId, string? Detail, DateTimeOffset At);
+
+/// <summary>A page of the feed; pass <c>last</c> back as <c>after</c> to resume.</summary>
+public sealed record FeedPage(IReadOnlyList<FeedEventView> Items, long Last);
+
+public static class FeedEndpoints
+{
+    public const int MaxPageSize = 500;
+
+    public static IEndpointRouteBuilder MapFeedApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/events", ListAsync)
+            .WithTags("Feed")
+            .WithGroupName(OpenApiSetup.MinistryDocument)
+            .WithName("ListEvents")
+            .WithSummary("The ordered change feed of this node's referrals")
+            .WithDescription("Gap-free and ordered by `position`: created, delivered, step taken or received, status changed, deadline passed, conflict, delivery failed. Poll with `after` set to the `last` you saw; an empty page answers `last` unchanged.")
+            .RequireAuthorization(Scopes.ReferralsRead);
+        return app;
+    }
+
+    private static async Task<Results<Ok<FeedPage>, ValidationProblem>> ListAsync(HttpContext http, NodeDbContext db, long? after,
+        int? limit, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (after is < 0) errors["after"] = ["Zero or a position returned by this feed."];
+        if (limit is < 1 or > MaxPageSize) errors["limit"] = [$"Between 1 and {MaxPageSize}."];
+        if (errors.Count > 0)
+            return Problems.ValidationResult(http, errors);
+        var from = after ?? 0;
+        var items = await db.Feed.AsNoTracking().Where(e => e.Position > from).OrderBy(e => e.Position).Take(limit ?? 100)
+            .Select(e => new FeedEventView(e.Position, e.Type, e.ReferralId, e.Reference, e.Status, e.Step, e.MessageId, e.Detail, e.At))
+            .ToListAsync(ct);
+        return TypedResults.Ok(new FeedPage(items, items.Count > 0 ? items[^1].Position : from));
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using CrossBorder.Core.Lifecycle;
+using CrossBorder.Node.Auth;
+using CrossBorder.Node.Data;
+using CrossBorder.Node.Features.Exchange;
+using CrossBorder.Node.Hosting;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrossBorder.Node.Features.Referrals;
+
+/// <summary>
+/// <c>POST /api/v1/referrals/{id}/{step}</c>: one lifecycle step, taken by the side DOMAIN.md names,
+/// applied here and queued to the peer as its own signed message, in one transaction.
+/// </summary>
+public static class TakeStep
+{
+    public const int MaxBodyBytes = 64 * 1024;
+
+    public static async Task<IResult> HandleAsync(Guid id, string step, HttpContext http, NodeDbContext db, Idempotency idempotency,
+        OutgoingMessages outgoing, CaseLifecycle lifecycle, ReferralReader reader, TimeProvider time, OutboxSignal signal,
+        CancellationToken ct)
+    {
+        if (Lifecycle.Find(step) is not { } definition)
+            return Problems.NotFound.Result(http, $"Unknown step. Steps: {string.Join(", ", Lifecycle.Steps.Select(s => s.Name))}.");
+        if (Idempotency.ReadKey(http.Request) is not { } key)
+            return Problems.IdempotencyKeyMissing.Result(http, "Send a unique Idempotency-Key (1-255 printable characters) with every POST.");
+        var ifMatch = http.Request.Headers.IfMatch.ToString();
+        if (string.IsNullOrWhiteSpace(ifMatch))
+            return Problems.PreconditionRequired.Result(http, "Send If-Match with the referral's current ETag.");
+        if (!RequestBody.HasMediaType(http.Request, "application/json"))
+            return Problems.UnsupportedMediaType.Result(http, "Send the step as application/json.");
+        var raw = await RequestBody.ReadAsync(http.Request, MaxBodyBytes, ct);
+        if (raw is null)
+            return Problems.PayloadTooLarge.Result(http, $"A step is at most {MaxBodyBytes} bytes.");
+
+        object body;
+        try { body = StepValidator.Read(step, raw); }
+        catch (JsonException e) { return CreateReferral.MalformedJson(http, e); }
+
+        var clientId = http.User.ClientId();
+        var hash = Idempotency.Hash("POST", http.Request.Path, raw);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var check = await idempotency.BeginAsync(clientId, key, hash, ct);
+        switch (check.State)
+        {
+            case IdempotencyState.InFlight: return Problems.IdempotencyKeyInFlight.Result(http);
+            case IdempotencyState.Mismatch:
+                await Audit.AuditLog.IdempotencyMisuseAsync(http, ct);
+                return Problems.IdempotencyKeyReused.Result(http);
+            case IdempotencyState.Replay: return await reader.OkAsync(http, id, ct);
+        }
+
+        // Row lock: a concurrent step on the same case waits, then fails its If-Match.
+        var referral = await db.Referrals.FromSql($"SELECT * FROM referrals WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
+        if (referral is null)
+            return Problems.NotFound.Result(http, "No referral with this id on this node.");
+        if (ifMatch.Trim() != "*" && !ifMatch.Split(',').Select(t => t.Trim()).Contains(ReferralReader.ETag(referral)))
+            return Problems.PreconditionFailed.Result(http, "The referral changed since you read it; read it again.",
+                new Dictionary<string, object?> { ["currentETag"] = ReferralReader.ETag(referral) });
+
+        var side = ReferralReader.SideOf(referral);
+        var accepted = body is DecisionBody { Outcome: DecisionOutcome.ACCEPT };
+        var allowed = Lifecycle.Allowed(referral.Status, side);
+        if (definition.TakenBy != side)
+            return Problems.WrongSide.Result(http, $"'{step}' is taken by the {definition.TakenBy} state; this node is the {side} state.",
+                StatusExtensions(referral, allowed));
+        if (Lifecycle.Next(referral.Status, step, accepted) is not { } next)
+            return Problems.StepNotAllowed.Result(http, $"'{step}' is not allowed while the referral is {referral.Status}.",
+                StatusExtensions(referral, allowed));
+
+        var now = time.GetUtcNow();
+        var errors = StepValidator.Validate(body, DateOnly.FromDateTime(now.UtcDateTime), referral.TransferDueAt);
+        if (errors.Count > 0)
+            return Problems.ValidationResult(http, errors.ToDictionary(e => e.Key, e => e.Value));
+
+        var message = await outgoing.QueueAsync(referral, definition.MessageType, body, ct);
+        lifecycle.Transition(referral, step, IncomingReferrals.Outcome(body), message.FromCountry, next, message.SentAt, message.Id,
+            false, FeedEventTypes.StepTaken);
+        referral.Version++;
+        idempotency.Complete(clientId, key, hash, StatusCodes.Status200OK, id);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        signal.Notify();
+        return await reader.OkAsync(http, id, ct);
+    }
+
+    private static Dictionary<string, object?> StatusExtensions(Referral referral, IReadOnlyList<string> allowed) =>
+        new() { ["currentStatus"] = referral.Status, ["allowedSteps"] = allowed };
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CrossBorder.Node.Features.Exchange;
+using CrossBorder.Node.Features.Referrals;
+using Microsoft.OpenApi;
+
+namespace CrossBorder.Node.Hosting.OpenApi;
+
+/// <summary>
+/// Limits for fields that carry no DataAnnotations (the node writes them), by JSON property or parameter name,
+/// and the defaults for anything else unbounded. A new contract field with a real limit belongs here or,
+/// better, in a DataAnnotation on its record.
+/// </summary>
+public static class ContractBounds
+{
+    public const int DefaultMaxLength = 4000;
+    public const int DefaultMaxItems = 1000;
+
+    /// <summary>A JWS compact serialization: three base64url parts.</summary>
+    public const string JwsPattern = "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$";
+
+    /// <summary>Base64 of a message plus header and signature: 4/3 of the body bound, rounded up.</summary>
+    public const int JwsMaxLength = ExchangeEndpoints.MaxMessageBytes / 3 * 4 + 4096;
+
+    private sealed record Bound(int? MaxLength = null, string? Pattern = null, string[]? Enum = null, int? MaxItems = null,
+        long? Minimum = null, long? Maximum = null);
+
+    private static readonly Dictionary<string, Bound> ByName = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["reference"] = new(MaxLength: 64),
+        ["counterpartReference"] = new(MaxLength: 64),
+        ["direction"] = new(MaxLength: 8, Enum: ["outgoing", "incoming"]),
+        ["status"] = new(MaxLength: 40),
+        ["legalBasis"] = new(MaxLength: 40, Pattern: "^[A-Z0-9_]{1,40}$"),
+        ["requestingState"] = new(MaxLength: 2, Pattern: "^[A-Z]{2}$"),
+        ["requestedState"] = new(MaxLength: 2, Pattern: "^[A-Z]{2}$"),
+        ["from"] = new(MaxLength: 2, Pattern: "^[A-Z]{2}$"),
+        ["to"] = new(MaxLength: 2, Pattern: "^[A-Z]{2}$"),
+        ["eTag"] = new(MaxLength: 64),
+        ["type"] = new(MaxLength: 64, Pattern: "^[a-z][a-z0-9.-]{0,63}$"),
+        ["messageType"] = new(MaxLength: 64, Pattern: "^[a-z][a-z0-9.-]{0,63}$"),
+        ["state"] = new(MaxLength: 16, Pattern: "^[a-z_]{1,16}$"),
+        ["lastError"] = new(MaxLength: 2000),
+        ["digest"] = new(MaxLength: 43, Pattern: "^[A-Za-z0-9_-]{43}$"),
+        ["jws"] = new(MaxLength: JwsMaxLength, Pattern: JwsPattern),
+        ["receipt"] = new(MaxLength: JwsMaxLength, Pattern: JwsPattern),
+        ["nextCursor"] = new(MaxLength: 32),
+        ["cursor"] = new(MaxLength: 32, Pattern: "^[A-Za-z0-9_-]{1,32}$"),
+        ["kty"] = new(MaxLength: 8),
+        ["crv"] = new(MaxLength: 16),
+        ["x"] = new(MaxLength: 128, Pattern: "^[A-Za-z0-9_-]+$"),
+        ["y"] = new(MaxLength: 128, Pattern: "^[A-Za-z0-9_-]+$"),
+        ["kid"] = new(MaxLength: 64),
+        ["alg"] = new(MaxLength: 16),
+        ["use"] = new(MaxLength: 8),
+        ["items"] = new(MaxItems: ReferralEndpoints.MaxPageSize),
+        ["keys"] = new(MaxItems: 100),
+        ["limit"] = new(Minimum: 1, Maximum: ReferralEndpoints.MaxPageSize),
+        ["seq"] = new(Minimum: 1, Maximum: int.MaxValue),
+        ["attempts"] = new(Minimum: 0, Maximum: int.MaxValue),
+    };
+
+    public static void Apply(OpenApiSchema schema, string? name)
+    {
+        var bound = name is not null && ByName.TryGetValue(name, out var found) ? found : new Bound();
+        var type = schema.Type ?? 0;
+        if (type.HasFlag(JsonSchemaType.String) && schema.Format is { } format && schema.MaxLength is null)
+            schema.MaxLength = format switch
+            {
+                "date" => 10,
+                "uuid" => 36,
+                "date-time" => 40, // RFC 3339 with fractional seconds and offset
+                _ => bound.MaxLength ?? DefaultMaxLength,
+            };
+        if (type.HasFlag(JsonSchemaType.String) && schema.Format is null && schema.Enum is not { Count: > 0 })
+        {
+            schema.MaxLength ??= bound.MaxLength ?? DefaultMaxLength;
+            schema.Pattern ??= bound.Pattern;
+            if (bound.Enum is { } values)
+                schema.Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
+        }
+        if (type.HasFlag(JsonSchemaType.Array))
+            schema.MaxItems ??= bound.MaxItems ?? DefaultMaxItems;
+        if (type.HasFlag(JsonSchemaType.Integer))
+        {
+            schema.Format ??= "int32";
+            schema.Minimum ??= (bound.Minimum ?? int.MinValue).ToString(CultureInfo.InvariantCulture);
+            schema.Maximum ??= (bound.Maximum ?? int.MaxValue).ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>Bounds for schemas made outside the schema generator (inline bodies and the token operation).</summary>
+    public static void ApplyDeep(IOpenApiSchema? model, string? name = null)
+    {
+        if (model is not OpenApiSchema schema)
+            return;
+        Apply(schema, name);
+        ApplyDeep(schema.Items);
+        foreach (var (property, child) in schema.Properties ?? new Dictionary<string, IOpenApiSchema>())
+            ApplyDeep(child, property);
+    }
+}

@@ -1,0 +1,36 @@
+using System.Text.Json.Nodes;
+
+namespace CrossBorder.Node.Hosting.OpenApi;
+
+/// <summary>One example problem document per status, built from the codes in <see cref="Problems"/>.</summary>
+public static partial class ProblemExamples
+{
+    /// <summary>Every kind in declaration order, so the first of a status is its most general one.</summary>
+    private static readonly IReadOnlyList<ProblemKind> Kinds = typeof(Problems)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Select(f => f.GetValue(null)).OfType<ProblemKind>().ToList();
+
+    public static JsonNode For(int status, string path)
+    {
+        var kind = Kinds.FirstOrDefault(k => k.Status == status)
+            ?? new ProblemKind(Problems.Validation.Code, status, "The request cannot be applied as sent.");
+        var problem = new JsonObject
+        {
+            ["type"] = kind.Type,
+            ["title"] = kind.Title,
+            ["status"] = status,
+            ["instance"] = PathParameter().Replace(path, m => m.Groups[1].Value == "id" ? OperationExamples.ReferralId : "1"),
+            ["code"] = kind.Code,
+            ["traceId"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        };
+        if (status == 400)
+        {
+            problem["detail"] = "See 'errors' for every field that is not valid.";
+            problem["errors"] = new JsonObject { ["child.nationalities[0]"] = new JsonArray("Use an ISO 3166-1 alpha-3 code, e.g. ERI.") };
+        }
+        return problem;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\{([^}]+)\}")]
+    private static partial System.Text.RegularExpressions.Regex PathParameter();
+}

@@ -1,0 +1,126 @@
+using System.Text.Json.Nodes;
+using CrossBorder.Core.Audit;
+using CrossBorder.Node.Tests.Infrastructure;
+using Npgsql;
+
+namespace CrossBorder.Node.Tests.Audit;
+
+/// <summary>Issue 4: rewriting the log in PostgreSQL, as an insider with superuser rights would, is detected.</summary>
+public sealed class AuditTamperTests
+{
+    private NodePair _pair = null!;
+
+    [SetUp]
+    public async Task StartAsync() => _pair = await NodePair.StartAsync();
+
+    [TearDown]
+    public async Task StopAsync() => await _pair.DisposeAsync();
+
+    private async Task<(HttpClient Auditor, long Size)> LogOfAsync(int tokens)
+    {
+        for (var i = 0; i < tokens; i++)
+            (await _pair.Fr.MinistryAsync()).Dispose();
+        var auditor = await _pair.Fr.AuditorAsync();
+        var latest = await AuditProbe.SettledCheckpointAsync(_pair.Fr, auditor, atLeast: tokens);
+        return (auditor, latest["treeSize"]!.GetValue<long>());
+    }
+
+    [Test]
+    public async Task Verify_UntouchedLog_ExitsZero()
+    {
+        var (auditor, _) = await LogOfAsync(5);
+        auditor.Dispose();
+
+        var (exit, output) = await AuditProbe.VerifyAsync(_pair.Fr);
+
+        Assert.That(exit, Is.Zero, output);
+        Assert.That(output, Does.Contain("OK"));
+    }
+
+    [TestCase(false, TestName = "Verify_LeafEditedInDatabase_FailsNamingIndex")]
+    [TestCase(true, TestName = "Verify_LeafAndLeafHashEditedInDatabase_FailsNamingIndex")]
+    public async Task Verify_EntryEditedInDatabase_FailsNamingIndex(bool alsoLeafHash)
+    {
+        var (auditor, size) = await LogOfAsync(9);
+        auditor.Dispose();
+        var index = size / 2;
+        var edit = "convert_to(replace(convert_from(leaf, 'UTF8'), '\"kind\":\"token.issued\"', '\"kind\":\"token.revoked\"'), 'UTF8')";
+        var tampered = await AuditProbe.ScalarAsync(_pair.Fr, $"SELECT count(*) FROM audit_entries WHERE log_index = {index} AND kind = 'token.issued'");
+        Assume.That(tampered, Is.EqualTo(1), "the chosen entry is a token issuance");
+
+        await AuditProbe.TamperAsync(_pair.Fr, alsoLeafHash
+            ? $"UPDATE audit_entries SET leaf = {edit}, leaf_hash = sha256('\\x00'::bytea || {edit}) WHERE log_index = {index}"
+            : $"UPDATE audit_entries SET leaf = {edit} WHERE log_index = {index}");
+        var (exit, output) = await AuditProbe.VerifyAsync(_pair.Fr);
+
+        Assert.That(exit, Is.EqualTo(1), output);
+        Assert.That(output, Does.Contain($"entry {index} "));
+    }
+
+    [Test]
+    public async Task Update_AsApplication_RefusedByTrigger()
+    {
+        var (auditor, _) = await LogOfAsync(1);
+        auditor.Dispose();
+        await using var connection = new NpgsqlConnection(_pair.Fr.ConnectionString);
+        await connection.OpenAsync();
+
+        foreach (var sql in new[]
+                 {
+                     "UPDATE audit_entries SET kind = 'x' WHERE log_index = 0",
+                     "DELETE FROM audit_entries WHERE log_index = 0",
+                     "DELETE FROM audit_checkpoints",
+                     "TRUNCATE audit_tree_nodes",
+                 })
+        {
+            await using var cmd = new NpgsqlCommand(sql, connection);
+            var e = Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
+            Assert.That(e!.MessageText, Does.Contain("append-only"), sql);
+        }
+    }
+
+    [Test]
+    public async Task Witness_TailDeleted_PeerRefusesAndVerifierFails()
+    {
+        var (auditor, size) = await LogOfAsync(8);
+        var saved = Path.GetTempFileName();
+        try
+        {
+            var (exit, output) = await AuditProbe.VerifyAsync(_pair.Fr, "--save", saved);
+            Assert.That(exit, Is.Zero, output);
+            var witnessed = await AuditProbe.ScalarAsync(_pair.Gb, "SELECT max(tree_size) FROM audit_witness WHERE origin = 'crossborder/FR'");
+            Assert.That(witnessed, Is.EqualTo(size), "GB witnessed FR's whole log");
+
+            // The insider removes FR's last entries and every trace of the larger tree, then restarts the node.
+            await _pair.Fr.StopAsync();
+            var keep = size - 3;
+            await AuditProbe.TamperAsync(_pair.Fr, $"""
+                DELETE FROM audit_entries WHERE log_index >= {keep};
+                DELETE FROM audit_tree_nodes WHERE (position + 1) * (1::bigint << level) > {keep};
+                DELETE FROM audit_checkpoints WHERE tree_size > {keep};
+                DELETE FROM audit_cosignatures WHERE tree_size > {keep};
+                """);
+            await _pair.Fr.StartAsync();
+            (await _pair.Fr.MinistryAsync()).Dispose(); // new entries: FR signs a new checkpoint and asks GB to cosign it
+
+            using var gbAuditor = await _pair.Gb.AuditorAsync();
+            var refused = await NodePair.EventuallyAsync(() => AuditProbe.EntriesAsync(gbAuditor, $"&kind={AuditKinds.SecurityWitnessRefused}"),
+                e => e.Count > 0, TimeSpan.FromSeconds(30), "GB refuses FR's rewritten log");
+            Assert.That(refused[0]["peer"]!.GetValue<string>(), Is.EqualTo("FR"));
+            Assert.That(refused[0]["code"]!.GetValue<string>(), Is.AnyOf("CB0204", "CB0205"));
+            Assert.That(await AuditProbe.ScalarAsync(_pair.Gb, "SELECT max(tree_size) FROM audit_witness WHERE origin = 'crossborder/FR'"),
+                Is.EqualTo(size), "GB's witness state still holds FR's original size");
+
+            using var frAuditor = await _pair.Fr.AuditorAsync();
+            var latest = await NodePair.GetJsonAsync(frAuditor, "api/v1/audit/checkpoints/latest");
+            Assert.That(latest["cosignature"], Is.Null, "the rewritten log's checkpoint is never cosigned");
+            (exit, output) = await AuditProbe.VerifyAsync(_pair.Fr, "--previous", saved);
+            Assert.That(exit, Is.EqualTo(1), output);
+        }
+        finally
+        {
+            File.Delete(saved);
+            auditor.Dispose();
+        }
+    }
+}

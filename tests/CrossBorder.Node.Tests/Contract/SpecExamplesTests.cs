@@ -1,0 +1,159 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using CrossBorder.Node.Hosting.OpenApi;
+using CrossBorder.Node.Tests.Infrastructure;
+
+namespace CrossBorder.Node.Tests.Contract;
+
+/// <summary>
+/// Walks the served documents' examples against two running nodes, as a new integrator would after
+/// <c>crossborder up</c>: every example request is sent as written and must get the documented success
+/// status. The two substitutions the documents tell the user to make are made here too: the client
+/// secret (from <c>.local/dev-clients.json</c>) and ids of created resources (from the response links).
+/// </summary>
+[TestFixture]
+public sealed class SpecExamplesTests
+{
+    /// <summary>Operations whose example cannot be replayed as written, and why. Every other operation is walked.</summary>
+    private static readonly IReadOnlyDictionary<string, string> NotReplayable = new Dictionary<string, string>
+    {
+        ["DeliverMessage"] = "the body is a JWS signed by the peer node's private key, for a fresh time window and sequence",
+        ["CosignCheckpoint"] = "the body is a checkpoint signed by the peer node's private key",
+    };
+
+    private NodePair _pair = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _pair = await NodePair.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _pair.DisposeAsync();
+
+    [Test]
+    public async Task EveryExample_SentAsWritten_GetsTheDocumentedStatus()
+    {
+        var node = _pair.Fr;
+        var operations = new List<(string Path, string Method, JsonObject Operation)>();
+        foreach (var (route, _) in OpenApiDocumentTests.Documents)
+            operations.AddRange(OpenApiDocumentTests.Operations(await OpenApiDocumentTests.FetchAsync(node, route)));
+
+        var token = operations.Single(o => o.Operation["operationId"]?.GetValue<string>() == TokenOperation.OperationId);
+        var accessToken = await GetTokenAsync(node, token.Operation);
+        var linked = new Dictionary<string, Dictionary<string, string>>(); // operationId -> parameter -> value
+        var walked = new List<string> { TokenOperation.OperationId };
+
+        // Creating operations first, so the operations on what they create have their ids.
+        var ordered = operations.Where(o => o != token)
+            .OrderBy(o => o.Path.Contains('{') ? 1 : 0).ThenBy(o => o.Method == "post" ? 0 : 1).ToList();
+        foreach (var (path, method, operation) in ordered)
+        {
+            var id = operation["operationId"]!.GetValue<string>();
+            if (NotReplayable.ContainsKey(id))
+                continue;
+            using var http = node.Anonymous();
+            var scopes = operation["security"]?.AsArray().SelectMany(r => r!.AsObject().SelectMany(s => s.Value!.AsArray()))
+                .Select(s => s!.GetValue<string>()).ToList() ?? [];
+            if (scopes.Count > 0)
+                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+                    scopes.All(s => s.StartsWith("referrals.", StringComparison.Ordinal)) ? accessToken : await OtherTokenAsync(node, scopes));
+
+            using var request = BuildRequest(path, method, operation, linked.GetValueOrDefault(id));
+            using var response = await http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            var expected = operation["responses"]!.AsObject().Select(r => r.Key).Where(k => k.StartsWith('2')).Order().First();
+            Assert.That(((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(expected),
+                $"{method.ToUpperInvariant()} {request.RequestUri} ({id}) as documented: {text}");
+            walked.Add(id);
+            CollectLinks(operation, expected, text, linked);
+        }
+
+        TestContext.Out.WriteLine($"Walked: {string.Join(", ", walked)}");
+        Assert.That(walked, Is.SupersetOf(new[] { "Token", "CreateReferral", "GetReferral", "ListReferrals", "ListReferralMessages", "GetKeys" }));
+    }
+
+    private async Task<string> GetTokenAsync(TestNode node, JsonObject operation)
+    {
+        var example = operation["requestBody"]!["content"]!["application/x-www-form-urlencoded"]!["example"]!.AsObject();
+        var form = example.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
+        Assert.That(form["client_secret"], Is.EqualTo(OperationExamples.ClientSecretPlaceholder), "the one substitution the token example asks for");
+        Assert.That(form["client_id"], Is.EqualTo(node.MinistryClientId), "the example names the ministry client `crossborder up` creates");
+        form["client_secret"] = node.MinistrySecret;
+        using var http = node.Anonymous();
+        using var response = await http.PostAsync("connect/token", new FormUrlEncodedContent(form));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(200), text);
+        return JsonNode.Parse(text)!["access_token"]!.GetValue<string>();
+    }
+
+    /// <summary>Scopes the ministry example token does not hold (audit) come from the client that holds them.</summary>
+    private static async Task<string> OtherTokenAsync(TestNode node, IReadOnlyList<string> scopes)
+    {
+        Assert.That(scopes, Is.All.EqualTo("audit.read"), "only ministry and auditor operations are walked");
+        using var auditor = await node.AuditorAsync();
+        return auditor.DefaultRequestHeaders.Authorization!.Parameter!;
+    }
+
+    private static HttpRequestMessage BuildRequest(string path, string method, JsonObject operation, Dictionary<string, string>? linked)
+    {
+        var query = new List<string>();
+        var headers = new List<(string, string)>();
+        foreach (var parameter in operation["parameters"]?.AsArray().Select(p => p!.AsObject()) ?? [])
+        {
+            var name = parameter["name"]!.GetValue<string>();
+            var value = linked?.GetValueOrDefault(name) ?? Scalar(parameter["example"]);
+            if (value is null)
+            {
+                Assert.That(parameter["required"]?.GetValue<bool>() ?? false, Is.False, $"required parameter '{name}' of {path} has no example");
+                continue;
+            }
+            switch (parameter["in"]!.GetValue<string>())
+            {
+                case "path": path = path.Replace($"{{{name}}}", Uri.EscapeDataString(value), StringComparison.Ordinal); break;
+                case "query": query.Add($"{Uri.EscapeDataString(name)}={Uri.EscapeDataString(value)}"); break;
+                case "header": headers.Add((name, value)); break;
+            }
+        }
+        var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()),
+            path.TrimStart('/') + (query.Count > 0 ? "?" + string.Join('&', query) : ""));
+        foreach (var (name, value) in headers)
+            request.Headers.TryAddWithoutValidation(name, value);
+        if (operation["requestBody"]?["content"]?.AsObject().FirstOrDefault() is { Key: var mediaType, Value: { } media })
+        {
+            var example = media["example"];
+            Assert.That(example, Is.Not.Null, $"{path}: the request body has no example");
+            request.Content = mediaType == "application/json"
+                ? new StringContent(example!.ToJsonString(), Encoding.UTF8, mediaType)
+                : new StringContent(example!.GetValue<string>(), Encoding.ASCII, mediaType);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        }
+        return request;
+    }
+
+    /// <summary>Evaluates the response's links (<c>$response.body#/pointer</c>) for the operations they name.</summary>
+    private static void CollectLinks(JsonObject operation, string status, string body, Dictionary<string, Dictionary<string, string>> linked)
+    {
+        if (operation["responses"]![status]?["links"] is not JsonObject links)
+            return;
+        var json = JsonNode.Parse(body);
+        foreach (var (_, link) in links)
+        {
+            var target = link!["operationId"]!.GetValue<string>();
+            foreach (var (parameter, expression) in link["parameters"]!.AsObject())
+            {
+                var pointer = expression!.GetValue<string>();
+                Assert.That(pointer, Does.StartWith("$response.body#/"), "only body links are supported");
+                var value = pointer["$response.body#/".Length..].Split('/').Aggregate(json, (node, key) => node?[key]);
+                if (Scalar(value) is { } text)
+                    (linked.TryGetValue(target, out var values) ? values : linked[target] = [])[parameter] = text;
+            }
+        }
+    }
+
+    private static string? Scalar(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonValue value when value.TryGetValue<string>(out var text) => text,
+        _ => node.ToJsonString(),
+    };
+}
