@@ -6,9 +6,8 @@ namespace CrossBorder.Core.Audit;
 /// <summary>
 /// Verifies a whole audit log offline: every leaf re-hashed, the root recomputed and compared with the
 /// signed checkpoint, the witness's cosignature, and consistency with a checkpoint saved earlier.
-/// When the root does not match, the first altered entry is found by bisection with the log's own
-/// inclusion proofs (O(log n) proofs): leaves left of index i are checked against the left siblings of
-/// i's audit path, so "all of 0..i hold" is monotone and its boundary names the first bad index.
+/// When the root does not match, the first altered entry is found by descending from the signed root with
+/// the log's own inclusion proofs (O(log n) proofs), trusting a served hash only when it hashes up to the root.
 /// </summary>
 public sealed class LogVerifier(IKeyResolver logKeys, IKeyResolver? witnessKeys)
 {
@@ -75,57 +74,72 @@ public sealed class LogVerifier(IKeyResolver logKeys, IKeyResolver? witnessKeys)
         return new LogVerification(true, null, $"{size} entries verified; root {AuditEntry.Encode(checkpoint.RootHash)}", checkpoint);
     }
 
+    // Descends from the signed root: at each split the log's proofs supply both children's hashes, which are
+    // trusted only when they hash to the (already trusted) parent; the first child whose local hash differs
+    // holds the first altered entry. Sound whatever else the log stores; O(log n) proofs.
     private static LogVerification Mismatch(byte[][] hashes, long size, byte[] root,
         Func<long, long, IReadOnlyList<byte[]>?>? inclusionProof, string against)
     {
         if (inclusionProof is not null && size > 0)
         {
-            bool Good(long i) => PrefixHolds(hashes, i, size, root, inclusionProof);
-            long lo = 0, hi = size - 1; // find the first i where Good(i) is false
-            while (lo < hi)
+            long start = 0, end = size;
+            var trusted = root;
+            var located = true;
+            while (end - start > 1 && located)
             {
-                var mid = lo + (hi - lo) / 2;
-                if (Good(mid)) lo = mid + 1;
-                else hi = mid;
+                var k = LargestPowerOfTwoBelow(end - start);
+                var right = Sibling(inclusionProof, start, size, start + k, end);
+                var left = Sibling(inclusionProof, start + k, size, start, start + k);
+                if (left is null || right is null || !MerkleHash.Node(left, right).AsSpan().SequenceEqual(trusted))
+                {
+                    located = false;
+                    break;
+                }
+                if (!Root(hashes, start, start + k).AsSpan().SequenceEqual(left))
+                {
+                    end = start + k;
+                    trusted = left;
+                }
+                else
+                {
+                    start += k;
+                    trusted = right;
+                }
             }
-            if (!Good(lo) && (lo == 0 || Good(lo - 1)))
-                return LogVerification.Fail(lo, $"entry {lo} does not match {against}: its leaf hash is not the one the signed root commits to (the entry was altered)");
+            if (located && !hashes[start].AsSpan().SequenceEqual(trusted))
+                return LogVerification.Fail(start, $"entry {start} does not match {against}: its leaf hash is not the one the signed root commits to (the entry was altered)");
         }
         return LogVerification.Fail(null, $"the entries do not hash to the root of {against}: the log was altered");
     }
 
-    // Whether leaves 0..i are the ones the root commits to: i's path must verify with the local leaf,
-    // and each left sibling on it (together they cover 0..i-1) must equal the local subtree hash.
-    private static bool PrefixHolds(byte[][] hashes, long index, long size, byte[] root,
-        Func<long, long, IReadOnlyList<byte[]>?> inclusionProof)
+    /// <summary>The hash of subtree [from, to) as it appears in the audit path of <paramref name="index"/>, or null.</summary>
+    private static byte[]? Sibling(Func<long, long, IReadOnlyList<byte[]>?> inclusionProof, long index, long size, long from, long to)
     {
         var path = inclusionProof(index, size);
-        if (path is null || !MerkleVerifier.VerifyInclusion(hashes[index], index, size, path, root))
-            return false;
-        var ranges = new List<(long Start, long End, bool Left)>();
+        var ranges = new List<(long Start, long End)>();
         long start = 0, end = size;
         while (end - start > 1)
         {
-            var k = 1L << (63 - BitOperations.LeadingZeroCount((ulong)(end - start - 1)));
+            var k = LargestPowerOfTwoBelow(end - start);
             if (index - start < k)
             {
-                ranges.Add((start + k, end, false));
+                ranges.Add((start + k, end));
                 end = start + k;
             }
             else
             {
-                ranges.Add((start, start + k, true));
+                ranges.Add((start, start + k));
                 start += k;
             }
         }
-        ranges.Reverse();
-        for (var j = 0; j < ranges.Count; j++)
-        {
-            if (ranges[j].Left && !Root(hashes, ranges[j].Start, ranges[j].End).AsSpan().SequenceEqual(path[j]))
-                return false;
-        }
-        return true;
+        ranges.Reverse(); // audit paths run leaf to root
+        if (path is null || path.Count != ranges.Count)
+            return null;
+        var j = ranges.IndexOf((from, to));
+        return j >= 0 && path[j] is { Length: MerkleHash.Size } hash ? hash : null;
     }
+
+    private static long LargestPowerOfTwoBelow(long n) => 1L << (63 - BitOperations.LeadingZeroCount((ulong)(n - 1)));
 
     private static byte[] Root(byte[][] hashes, long start, long end)
     {

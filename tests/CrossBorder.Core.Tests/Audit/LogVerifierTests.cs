@@ -56,6 +56,27 @@ public sealed class LogVerifierTests
     }
 
     [Test]
+    public void Verify_TamperedLeafAndStoredLeafHash_StillNamesIndex([Values(2, 9, 32, 45)] int size)
+    {
+        var original = Entries(size);
+        var (checkpoint, cosignature, hashes) = Sign(original, size);
+        for (var bad = 0; bad < size; bad++)
+        {
+            var entries = original.ToList();
+            entries[bad] = new ServedEntry(bad, new AuditEntry(bad, DateTimeOffset.UnixEpoch, AuditKinds.TokenIssued, Client: "forged").ToLeaf());
+            var forged = MerkleHash.Leaf(entries[bad].Leaf);
+            var b = bad;
+            // The insider also rewrote the stored leaf hash; the interior hashes stored earlier are left as they were.
+            IReadOnlyList<byte[]> Proof(long i, long n) => MerkleTree.InclusionProof(
+                (from, to) => to - from == 1 && from == b ? forged : MerkleTree.Root(hashes.Skip((int)from).Take((int)(to - from)).ToList(), to - from), i, n);
+
+            var result = Verifier.Verify(checkpoint, cosignature, entries, inclusionProof: Proof);
+
+            Assert.That(result.FirstBadIndex, Is.EqualTo(bad), result.Message);
+        }
+    }
+
+    [Test]
     public void Verify_EntryMissing_NamesIndex()
     {
         var entries = Entries(10);
