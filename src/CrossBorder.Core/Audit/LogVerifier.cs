@@ -84,29 +84,37 @@ public sealed class LogVerifier(IKeyResolver logKeys, IKeyResolver? witnessKeys)
         {
             long start = 0, end = size;
             var trusted = root;
-            var located = true;
-            while (end - start > 1 && located)
+            while (end - start > 1)
             {
                 var k = LargestPowerOfTwoBelow(end - start);
                 var right = Sibling(inclusionProof, start, size, start + k, end);
                 var left = Sibling(inclusionProof, start + k, size, start, start + k);
-                if (left is null || right is null || !MerkleHash.Node(left, right).AsSpan().SequenceEqual(trusted))
-                {
-                    located = false;
+                if (left is null || right is null)
                     break;
+                var localLeft = Root(hashes, start, start + k);
+                if (MerkleHash.Node(localLeft, right).AsSpan().SequenceEqual(trusted))
+                {
+                    start += k; // the left half holds: the first bad entry is on the right
+                    trusted = right;
                 }
-                if (!Root(hashes, start, start + k).AsSpan().SequenceEqual(left))
+                else if (MerkleHash.Node(left, right).AsSpan().SequenceEqual(trusted))
                 {
                     end = start + k;
                     trusted = left;
                 }
+                else if (end - start - k == 1 && localLeft.AsSpan().SequenceEqual(left))
+                {
+                    // The stored hash of the last leaf was rewritten with it. Next to a single leaf the two
+                    // cannot be told apart (either could be the altered one); next to a subtree it is this leaf.
+                    var who = k == 1 ? $"entry {start} or entry {end - 1}" : $"entry {end - 1}";
+                    return LogVerification.Fail(end - 1, $"{who} does not match {against}: the entry and its stored leaf hash were rewritten");
+                }
                 else
                 {
-                    start += k;
-                    trusted = right;
+                    break;
                 }
             }
-            if (located && !hashes[start].AsSpan().SequenceEqual(trusted))
+            if (end - start == 1 && !hashes[start].AsSpan().SequenceEqual(trusted))
                 return LogVerification.Fail(start, $"entry {start} does not match {against}: its leaf hash is not the one the signed root commits to (the entry was altered)");
         }
         return LogVerification.Fail(null, $"the entries do not hash to the root of {against}: the log was altered");

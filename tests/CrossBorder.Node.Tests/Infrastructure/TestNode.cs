@@ -71,6 +71,8 @@ public sealed class TestNode : IAsyncDisposable
         ["Exchange:PollInterval"] = "00:00:00.250",
         ["Audit:CheckpointInterval"] = "00:00:00.200",
         ["Deadlines:ClockInterval"] = "00:00:00.200",
+        ["RateLimit:PermitsPerSecond"] = "5000",
+        ["RateLimit:Burst"] = "5000",
     };
 
     public async Task StartAsync(Action<Dictionary<string, string?>>? adjust = null)
