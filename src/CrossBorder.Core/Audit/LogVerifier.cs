@@ -83,38 +83,40 @@ public sealed class LogVerifier(IKeyResolver logKeys, IKeyResolver? witnessKeys)
         if (inclusionProof is not null && size > 0)
         {
             long start = 0, end = size;
-            var trusted = root;
+            byte[]? trusted = root;
+            var pair = false;
             while (end - start > 1)
             {
                 var k = LargestPowerOfTwoBelow(end - start);
                 var right = Sibling(inclusionProof, start, size, start + k, end);
                 var left = Sibling(inclusionProof, start + k, size, start, start + k);
                 if (left is null || right is null)
-                    break;
+                    return LogVerification.Fail(null, $"the entries do not hash to the root of {against}: the log was altered");
                 var localLeft = Root(hashes, start, start + k);
-                if (MerkleHash.Node(localLeft, right).AsSpan().SequenceEqual(trusted))
+                if (trusted is not null && MerkleHash.Node(localLeft, right).AsSpan().SequenceEqual(trusted))
                 {
                     start += k; // the left half holds: the first bad entry is on the right
                     trusted = right;
                 }
-                else if (MerkleHash.Node(left, right).AsSpan().SequenceEqual(trusted))
+                else if (trusted is not null && MerkleHash.Node(left, right).AsSpan().SequenceEqual(trusted))
                 {
                     end = start + k;
                     trusted = left;
                 }
-                else if (end - start - k == 1 && localLeft.AsSpan().SequenceEqual(left))
-                {
-                    // The stored hash of the last leaf was rewritten with it. Next to a single leaf the two
-                    // cannot be told apart (either could be the altered one); next to a subtree it is this leaf.
-                    var who = k == 1 ? $"entry {start} or entry {end - 1}" : $"entry {end - 1}";
-                    return LogVerification.Fail(end - 1, $"{who} does not match {against}: the entry and its stored leaf hash were rewritten");
-                }
                 else
                 {
-                    break;
+                    // Stored hashes were rewritten along with the entries: from here on follow where the local
+                    // and the stored hashes part. Two single leaves side by side cannot be told apart then.
+                    pair |= k == 1 && end - start == 2;
+                    if (localLeft.AsSpan().SequenceEqual(left)) start += k;
+                    else end = start + k;
+                    trusted = null;
                 }
             }
-            if (end - start == 1 && !hashes[start].AsSpan().SequenceEqual(trusted))
+            if (trusted is null)
+                return LogVerification.Fail(start, $"{(pair ? $"entry {start - 1} or entry {start}" : $"entry {start}")} does not match {against}: " +
+                    "the entry and its stored hashes were rewritten");
+            if (!hashes[start].AsSpan().SequenceEqual(trusted))
                 return LogVerification.Fail(start, $"entry {start} does not match {against}: its leaf hash is not the one the signed root commits to (the entry was altered)");
         }
         return LogVerification.Fail(null, $"the entries do not hash to the root of {against}: the log was altered");

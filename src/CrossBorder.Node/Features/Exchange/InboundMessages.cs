@@ -45,7 +45,9 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
             return SecurityEvent(Problems.WrongAddressee, peerCountry, envelope, $"This node is {node.Value.Country}.");
         var digest = Jws.Digest(jws);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        // Serializes deliveries of one referral across replicas, so the sequence check below is race-free.
+        // Serializes deliveries of one message id, then of one referral, across replicas (always in that
+        // order, so no deadlock): the replay lookup and the sequence check below are race-free.
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({envelope.Id.ToString()}, 1))", ct);
         await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({envelope.ReferralId.ToString()}, 0))", ct);
 
         var existing = await db.Messages.AsNoTracking().SingleOrDefaultAsync(m => m.Id == envelope.Id, ct);
