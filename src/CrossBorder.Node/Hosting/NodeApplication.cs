@@ -23,6 +23,9 @@ public static class NodeApplication
         var builder = WebApplication.CreateBuilder(args);
         if ((builder.Configuration["config"] ?? Environment.GetEnvironmentVariable("CROSSBORDER_CONFIG")) is { } file)
             builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false);
+        // Per-request client and resilience chatter is debug material; warnings and errors still show.
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         configure?.Invoke(builder);
 
         var services = builder.Services;

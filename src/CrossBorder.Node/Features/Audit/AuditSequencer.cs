@@ -47,9 +47,11 @@ public sealed class AuditSequencer(NpgsqlDataSource dataSource, NodeKeys keys, I
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or HttpRequestException or InvalidOperationException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                log.LogWarning("Audit sequencer round failed ({Error}); retrying", e.Message);
+                // Never let the host stop over one failed round: the lock is released with the connection and
+                // the next round starts from what is committed.
+                log.LogWarning("Audit sequencer round failed ({Error}: {Message}); retrying", e.GetType().Name, e.Message);
                 try { await Task.Delay(options.Value.CheckpointInterval, time, ct); }
                 catch (OperationCanceledException) { return; }
             }
