@@ -1,3 +1,4 @@
+using CrossBorder.Core.Signing;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -68,24 +69,8 @@ public sealed class DevKeyMaterial : IDisposable
         File.WriteAllText(Path.Combine(directory, JwksFileName), ToJwksJson());
     }
 
-    public JsonObject ToPublicJwk()
-    {
-        var q = Key.ExportParameters(includePrivateParameters: false).Q;
-        return new JsonObject
-        {
-            ["kty"] = "EC",
-            ["crv"] = "P-256",
-            ["x"] = Base64Url.Encode(q.X),
-            ["y"] = Base64Url.Encode(q.Y),
-            ["kid"] = Kid,
-            ["alg"] = "ES256",
-            ["use"] = "sig",
-        };
-    }
-
-    public string ToJwksJson() =>
-        new JsonObject { ["keys"] = new JsonArray(ToPublicJwk()) }
-            .ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    /// <summary>The public JWKS, in the same shape the node serves at <c>/exchange/v1/keys</c>.</summary>
+    public string ToJwksJson() => new JsonWebKeySet([JsonWebKey.FromPublicKey(Kid, Key)]).ToJson();
 
     public void Dispose() => Key.Dispose();
 

@@ -23,8 +23,8 @@ public sealed record DevNodeSecrets(string KeyEncryptionKey, string MinistryClie
 
         var secrets = new DevNodeSecrets(
             KeyEncryptionKey: Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            MinistryClientSecret: Base64Url.Encode(RandomNumberGenerator.GetBytes(32)),
-            AuditorClientSecret: Base64Url.Encode(RandomNumberGenerator.GetBytes(32)));
+            MinistryClientSecret: System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32)),
+            AuditorClientSecret: System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32)));
         Directory.CreateDirectory(directory);
         DevKeyMaterial.WritePrivate(path, JsonSerializer.Serialize(secrets, new JsonSerializerOptions { WriteIndented = true }));
         return secrets;
