@@ -6,6 +6,7 @@ ICliCommand[] commands =
     new UpCommand(),
     new KeysGenerateCommand(),
     new AuditVerifyCommand(),
+    new BenchDeliveryCommand(),
 ];
 
 return await new CommandDispatcher(commands).RunAsync(args);
