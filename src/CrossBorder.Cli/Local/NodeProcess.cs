@@ -38,7 +38,8 @@ public sealed class NodeProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(nodeAssembly)!,
-            Environment = { ["ASPNETCORE_ENVIRONMENT"] = "Development" },
+            // Production error handling locally too: the developer exception page would show exception text.
+            Environment = { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
         };
         foreach (var argument in new[] { nodeAssembly, "--config", node.ConfigPath, "--urls", node.Url })
         {
