@@ -66,7 +66,7 @@ public sealed class AuditBenchmark
             ("deep page (cursor near the end), 100", $"api/v1/audit/entries?limit=100&cursor={latest - 150}"),
             ("referral filter, 100", $"api/v1/audit/entries?referralId={referral}&limit=100"),
             ("client filter, 100", "api/v1/audit/entries?client=client-7&limit=100"),
-            ("kind + time range (1 h), 100", $"api/v1/audit/entries?kind=step.taken&from={from}&to={to}&limit=100"),
+            ("kind + time range (1 h), 100", $"api/v1/audit/entries?kind=step.taken&since={from}&until={to}&limit=100"),
             ("CSV page of 1000", "api/v1/audit/entries?limit=1000&csv"),
             ("inclusion proof", $"api/v1/audit/entries/{latest / 2}/proof"),
             ("consistency proof", $"api/v1/audit/consistency?from={latest / 3}&to={latest}"),

@@ -25,7 +25,7 @@ public static class AuditEndpoints
         group.MapGet("/entries", EntriesAsync)
             .WithName("ListAuditEntries")
             .WithSummary("Audit entries, filtered, in index order, cursor paged; JSON or CSV")
-            .WithDescription("Filters: `from`/`to` (entry time, RFC 3339, `to` exclusive), `referralId`, `messageId`, `client`, `kind`. " +
+            .WithDescription("Filters: `since`/`until` (entry time, RFC 3339, `until` exclusive), `referralId`, `messageId`, `client`, `kind`. " +
                 "Each entry carries its `index` and `leaf`: base64url of the exact bytes the log commits to; its RFC 9162 leaf hash is " +
                 "SHA-256(0x00 || leaf). The other fields are read from the leaf (UTF-8 JSON: v, index, time, kind, client, referralId, " +
                 "messageId, messageType, peer, digest, receiptDigest, code, purpose, detail). Entries hold ids and digests, never personal data. " +
@@ -64,14 +64,14 @@ public static class AuditEndpoints
         return app;
     }
 
-    private static async Task<IResult> EntriesAsync(HttpContext http, NodeDbContext db, DateTimeOffset? from, DateTimeOffset? to,
+    private static async Task<IResult> EntriesAsync(HttpContext http, NodeDbContext db, DateTimeOffset? since, DateTimeOffset? until,
         Guid? referralId, Guid? messageId, string? client, string? kind, string? cursor, int? limit, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (limit is < 1 or > MaxPageSize) errors["limit"] = [$"Between 1 and {MaxPageSize}."];
         if (client is { Length: > 100 }) errors["client"] = ["At most 100 characters."];
         if (kind is { Length: > 64 }) errors["kind"] = ["At most 64 characters."];
-        if (from is not null && to is not null && to < from) errors["to"] = ["Must not be before 'from'."];
+        if (since is not null && until is not null && until < since) errors["until"] = ["Must not be before 'since'."];
         long after = -1;
         if (cursor is not null && (cursor.Length > 20 || !long.TryParse(cursor, out after) || after < 0))
             errors["cursor"] = ["Not a cursor returned by this API."];
@@ -79,8 +79,8 @@ public static class AuditEndpoints
             return Problems.ValidationResult(http, errors);
 
         var query = db.AuditEntries.AsNoTracking().Where(e => e.LogIndex > after);
-        if (from is not null) query = query.Where(e => e.RecordedAt >= from);
-        if (to is not null) query = query.Where(e => e.RecordedAt < to);
+        if (since is not null) query = query.Where(e => e.RecordedAt >= since);
+        if (until is not null) query = query.Where(e => e.RecordedAt < until);
         if (referralId is not null) query = query.Where(e => e.ReferralId == referralId);
         if (messageId is not null) query = query.Where(e => e.MessageId == messageId);
         if (client is not null) query = query.Where(e => e.ClientId == client);
@@ -119,14 +119,14 @@ public static class AuditEndpoints
         return TypedResults.Ok(new InclusionProofView(index, size, Base64Url.EncodeToString(root), path.Select(h => Base64Url.EncodeToString(h)).ToList()));
     }
 
-    private static async Task<Results<Ok<ConsistencyProofView>, ProblemHttpResult>> ConsistencyAsync(long? from, long? to,
+    private static async Task<Results<Ok<ConsistencyProofView>, ProblemHttpResult>> ConsistencyAsync(long from, long to,
         HttpContext http, AuditTree tree, CancellationToken ct)
     {
         var sequenced = await tree.SizeAsync(ct);
-        if (from is null || to is null || from < 0 || from > to || to > sequenced)
+        if (from < 0 || from > to || to > sequenced)
             return Problems.AuditRangeInvalid.Result(http, $"Need 0 <= from <= to <= {sequenced} (the sequenced size).");
-        var proof = await tree.ComputeAsync(p => Core.Audit.MerkleTree.ConsistencyProof(p, from.Value, to.Value), ct);
-        return TypedResults.Ok(new ConsistencyProofView(from.Value, to.Value, proof.Select(h => Base64Url.EncodeToString(h)).ToList()));
+        var proof = await tree.ComputeAsync(p => Core.Audit.MerkleTree.ConsistencyProof(p, from, to), ct);
+        return TypedResults.Ok(new ConsistencyProofView(from, to, proof.Select(h => Base64Url.EncodeToString(h)).ToList()));
     }
 
     private static async Task<Results<Ok<CheckpointView>, ProblemHttpResult>> LatestCheckpointAsync(HttpContext http, NodeDbContext db,
