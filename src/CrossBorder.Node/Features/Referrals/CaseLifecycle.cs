@@ -17,12 +17,15 @@ public sealed class CaseLifecycle(NodeDbContext db, IOptions<DeadlineOptions> op
     public static CaseDeadlines DeadlinesOf(Referral r) =>
         new(r.ReplyDueAt, r.InformationDueAt, r.ReexaminationRequestDueAt, r.ReexaminationReplyDueAt, r.TransferDueAt);
 
-    /// <summary>Records a status change (or a refused step from the peer, with <paramref name="conflict"/>).</summary>
+    /// <summary>
+    /// Records a status change (or a refused step from the peer, with <c>conflict</c>). <c>client</c> is the
+    /// ministry client that took the step here, for the audit log (default: the country).
+    /// </summary>
     public void Transition(Referral referral, string step, string? outcome, string takenBy, string toStatus, DateTimeOffset at,
-        Guid? messageId, bool conflict, string feedType)
+        Guid? messageId, bool conflict, string feedType, string? client = null)
     {
         var from = referral.Status;
-        audit.StepTaken(takenBy, referral.Id, $"{step}: {from} -> {(conflict ? from + " (conflict)" : toStatus)}", messageId);
+        audit.StepTaken(client ?? takenBy, referral.Id, $"{step}: {from} -> {(conflict ? from + " (conflict)" : toStatus)}", messageId);
         db.Steps.Add(new ReferralStep
         {
             Id = Guid.CreateVersion7(),

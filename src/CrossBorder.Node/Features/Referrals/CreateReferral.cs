@@ -83,7 +83,7 @@ public static class CreateReferral
         db.Referrals.Add(referral);
         var message = await outgoing.QueueAsync(referral, MessageTypes.Submitted, new SubmissionBody(referral.Reference, document), ct);
         lifecycle.Transition(referral, CaseSteps.Submission, null, country, ReferralStatus.Submitted, message.SentAt, message.Id,
-            false, FeedEventTypes.Created);
+            false, FeedEventTypes.Created, clientId);
         idempotency.Complete(clientId, key, hash, StatusCodes.Status201Created, id);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

@@ -75,7 +75,7 @@ public static class TakeStep
 
         var message = await outgoing.QueueAsync(referral, definition.MessageType, body, ct);
         lifecycle.Transition(referral, step, IncomingReferrals.Outcome(body), message.FromCountry, next, message.SentAt, message.Id,
-            false, FeedEventTypes.StepTaken);
+            false, FeedEventTypes.StepTaken, clientId);
         referral.Version++;
         idempotency.Complete(clientId, key, hash, StatusCodes.Status200OK, id);
         await db.SaveChangesAsync(ct);
