@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace CrossBorder.Node.Data.Migrations
 {
     [DbContext(typeof(NodeDbContext))]
-    [Migration("20261123122240_FeedEventId")]
-    partial class FeedEventId
+    [Migration("20261123124912_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
