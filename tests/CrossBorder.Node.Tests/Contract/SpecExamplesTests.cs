@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using CrossBorder.Core.Lifecycle;
+using LifecycleRules = CrossBorder.Core.Lifecycle.Lifecycle;
 using CrossBorder.Node.Hosting.OpenApi;
 using CrossBorder.Node.Tests.Infrastructure;
 
@@ -10,7 +12,8 @@ namespace CrossBorder.Node.Tests.Contract;
 /// Walks the served documents' examples against two running nodes, as a new integrator would after
 /// <c>crossborder up</c>: every example request is sent as written and must get the documented success
 /// status. The two substitutions the documents tell the user to make are made here too: the client
-/// secret (from <c>.local/dev-clients.json</c>) and ids of created resources (from the response links).
+/// secret (from <c>.local/dev-clients.json</c>) and ids of created resources (from the response links); a
+/// lifecycle step also takes the referral's current ETag as If-Match, as its parameter says.
 /// </summary>
 [TestFixture]
 public sealed class SpecExamplesTests
@@ -30,6 +33,17 @@ public sealed class SpecExamplesTests
     [OneTimeTearDown]
     public async Task StopAsync() => await _pair.DisposeAsync();
 
+    /// <summary>
+    /// The lifecycle steps in an order where each one's example is valid: the CreateReferral example's referral
+    /// goes from examination to transfer; re-examination (which needs a refusal) and withdrawal (which needs an open
+    /// case) are sent on a second referral the walk drives to REFUSED first.
+    /// </summary>
+    private static readonly string[] StepOrder =
+    [
+        LifecycleRules.InformationRequest, LifecycleRules.Information, LifecycleRules.Decision, LifecycleRules.TransferProposal,
+        LifecycleRules.TransferCompletion, LifecycleRules.ReexaminationRequest, LifecycleRules.Withdrawal,
+    ];
+
     [Test]
     public async Task EveryExample_SentAsWritten_GetsTheDocumentedStatus()
     {
@@ -40,25 +54,57 @@ public sealed class SpecExamplesTests
 
         var token = operations.Single(o => o.Operation["operationId"]?.GetValue<string>() == TokenOperation.OperationId);
         var accessToken = await GetTokenAsync(node, token.Operation);
+        var driver = await CaseDriver.CreateAsync(_pair);
         var linked = new Dictionary<string, Dictionary<string, string>>(); // operationId -> parameter -> value
         var walked = new List<string> { TokenOperation.OperationId };
+        string? secondReferral = null;
+        var auditReady = false;
 
-        // Creating operations first, so the operations on what they create have their ids.
-        var ordered = operations.Where(o => o != token)
-            .OrderBy(o => o.Path.Contains('{') ? 1 : 0).ThenBy(o => o.Method == "post" ? 0 : 1).ToList();
-        foreach (var (path, method, operation) in ordered)
+        foreach (var (path, method, operation) in operations.Where(o => o != token).OrderBy(o => Phase(o.Path, o.Method, o.Operation)).ToList())
         {
             var id = operation["operationId"]!.GetValue<string>();
             if (NotReplayable.ContainsKey(id))
                 continue;
-            using var http = node.Anonymous();
+            var values = new Dictionary<string, string>(linked.GetValueOrDefault(id) ?? []);
+            var target = node;
+            var bearer = accessToken;
+            if (OperationExamples.StepOf(id) is { } step)
+            {
+                // A step goes to the node of the side that takes it (a referral created at FR is held by GB under the
+                // same id), on a referral in a status that allows it, with that node's current ETag as If-Match.
+                Assert.That(values.ContainsKey("id"), $"{id}: the CreateReferral response links no id to it");
+                if (step.Name is LifecycleRules.ReexaminationRequest or LifecycleRules.Withdrawal)
+                {
+                    if (secondReferral is null)
+                    {
+                        secondReferral = await driver.SubmitAsync();
+                        await driver.TakeAsync(secondReferral, LifecycleRules.Decision, ReferralStatus.Refused, accept: false);
+                    }
+                    values["id"] = secondReferral;
+                }
+                else if (step.Name == StepOrder[0])
+                    await driver.AgreeAsync(values["id"], ReferralStatus.UnderExamination);
+                var client = driver.Of(step.TakenBy);
+                target = step.TakenBy == Side.Requesting ? _pair.Fr : _pair.Gb;
+                bearer = client.DefaultRequestHeaders.Authorization!.Parameter!;
+                values[ContractInfo.IfMatchHeader] = await CaseDriver.ETagAsync(client, values["id"]);
+            }
+            else if (path.StartsWith("/api/v1/audit/", StringComparison.Ordinal) && !auditReady)
+            {
+                // The audit examples need a log of two sequenced entries and a checkpoint: a fresh node has them
+                // within a checkpoint interval of the token and CreateReferral examples.
+                await WaitForAuditLogAsync(node, minimumSize: 2);
+                auditReady = true;
+            }
+
+            using var http = target.Anonymous();
             var scopes = operation["security"]?.AsArray().SelectMany(r => r!.AsObject().SelectMany(s => s.Value!.AsArray()))
                 .Select(s => s!.GetValue<string>()).ToList() ?? [];
             if (scopes.Count > 0)
                 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-                    scopes.All(s => s.StartsWith("referrals.", StringComparison.Ordinal)) ? accessToken : await OtherTokenAsync(node, scopes));
+                    scopes.All(s => s.StartsWith("referrals.", StringComparison.Ordinal)) ? bearer : await OtherTokenAsync(target, scopes));
 
-            using var request = BuildRequest(path, method, operation, linked.GetValueOrDefault(id));
+            using var request = BuildRequest(path, method, operation, values);
             using var response = await http.SendAsync(request);
             var text = await response.Content.ReadAsStringAsync();
             var expected = operation["responses"]!.AsObject().Select(r => r.Key).Where(k => k.StartsWith('2')).Order().First();
@@ -66,10 +112,40 @@ public sealed class SpecExamplesTests
                 $"{method.ToUpperInvariant()} {request.RequestUri} ({id}) as documented: {text}");
             walked.Add(id);
             CollectLinks(operation, expected, text, linked);
+            if (OperationExamples.StepOf(id) is not null)
+                await driver.AgreeAsync(values["id"], JsonNode.Parse(text)!["status"]!.GetValue<string>());
         }
 
         TestContext.Out.WriteLine($"Walked: {string.Join(", ", walked)}");
-        Assert.That(walked, Is.SupersetOf(new[] { "Token", "CreateReferral", "GetReferral", "ListReferrals", "ListReferralMessages", "GetKeys" }));
+        var all = operations.Select(o => o.Operation["operationId"]!.GetValue<string>()).Where(id => !NotReplayable.ContainsKey(id));
+        Assert.That(walked, Is.EquivalentTo(all), "every operation not listed in NotReplayable is walked once");
+    }
+
+    /// <summary>
+    /// Creating operations first (their responses link ids to the rest), then reads, then the lifecycle steps in
+    /// <see cref="StepOrder"/>, then the audit log, which by then holds what the walk did.
+    /// </summary>
+    private static (int, int, int) Phase(string path, string method, JsonObject operation)
+    {
+        var id = operation["operationId"]!.GetValue<string>();
+        if (path.StartsWith("/api/v1/audit/", StringComparison.Ordinal))
+            return (4, 0, 0);
+        if (OperationExamples.StepOf(id) is { } step)
+            return (3, Array.IndexOf(StepOrder, step.Name), 0);
+        return (path.Contains('{') ? 2 : method == "post" ? 0 : 1, 0, 0);
+    }
+
+    private static async Task WaitForAuditLogAsync(TestNode node, long minimumSize)
+    {
+        using var auditor = await node.AuditorAsync();
+        await NodePair.EventuallyAsync(async () =>
+            {
+                using var response = await auditor.GetAsync("api/v1/audit/checkpoints/latest");
+                return response.IsSuccessStatusCode
+                    ? JsonNode.Parse(await response.Content.ReadAsStringAsync())!["treeSize"]!.GetValue<long>()
+                    : 0;
+            },
+            size => size >= minimumSize, TimeSpan.FromSeconds(30), $"a checkpoint of at least {minimumSize} audit entries");
     }
 
     private async Task<string> GetTokenAsync(TestNode node, JsonObject operation)

@@ -49,7 +49,8 @@ public static class AuditEndpoints
             .WithSummary("The latest signed checkpoint with the peer's cosignature")
             .WithDescription("`checkpoint` is a JWS (ES256, `typ: crossborder-checkpoint+jws`) over `{origin, treeSize, rootHash, time}`, " +
                 "verifiable with this node's keys (`/exchange/v1/keys`). `cosignature.jws` (`typ: crossborder-cosignature+jws`) is the peer " +
-                "node's signature over the very same payload bytes, verifiable with the peer's keys; null until the peer has cosigned.");
+                "node's signature over the very same payload bytes, verifiable with the peer's keys; null until the peer has cosigned.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         app.MapPost("/exchange/v1/checkpoints", CosignAsync)
             .WithTags("Exchange").WithGroupName(OpenApiSetup.ExchangeDocument)

@@ -16,6 +16,9 @@ public static class ContractBounds
     public const int DefaultMaxLength = 4000;
     public const int DefaultMaxItems = 1000;
 
+    /// <summary>2^53 - 1, the largest integer every JSON parser reads exactly.</summary>
+    public const long MaxSafeInteger = 9_007_199_254_740_991;
+
     /// <summary>A JWS compact serialization: three base64url parts.</summary>
     public const string JwsPattern = "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$";
 
@@ -83,9 +86,12 @@ public static class ContractBounds
             schema.MaxItems ??= bound.MaxItems ?? DefaultMaxItems;
         if (type.HasFlag(JsonSchemaType.Integer))
         {
+            // The contract's 64-bit integers are log and feed positions and sizes: never negative, and kept within
+            // 2^53 - 1 so every JSON parser reads them exactly.
+            var int64 = schema.Format == "int64";
             schema.Format ??= "int32";
-            schema.Minimum ??= (bound.Minimum ?? int.MinValue).ToString(CultureInfo.InvariantCulture);
-            schema.Maximum ??= (bound.Maximum ?? int.MaxValue).ToString(CultureInfo.InvariantCulture);
+            schema.Minimum ??= (bound.Minimum ?? (int64 ? 0 : int.MinValue)).ToString(CultureInfo.InvariantCulture);
+            schema.Maximum ??= (bound.Maximum ?? (int64 ? MaxSafeInteger : int.MaxValue)).ToString(CultureInfo.InvariantCulture);
         }
     }
 

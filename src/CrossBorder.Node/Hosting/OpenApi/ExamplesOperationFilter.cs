@@ -3,10 +3,21 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace CrossBorder.Node.Hosting.OpenApi;
 
-/// <summary>Puts the examples of <see cref="OperationExamples"/> on each operation's parameters, body and success response.</summary>
+/// <summary>
+/// Puts the examples of <see cref="OperationExamples"/> on each operation's parameters, body and success responses
+/// (one per media type: JSON and CSV answers differ), after completing responses the endpoint declares in several
+/// media types with different types: ApiExplorer keeps only the last one of a status.
+/// </summary>
 public sealed class ExamplesOperationFilter : IOperationFilter
 {
-    public void Apply(OpenApiOperation operation, OperationFilterContext context) => Apply(operation);
+    /// <summary>A page of at most 1000 audit entries, each at most a few KiB with its base64url leaf.</summary>
+    public const int CsvMaxLength = 16 * 1024 * 1024;
+
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        CompleteResponseContent(operation, context);
+        Apply(operation);
+    }
 
     /// <summary>Also used for the token operation, which the document filter adds by hand.</summary>
     public static void Apply(OpenApiOperation operation)
@@ -21,10 +32,31 @@ public sealed class ExamplesOperationFilter : IOperationFilter
             foreach (var media in content.Values.OfType<OpenApiMediaType>())
                 media.Example = request.DeepClone();
 
-        if (OperationExamples.Response(id) is { } response)
-            foreach (var (status, answer) in operation.Responses ?? [])
-                if (status.StartsWith('2') && answer.Content is { } body)
-                    foreach (var media in body.Values.OfType<OpenApiMediaType>())
-                        media.Example = response.DeepClone();
+        foreach (var (status, answer) in operation.Responses ?? [])
+            if (status.StartsWith('2') && answer.Content is { } body)
+                foreach (var (mediaType, media) in body)
+                    if (media is OpenApiMediaType concrete && OperationExamples.Response(id, mediaType) is { } example)
+                        concrete.Example = example;
+    }
+
+    /// <summary>Adds each success media type the endpoint declares (<c>.Produces&lt;T&gt;(status, mediaType)</c>) that the generator dropped.</summary>
+    private static void CompleteResponseContent(OpenApiOperation operation, OperationFilterContext context)
+    {
+        foreach (var declared in context.ApiDescription.ActionDescriptor.EndpointMetadata
+                     .OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>()
+                     .Where(m => m.StatusCode is >= 200 and < 300 && m.Type is not null && m.Type != typeof(void)))
+        {
+            var key = declared.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (operation.Responses?.TryGetValue(key, out var response) != true || response is not OpenApiResponse { Content: { } content })
+                continue;
+            foreach (var mediaType in declared.ContentTypes.Where(m => !content.ContainsKey(m)))
+                content[mediaType] = new OpenApiMediaType { Schema = context.SchemaGenerator.GenerateSchema(declared.Type!, context.SchemaRepository) };
+            // A CSV page is one string of up to a page of entries, not a short text field.
+            if (content.TryGetValue("text/csv", out var csv) && csv is OpenApiMediaType { Schema: OpenApiSchema text })
+            {
+                text.MaxLength = CsvMaxLength;
+                text.Description = "RFC 4180 CSV: a header row, then one row per entry with the columns of the JSON answer; `X-Next-Cursor` carries the next cursor.";
+            }
+        }
     }
 }

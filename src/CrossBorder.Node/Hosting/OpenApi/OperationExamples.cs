@@ -1,5 +1,14 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using CrossBorder.Core.Audit;
 using CrossBorder.Core.Exchange;
+using CrossBorder.Core.Lifecycle;
+using CrossBorder.Node.Features.Audit;
+using CrossBorder.Node.Features.Feed;
 using CrossBorder.Node.Hosting.Examples;
 
 namespace CrossBorder.Node.Hosting.OpenApi;
@@ -7,7 +16,9 @@ namespace CrossBorder.Node.Hosting.OpenApi;
 /// <summary>
 /// Request and response examples by operation id. Request examples work as written against a fresh
 /// <c>crossborder up</c> (SpecExamplesTests sends them to two nodes); ids of created resources come from
-/// the create response, as the response links in the documents say.
+/// the create response, as the response links in the documents say. Lifecycle step bodies are the embedded
+/// files in <c>Hosting/Examples</c> (the tests post the same bytes); audit examples are computed from two example
+/// entries with the real leaf format and Merkle functions, so a verifier can check them.
 /// </summary>
 public static class OperationExamples
 {
@@ -23,7 +34,26 @@ public static class OperationExamples
         ["id"] = ReferralId,
         ["limit"] = 50,
         ["direction"] = "outgoing",
+        ["after"] = 0,
+        // The audit examples need a log of at least two sequenced entries: a fresh node has them once a token was
+        // issued and the CreateReferral example was sent (token.issued, message.sent, ...), within seconds.
+        ["index"] = 0,
+        ["treeSize"] = 2,
+        ["from"] = 1,
+        ["to"] = 2,
     };
+
+    /// <summary>
+    /// The Idempotency-Key example of an operation: one per operation, so that sending every example once as written
+    /// never reuses a key for a different request (422); sending the same one again replays the first answer.
+    /// </summary>
+    public static string IdempotencyKey(string? operationId)
+    {
+        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes("crossborder-example:" + operationId))[..16];
+        bytes[6] = (byte)(bytes[6] & 0x0F | 0x40); // a version 4 (random-looking) UUID
+        bytes[8] = (byte)(bytes[8] & 0x3F | 0x80);
+        return new Guid(bytes, bigEndian: true).ToString("D");
+    }
 
     public static JsonNode? Request(string operationId) => operationId switch
     {
@@ -36,8 +66,22 @@ public static class OperationExamples
         },
         "CreateReferral" => JsonNode.Parse(ExampleDocuments.Referral),
         "DeliverMessage" => Jws,
+        "CosignCheckpoint" => new JsonObject
+        {
+            ["checkpoint"] = CheckpointJws("FR"),
+            ["fromSize"] = 1,
+            ["proof"] = Hashes(MerkleTree.ConsistencyProof(LeafHashes, 1, 2)),
+        },
+        _ when StepOf(operationId) is { } step => JsonNode.Parse(ExampleDocuments.Read(StepExampleFile(step.Name))),
         _ => null,
     };
+
+    /// <summary>The embedded example body of a step; the decision's is an acceptance (decision-refuse.json shows a refusal).</summary>
+    public static string StepExampleFile(string step) => (step == Lifecycle.Decision ? "decision-accept" : step) + ".json";
+
+    /// <summary>The lifecycle step of a <c>Take...</c> operation id (<c>TakeTransferProposal</c> is <c>transfer-proposal</c>).</summary>
+    public static StepDefinition? StepOf(string operationId) =>
+        Lifecycle.Steps.FirstOrDefault(s => operationId == "Take" + string.Concat(s.Name.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..])));
 
     /// <summary>The success response example of an operation, by status.</summary>
     public static JsonNode? Response(string operationId) => operationId switch
@@ -80,8 +124,100 @@ public static class OperationExamples
             }),
         },
         "DeliverMessage" => Receipt,
+        "CosignCheckpoint" => CosignatureJws("GB", "FR"),
+        "ListEvents" => Serialize(new FeedPage(
+        [
+            new FeedEventView(1, Data.FeedEventTypes.Created, Guid.Parse(ReferralId), "FR-5-2026-000001", ReferralStatus.Submitted, null,
+                Guid.Parse(MessageId), null, At("2026-10-20T09:15:00.123Z")),
+            new FeedEventView(2, Data.FeedEventTypes.Delivered, Guid.Parse(ReferralId), "FR-5-2026-000001", ReferralStatus.Submitted, null,
+                Guid.Parse(MessageId), null, At("2026-10-20T09:15:00.456Z")),
+        ], 2)),
+        "ListAuditEntries" => Serialize(new AuditEntryPage([.. AuditEntries.Select(EntryView)], null)),
+        "GetAuditInclusionProof" => Serialize(new InclusionProofView(0, 2, Hash(MerkleTree.Root(LeafHashes, 2)),
+            [.. MerkleTree.InclusionProof(LeafHashes, 0, 2).Select(Hash)])),
+        "GetAuditConsistencyProof" => Serialize(new ConsistencyProofView(1, 2, [.. MerkleTree.ConsistencyProof(LeafHashes, 1, 2).Select(Hash)])),
+        "GetLatestAuditCheckpoint" => Serialize(new CheckpointView(Checkpoint.OriginOf("FR"), 2, Hash(MerkleTree.Root(LeafHashes, 2)),
+            CheckpointTime, CheckpointJws("FR"), new CosignatureView("GB", CosignatureJws("GB", "FR")))),
+        _ when StepOf(operationId) is { } step => StepResult(step),
         _ => null,
     };
+
+    /// <summary>The example of a success response in another media type than JSON, when the operation has one.</summary>
+    public static JsonNode? Response(string operationId, string mediaType) => (operationId, mediaType) switch
+    {
+        ("ListAuditEntries", "text/csv") => AuditCsv.Write(AuditEntries.Select(EntryView)),
+        (_, "application/json" or "application/jose" or "application/jwk-set+json") => Response(operationId),
+        _ => null,
+    };
+
+    private static readonly JsonSerializerOptions Wire = new(JsonSerializerOptions.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private static JsonNode Serialize<T>(T value) => JsonSerializer.SerializeToNode(value, Wire)!;
+
+    private static DateTimeOffset At(string time) => DateTimeOffset.Parse(time, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static readonly DateTimeOffset CheckpointTime = At("2026-10-20T09:15:05.000Z");
+
+    /// <summary>The first two entries of a fresh node's log: the ministry's token, then the CreateReferral example's message.</summary>
+    private static readonly IReadOnlyList<AuditEntry> AuditEntries =
+    [
+        new(0, At("2026-10-20T09:14:58.201Z"), AuditKinds.TokenIssued, Client: "fr-ministry", Detail: "scopes=referrals.read referrals.write"),
+        new(1, At("2026-10-20T09:15:00.123Z"), AuditKinds.MessageSent, ReferralId: Guid.Parse(ReferralId), MessageId: Guid.Parse(MessageId),
+            MessageType: MessageTypes.Submitted, Peer: "GB", Digest: "q1MKE-RZFJgrefm34_uhxhBnPlWWmnFW0K9a7qgPyAY"),
+    ];
+
+    private static readonly IReadOnlyList<byte[]> LeafHashes = [.. AuditEntries.Select(e => e.LeafHash())];
+
+    private static AuditEntryView EntryView(AuditEntry e) => new(e.Index, e.Time, e.Kind, e.Client, e.ReferralId, e.MessageId,
+        e.MessageType, e.Peer, e.Digest, e.ReceiptDigest, e.Code, e.Purpose, e.Detail, AuditEntry.Encode(e.ToLeaf()));
+
+    private static string Hash(byte[] hash) => Base64Url.EncodeToString(hash);
+
+    private static JsonArray Hashes(IEnumerable<byte[]> hashes) => [.. hashes.Select(h => (JsonNode)Hash(h))];
+
+    /// <summary>A JWS with the real header and payload of the example checkpoint; the signature is illustrative only.</summary>
+    private static string CheckpointJws(string origin) =>
+        IllustrativeJws(origin, Checkpoint.Type, new Checkpoint(Checkpoint.OriginOf(origin), 2, MerkleTree.Root(LeafHashes, 2), CheckpointTime).ToPayload());
+
+    private static string CosignatureJws(string witness, string origin) =>
+        IllustrativeJws(witness, Checkpoint.CosignatureType,
+            new Checkpoint(Checkpoint.OriginOf(origin), 2, MerkleTree.Root(LeafHashes, 2), CheckpointTime).ToPayload());
+
+    private static string IllustrativeJws(string country, string type, byte[] payload) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($$"""{"alg":"ES256","kid":"{{country}}-2026-01","typ":"{{type}}"}""")) + "." +
+        Base64Url.EncodeToString(payload) + ".MEUCIQDxample0signature0only0for0illustration0AAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+    /// <summary>The referral as the node taking <paramref name="step"/> answers it: the status the step leads to, its history entry.</summary>
+    private static JsonObject StepResult(StepDefinition step)
+    {
+        var from = ReferralStatus.All.First(s => Lifecycle.Next(s, step.Name, accepted: true) is not null);
+        var to = Lifecycle.Next(from, step.Name, accepted: true)!;
+        var requested = step.TakenBy == Side.Requested;
+        var view = ReferralView();
+        view["direction"] = requested ? "incoming" : "outgoing";
+        view["counterpartReference"] = requested ? "FR-5-2026-000001" : "GB-5-2026-000042";
+        view["reference"] = requested ? "GB-5-2026-000042" : "FR-5-2026-000001";
+        view["receivedAt"] = requested ? "2026-10-20T09:15:00.456+00:00" : null;
+        view["status"] = to;
+        view["updatedAt"] = "2026-11-02T14:30:00.250+00:00";
+        view["allowedSteps"] = new JsonArray([.. Lifecycle.Allowed(to, step.TakenBy).Select(s => (JsonNode)s)]);
+        view["history"] = new JsonArray(new JsonObject
+        {
+            ["step"] = step.Name,
+            ["outcome"] = step.Name == Lifecycle.Decision ? "ACCEPT" : null,
+            ["takenBy"] = requested ? "GB" : "FR",
+            ["fromStatus"] = from,
+            ["toStatus"] = to,
+            ["at"] = "2026-11-02T14:30:00.250+00:00",
+            ["messageId"] = StepMessageId,
+            ["conflict"] = false,
+        });
+        view["delivery"] = Delivery(messageType: step.MessageType, messageId: StepMessageId);
+        view["eTag"] = "\"v4\"";
+        return view;
+    }
+
+    private const string StepMessageId = "019a4b2c-7e10-7c3d-a1b2-c3d4e5f60718";
 
     private static JsonObject ReferralView() => new()
     {
@@ -89,7 +225,7 @@ public static class OperationExamples
         ["reference"] = "FR-5-2026-000001",
         ["counterpartReference"] = null,
         ["direction"] = "outgoing",
-        ["status"] = Core.Lifecycle.ReferralStatus.Submitted,
+        ["status"] = ReferralStatus.Submitted,
         ["legalBasis"] = "DUBLIN_III_ART8",
         ["requestingState"] = "FR",
         ["requestedState"] = "GB",
@@ -113,7 +249,7 @@ public static class OperationExamples
         ["reference"] = "FR-5-2026-000001",
         ["counterpartReference"] = null,
         ["direction"] = "outgoing",
-        ["status"] = Core.Lifecycle.ReferralStatus.Submitted,
+        ["status"] = ReferralStatus.Submitted,
         ["legalBasis"] = "DUBLIN_III_ART8",
         ["requestingState"] = "FR",
         ["requestedState"] = "GB",
@@ -136,14 +272,14 @@ public static class OperationExamples
         ["overdue"] = false,
     };
 
-    private static JsonObject Delivery(bool delivered = false) => new()
+    private static JsonObject Delivery(bool delivered = false, string messageType = MessageTypes.Submitted, string messageId = MessageId) => new()
     {
-        ["messageId"] = MessageId,
-        ["messageType"] = MessageTypes.Submitted,
+        ["messageId"] = messageId,
+        ["messageType"] = messageType,
         ["state"] = delivered ? "delivered" : "queued",
         ["attempts"] = delivered ? 1 : 0,
         ["lastAttemptAt"] = delivered ? "2026-10-20T09:15:00.200+00:00" : null,
-        ["nextAttemptAt"] = delivered ? null : "2026-10-20T09:15:00.123+00:00",
+        ["nextAttemptAt"] = delivered ? null : messageId == MessageId ? "2026-10-20T09:15:00.123+00:00" : "2026-11-02T14:30:00.250+00:00",
         ["lastError"] = null,
         ["receiptReceivedAt"] = delivered ? "2026-10-20T09:15:00.456+00:00" : null,
     };

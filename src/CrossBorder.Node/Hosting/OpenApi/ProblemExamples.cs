@@ -10,9 +10,18 @@ public static partial class ProblemExamples
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
         .Select(f => f.GetValue(null)).OfType<ProblemKind>().ToList();
 
-    public static JsonNode For(int status, string path)
+    /// <summary>The kinds a lifecycle step most likely answers with, where they are not the general one of their status.</summary>
+    private static readonly IReadOnlyList<ProblemKind> StepKinds =
+        [Problems.WrongSide, Problems.StepNotAllowed, Problems.PreconditionFailed, Problems.PreconditionRequired];
+
+    /// <summary>The same for the exchange API (signed messages and checkpoints from the peer).</summary>
+    private static readonly IReadOnlyList<ProblemKind> ExchangeKinds = [Problems.WrongSender, Problems.MessageReplayed];
+
+    public static JsonNode For(int status, string path, bool step = false)
     {
-        var kind = Kinds.FirstOrDefault(k => k.Status == status)
+        var preferred = step ? StepKinds : path.StartsWith("/exchange/", StringComparison.Ordinal) ? ExchangeKinds : [];
+        if (path == "/exchange/v1/checkpoints") preferred = [Problems.WrongSender, Problems.WitnessSizeMismatch];
+        var kind = preferred.FirstOrDefault(k => k.Status == status) ?? Kinds.FirstOrDefault(k => k.Status == status)
             ?? new ProblemKind(Problems.Validation.Code, status, "The request cannot be applied as sent.");
         var problem = new JsonObject
         {
@@ -23,6 +32,10 @@ public static partial class ProblemExamples
             ["code"] = kind.Code,
             ["traceId"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
         };
+        if (kind == Problems.PreconditionFailed)
+            problem["currentETag"] = "\"v5\"";
+        if (kind == Problems.WitnessSizeMismatch)
+            problem["witnessedSize"] = 1;
         if (status == 400)
         {
             problem["detail"] = "See 'errors' for every field that is not valid.";

@@ -18,13 +18,26 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
         [403] = "The token does not grant the scope this operation needs (CB0011).",
         [404] = "No such resource on this node (CB0006).",
         [409] = "Conflict: a request with this Idempotency-Key is still in flight (CB0005), or the state of the resource does not allow it.",
-        [412] = "The If-Match ETag is not the referral's current version: read it again and retry.",
+        [412] = "The If-Match ETag is not the referral's current version (CB0015; `currentETag` names it): read the referral again and retry.",
         [413] = "The request body is too large (CB0007).",
         [415] = "The request content type is not supported (CB0008).",
         [422] = "This Idempotency-Key was already used with a different request (CB0004).",
-        [428] = "An If-Match header with the referral's current ETag is required.",
+        [428] = "An If-Match header with the referral's current ETag is required (CB0014).",
         [429] = "Too many requests (CB0012): retry after the number of seconds in Retry-After.",
         [500] = "The node could not complete the request (CB0013); quote the traceId when reporting it.",
+    };
+
+    /// <summary>What a lifecycle step adds to a status's meaning.</summary>
+    private static readonly IReadOnlyDictionary<int, string> StepDescriptions = new Dictionary<int, string>
+    {
+        [403] = "The token does not grant the scope this operation needs (CB0011), or the step belongs to the other state: the requesting state submits, informs, asks for re-examination, proposes the transfer and withdraws; the requested state asks for information, decides and completes the transfer (CB0017).",
+        [409] = "The step is not allowed in the referral's current status (CB0016; see `allowedSteps` on the referral), or a request with this Idempotency-Key is still in flight (CB0005).",
+    };
+
+    private static readonly IReadOnlyDictionary<int, string> ExchangeDescriptions = new Dictionary<int, string>
+    {
+        [403] = "The token does not grant the `exchange` scope (CB0011), or the message's sender is not the authenticated peer (CB0104).",
+        [409] = "A different message with this id was already received (CB0107), the message is out of sequence (CB0108) or names an unknown referral (CB0110); for a checkpoint, the proof does not start at the size this node last cosigned (CB0203) or the log shrank or forked (CB0204, CB0205).",
     };
 
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
@@ -39,7 +52,7 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
                 Required = true,
                 Description = "A unique key per intended change (1-255 printable ASCII characters, e.g. a UUID). The same key with the same body replays the first answer; with another body it is refused (422).",
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 255, Pattern = "^[!-~]{1,255}$" },
-                Example = JsonValue.Create("5f0c7d3e-8a3b-4d1e-9c55-2b7f3a9e6d10"),
+                Example = JsonValue.Create(OperationExamples.IdempotencyKey(operation.OperationId)),
             });
         if (endpoint.Conditional)
             operation.Parameters.Add(new OpenApiParameter
@@ -61,7 +74,12 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
         if (hasBody) statuses.UnionWith([413, 415]);
         if (endpoint.Idempotent) statuses.UnionWith([409, 422]);
         if (endpoint.Conditional) statuses.UnionWith([409, 412, 428]);
-        if (endpoint.Method == "POST" && context.DocumentName == OpenApiSetup.ExchangeDocument) statuses.Add(409);
+        var exchange = endpoint.Method == "POST" && context.DocumentName == OpenApiSetup.ExchangeDocument;
+        if (exchange) statuses.Add(409);
+        // Problems an endpoint declares itself (.ProducesProblem(404) where "not found" is not about a path parameter).
+        statuses.UnionWith(context.ApiDescription.ActionDescriptor.EndpointMetadata
+            .OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>()
+            .Select(m => m.StatusCode).Where(Descriptions.ContainsKey).Where(s => s >= 400));
 
         operation.Responses ??= [];
         foreach (var status in statuses)
@@ -70,13 +88,14 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
             var schema = status == 400 ? ContractInfo.ValidationProblemSchema : ContractInfo.ProblemSchema;
             var response = new OpenApiResponse
             {
-                Description = Descriptions[status],
+                Description = (endpoint.Conditional ? StepDescriptions : exchange ? ExchangeDescriptions : Descriptions)
+                    .GetValueOrDefault(status, Descriptions[status]),
                 Content = new Dictionary<string, IOpenApiMediaType>
                 {
                     [ContractInfo.ProblemMediaType] = new OpenApiMediaType
                     {
                         Schema = new OpenApiSchemaReference(schema, context.Document),
-                        Example = ProblemExamples.For(status, endpoint.Path),
+                        Example = ProblemExamples.For(status, endpoint.Path, endpoint.Conditional),
                     },
                 },
             };

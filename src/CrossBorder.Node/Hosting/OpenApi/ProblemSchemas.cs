@@ -22,6 +22,8 @@ public static class ProblemSchemas
                 ["code"] = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^CB[0-9]{4}$", MaxLength = 6, Description = "The node's stable machine code." },
                 ["traceId"] = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 128, Description = "W3C trace id of the request; quote it when reporting a problem." },
                 ["errors"] = Errors(),
+                ["currentETag"] = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 64, Description = "With CB0015 (412): the referral's current ETag." },
+                ["witnessedSize"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0", Maximum = ContractBounds.MaxSafeInteger.ToString(System.Globalization.CultureInfo.InvariantCulture), Description = "With CB0203 (409): the tree size this node last cosigned; send a consistency proof from it." },
             },
             AdditionalPropertiesAllowed = false,
         });
