@@ -34,7 +34,9 @@ public sealed class AuditLogTests
         using var frAuditor = await _pair.Fr.AuditorAsync();
         using var gbAuditor = await _pair.Gb.AuditorAsync();
         var fr = await NodePair.EventuallyAsync(() => AuditProbe.EntriesAsync(frAuditor, $"&referralId={id}"),
-            e => e.Any(x => x["kind"]!.GetValue<string>() == AuditKinds.MessageDelivered), because: "FR logs the delivery");
+            // The read and the delivery are separate transactions, sequenced in whichever round sees them committed.
+            e => e.Any(x => x["kind"]!.GetValue<string>() == AuditKinds.MessageDelivered)
+                 && e.Any(x => x["kind"]!.GetValue<string>() == AuditKinds.PersonalDataRead), because: "FR logs the delivery and the read");
         var gb = await NodePair.EventuallyAsync(() => AuditProbe.EntriesAsync(gbAuditor, $"&referralId={id}"),
             e => e.Any(x => x["kind"]!.GetValue<string>() == AuditKinds.MessageReceived), because: "GB logs the receipt");
 

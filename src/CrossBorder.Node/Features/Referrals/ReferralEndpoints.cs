@@ -89,6 +89,8 @@ public static class ReferralEndpoints
         if (errors.Count > 0)
             return Problems.ValidationResult(http, errors);
 
+        // One snapshot for the page and its delivery states (see ReferralReader.FindAsync).
+        await using var snapshot = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         var query = db.Referrals.AsNoTracking().AsQueryable();
         if (direction is not null) query = query.Where(r => r.Direction == direction);
         if (status is not null) query = query.Where(r => r.Status == status);

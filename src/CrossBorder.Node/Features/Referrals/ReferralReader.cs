@@ -14,6 +14,11 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider
 
     public async Task<ReferralView?> FindAsync(Guid id, CancellationToken ct)
     {
+        // One snapshot for the referral, its delivery and its history: read separately, a receipt committed in
+        // between would show "delivered" beside the status from before it (regression: PeerDown test flake).
+        await using var snapshot = db.Database.CurrentTransaction is null
+            ? await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct)
+            : null;
         var referral = await db.Referrals.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         if (referral is null)
             return null;
