@@ -92,7 +92,14 @@ public sealed record AuditEntry(
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
-            throw new FormatException($"The leaf is not a valid audit entry: {ex.Message}", ex);
+            // The leaf's own content is not repeated: only which rule it breaks (no runtime exception text).
+            var reason = ex switch
+            {
+                JsonException => "it is not well-formed JSON",
+                KeyNotFoundException => "a required member (v, index, time, kind) is missing",
+                _ => "a member has the wrong type or format",
+            };
+            throw new FormatException($"The leaf is not a valid audit entry: {reason}.", ex);
         }
     }
 
