@@ -35,7 +35,7 @@ public sealed class OutboxRedriveCommand : ICliCommand
         await using var db = await data.OpenConnectionAsync(ct);
         await using var tx = await db.BeginTransactionAsync(ct);
         await using var update = new NpgsqlCommand("""
-            UPDATE messages SET state = 'queued', next_attempt_at = now(), lease_until = NULL, last_error = NULL
+            UPDATE messages SET state = 'queued', next_attempt_at = now(), lease_until = NULL, lease_token = NULL, last_error = NULL
             WHERE id = @id AND direction = 'outgoing' AND state = 'dead_letter'
             """, db, tx);
         update.Parameters.AddWithValue("id", messageId);

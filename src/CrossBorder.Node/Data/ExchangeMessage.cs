@@ -28,7 +28,14 @@ public sealed class ExchangeMessage
     public int Attempts { get; set; }
     public DateTimeOffset? NextAttemptAt { get; set; }
     public DateTimeOffset? LastAttemptAt { get; set; }
+    /// <summary>Database time until which the claim below holds.</summary>
     public DateTimeOffset? LeaseUntil { get; set; }
+
+    /// <summary>
+    /// The fencing token of the current claim: every update a dispatcher makes to a claimed row checks it, so a
+    /// replica whose lease lapsed (and whose row another replica claimed since) changes nothing.
+    /// </summary>
+    public Guid? LeaseToken { get; set; }
     public string? LastError { get; set; }
 }
 

@@ -1,13 +1,15 @@
 namespace CrossBorder.Node.Data;
 
 /// <summary>
-/// One entry of the ministry change feed. <see cref="Position"/> is assigned at commit under a lock
-/// (see <see cref="NodeDbContext"/>), so the feed is gap-free and a reader never sees n+1 before n.
+/// One entry of the ministry change feed. Written without a position by the transaction that makes the change;
+/// <see cref="Features.Feed.FeedSequencer"/> gives committed events contiguous positions afterwards, so the feed
+/// is gap-free and ordered without any lock held across a request's transaction.
 /// </summary>
 public sealed class FeedEvent
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
-    public long Position { get; set; }
+    /// <summary>Null until the sequencer numbers the event; readers only see numbered events.</summary>
+    public long? Position { get; set; }
     public required string Type { get; set; }
     public Guid ReferralId { get; set; }
     public required string Reference { get; set; }

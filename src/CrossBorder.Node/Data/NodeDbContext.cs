@@ -1,4 +1,5 @@
 using System.Text;
+using CrossBorder.Node.Hosting.Workers;
 using Microsoft.EntityFrameworkCore;
 
 namespace CrossBorder.Node.Data;
@@ -18,32 +19,20 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
     public DbSet<AuditCosignature> AuditCosignatures => Set<AuditCosignature>();
     public DbSet<AuditWitnessRecord> AuditWitness => Set<AuditWitnessRecord>();
 
-    /// <summary>
-    /// Gives new feed events their positions last thing before commit, under a transaction-scoped
-    /// advisory lock: writers of feed events commit one at a time, in position order, so the feed has
-    /// no gaps and never shows a later position before an earlier one.
-    /// </summary>
-    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default)
-    {
-        var pending = ChangeTracker.Entries<FeedEvent>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
-        if (pending.Count == 0)
-            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
+    private Work _pendingWork;
 
-        var own = Database.CurrentTransaction is null ? await Database.BeginTransactionAsync(ct) : null;
-        try
-        {
-            await Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(7302)", ct);
-            var last = await Feed.MaxAsync(e => (long?)e.Position, ct) ?? 0;
-            foreach (var e in pending.OrderBy(e => e.At))
-                e.Position = ++last;
-            var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
-            if (own is not null) await own.CommitAsync(ct);
-            return written;
-        }
-        finally
-        {
-            if (own is not null) await own.DisposeAsync();
-        }
+    /// <summary>
+    /// Asks for this replica's <paramref name="work"/> workers to be woken once the current transaction commits
+    /// (<see cref="WakeOnCommitInterceptor"/>). Nothing else happens at commit: every row a request writes is
+    /// added by the request's own code.
+    /// </summary>
+    public void WakeAfterCommit(Work work) => _pendingWork |= work;
+
+    internal Work TakePendingWork()
+    {
+        var work = _pendingWork;
+        _pendingWork = Work.None;
+        return work;
     }
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -107,6 +96,8 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
         {
             e.ToTable("feed_events");
             e.HasIndex(x => x.Position).IsUnique();
+            // The feed sequencer's queue: committed events still waiting for a position.
+            e.HasIndex(x => new { x.At, x.Id }).HasFilter("position IS NULL").HasDatabaseName("ix_feed_events_unsequenced");
             e.Property(x => x.Type).HasMaxLength(40);
             e.Property(x => x.Reference).HasMaxLength(64);
             e.Property(x => x.Status).HasMaxLength(40);

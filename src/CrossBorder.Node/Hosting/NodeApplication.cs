@@ -5,6 +5,7 @@ using CrossBorder.Node.Features.Exchange;
 using CrossBorder.Node.Features.Feed;
 using CrossBorder.Node.Features.Health;
 using CrossBorder.Node.Features.Referrals;
+using CrossBorder.Node.Hosting.Workers;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -40,10 +41,16 @@ public static class NodeApplication
         ValidateEarly(node);
 
         services.TryAddSingleton(TimeProvider.System);
+        // A worker's failure is handled inside the worker (NodeWorker); this is the last line: never stop the host.
+        services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
-        services.AddDbContext<NodeDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()).UseOpenIddict());
+        services.AddSingleton<WorkSignals>();
+        services.AddSingleton<WakeOnCommitInterceptor>();
+        services.AddDbContextPool<NodeDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()).UseOpenIddict()
+            .AddInterceptors(sp.GetRequiredService<WakeOnCommitInterceptor>()));
         services.AddSingleton<NodeKeys>();
         services.AddNodeAuth(node);
+        services.AddExceptionHandler<DatabaseUnavailableHandler>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
             c.ProblemDetails.Extensions["traceId"] = Problems.TraceId(c.HttpContext);
@@ -67,26 +74,33 @@ public static class NodeApplication
         services.AddNodeAudit();
 
         services.AddScoped<Idempotency>();
-        services.AddScoped<OutgoingMessages>();
+        services.AddScoped<Outbox>();
         services.AddScoped<ReferralReader>();
         services.AddScoped<InboundMessages>();
         services.AddScoped<IncomingReferrals>();
-        services.AddScoped<ReceiptRecorder>();
+        services.AddScoped<SentMessages>();
+        services.AddScoped<Delivery>();
         services.AddScoped<CaseLifecycle>();
         services.AddOptions<DeadlineOptions>().BindConfiguration(DeadlineOptions.Section);
         services.AddHostedService<DeadlineClock>();
-        services.AddSingleton<OutboxSignal>();
+        services.AddOptions<FeedOptions>().BindConfiguration(FeedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<FeedSequencer>();
         services.AddSingleton<PeerTokenCache>();
-        services.AddHostedService<OutboxListener>();
+        services.AddSingleton<PeerHealth>();
         services.AddHostedService<OutboxDispatcher>();
         services.AddHttpClient<PeerClient>().AddResilienceHandler("peer", b =>
         {
+            // A peer's 429 is not a failure of the peer: the outbox retries it after its Retry-After, and it
+            // neither retries here nor counts toward opening the circuit.
+            static ValueTask<bool> PeerFailed(Outcome<HttpResponseMessage> o) => ValueTask.FromResult(
+                o.Result?.StatusCode != System.Net.HttpStatusCode.TooManyRequests && HttpClientResiliencePredicates.IsTransient(o));
             b.AddRetry(new HttpRetryStrategyOptions
             {
                 MaxRetryAttempts = 2,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(200),
+                ShouldHandle = a => PeerFailed(a.Outcome),
             });
             b.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
             {
@@ -94,6 +108,7 @@ public static class NodeApplication
                 MinimumThroughput = 5,
                 FailureRatio = 0.5,
                 BreakDuration = exchange.BreakDuration,
+                ShouldHandle = a => PeerFailed(a.Outcome),
             });
             b.AddTimeout(exchange.AttemptTimeout);
         });
@@ -117,14 +132,31 @@ public static class NodeApplication
     /// <summary>Applies migrations and makes the token server's clients match the configuration.</summary>
     public static async Task InitializeAsync(this WebApplication app, CancellationToken ct = default)
     {
-        await using var scope = app.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<NodeDbContext>();
-        await db.Database.MigrateAsync(ct); // EF Core takes a database lock: replicas starting together are safe
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(7301)", ct); // one replica syncs clients at a time
-        await scope.ServiceProvider.GetRequiredService<ClientRegistrar>().SyncAsync(ct);
-        await tx.CommitAsync(ct);
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(NodeApplication));
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var scope = app.Services.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<NodeDbContext>();
+                await db.Database.MigrateAsync(ct); // EF Core takes a database lock: replicas starting together are safe
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockIds.ClientSync})", ct);
+                await scope.ServiceProvider.GetRequiredService<ClientRegistrar>().SyncAsync(ct);
+                await tx.CommitAsync(ct);
+                return;
+            }
+            catch (Exception e) when (DatabaseUnavailableHandler.IsDatabaseUnavailable(e) && attempt < MaxStartAttempts)
+            {
+                // A node started while its database restarts waits for it rather than exiting.
+                log.LogWarning("Database unavailable at start ({Error}); attempt {Attempt}, retrying", e.GetType().Name, attempt);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), ct);
+            }
+        }
     }
+
+    /// <summary>About ten minutes of waiting for the database at start before giving up.</summary>
+    private const int MaxStartAttempts = 130;
 
     private static int StatusFor(Exception e) => e switch
     {

@@ -71,6 +71,7 @@ public sealed class TestNode : IAsyncDisposable
         ["Exchange:PollInterval"] = "00:00:00.250",
         ["Audit:CheckpointInterval"] = "00:00:00.200",
         ["Deadlines:ClockInterval"] = "00:00:00.200",
+        ["Feed:PollInterval"] = "00:00:00.050",
         ["RateLimit:PermitsPerSecond"] = "5000",
         ["RateLimit:Burst"] = "5000",
     };

@@ -296,6 +296,10 @@ namespace CrossBorder.Node.Data.Migrations
                         .HasColumnType("character varying(500)")
                         .HasColumnName("last_error");
 
+                    b.Property<Guid?>("LeaseToken")
+                        .HasColumnType("uuid")
+                        .HasColumnName("lease_token");
+
                     b.Property<DateTimeOffset?>("LeaseUntil")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("lease_until");
@@ -373,7 +377,7 @@ namespace CrossBorder.Node.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("message_id");
 
-                    b.Property<long>("Position")
+                    b.Property<long?>("Position")
                         .HasColumnType("bigint")
                         .HasColumnName("position");
 
@@ -410,6 +414,10 @@ namespace CrossBorder.Node.Data.Migrations
                         .IsUnique();
 
                     b.HasIndex("ReferralId");
+
+                    b.HasIndex("At", "Id")
+                        .HasDatabaseName("ix_feed_events_unsequenced")
+                        .HasFilter("position IS NULL");
 
                     b.ToTable("feed_events", (string)null);
                 });

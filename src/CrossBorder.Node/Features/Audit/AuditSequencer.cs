@@ -1,6 +1,8 @@
 using System.Numerics;
 using CrossBorder.Core.Audit;
+using CrossBorder.Node.Data;
 using CrossBorder.Node.Hosting;
+using CrossBorder.Node.Hosting.Workers;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -16,45 +18,30 @@ namespace CrossBorder.Node.Features.Audit;
 /// log grew. After commit it asks the peer to cosign (<see cref="AuditWitnessClient"/>).
 /// </summary>
 public sealed class AuditSequencer(NpgsqlDataSource dataSource, NodeKeys keys, IOptions<NodeOptions> node,
-    IOptions<AuditOptions> options, TimeProvider time, AuditWitnessClient witness, ILogger<AuditSequencer> log) : BackgroundService
+    IOptions<AuditOptions> options, TimeProvider time, AuditWitnessClient witness, ILogger<AuditSequencer> log) : NodeWorker(log)
 {
-    /// <summary>pg advisory lock key of the sequencer leader (7301 syncs clients, 7302 orders the feed).</summary>
-    public const long LockKey = 7410;
+    protected override string Name => "Audit sequencer";
 
-    protected override async Task ExecuteAsync(CancellationToken ct)
+    protected override async Task RunAsync(CancellationToken ct)
     {
+        await using var leader = await dataSource.OpenConnectionAsync(ct);
+        await using (var lockCmd = new NpgsqlCommand($"SELECT pg_try_advisory_lock({LockIds.AuditSequencer})", leader))
+        {
+            if (!(bool)(await lockCmd.ExecuteScalarAsync(ct))!)
+            {
+                await Task.Delay(options.Value.CheckpointInterval, time, ct);
+                return;
+            }
+        }
+        // Leader until the connection closes (which releases the lock). A failed round ends here; NodeWorker logs
+        // it and starts again from what is committed.
         while (!ct.IsCancellationRequested)
         {
-            try
-            {
-                await using var leader = await dataSource.OpenConnectionAsync(ct);
-                await using (var lockCmd = new NpgsqlCommand($"SELECT pg_try_advisory_lock({LockKey})", leader))
-                {
-                    if (!(bool)(await lockCmd.ExecuteScalarAsync(ct))!)
-                    {
-                        await Task.Delay(options.Value.CheckpointInterval, time, ct);
-                        continue;
-                    }
-                }
-                // Leader until the connection closes (which releases the lock).
-                while (!ct.IsCancellationRequested)
-                {
-                    var round = await SequenceAsync(leader, ct);
-                    if (round.Checkpoint is not null || round.Sequenced == 0)
-                        await witness.SendLatestAsync(ct);
-                    if (round.Sequenced < options.Value.BatchSize)
-                        await Task.Delay(options.Value.CheckpointInterval, time, ct);
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // Never let the host stop over one failed round: the lock is released with the connection and
-                // the next round starts from what is committed.
-                log.LogWarning("Audit sequencer round failed ({Error}: {Message}); retrying", e.GetType().Name, e.Message);
-                try { await Task.Delay(options.Value.CheckpointInterval, time, ct); }
-                catch (OperationCanceledException) { return; }
-            }
+            var round = await SequenceAsync(leader, ct);
+            if (round.Checkpoint is not null || round.Sequenced == 0)
+                await witness.SendLatestAsync(ct);
+            if (round.Sequenced < options.Value.BatchSize)
+                await Task.Delay(options.Value.CheckpointInterval, time, ct);
         }
     }
 

@@ -10,17 +10,32 @@ public sealed class ExchangeOptions
     /// <summary>First outbox back-off after a failed attempt; doubles per attempt, with jitter.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Ceiling of the outbox back-off: during a long outage the peer is tried at least this often.</summary>
-    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// Ceiling of the outbox back-off: during a long outage each message is tried at least this often (and all
+    /// of them at once as soon as one gets through).
+    /// </summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long a claimed row is reserved for one dispatcher before another may take it.</summary>
-    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long a claim holds, by the database clock. The claiming replica renews it every third of this while
+    /// it sends, so after a replica dies its messages go out from another one within about this much.
+    /// </summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Messages one replica sends at once (it claims only as many as it has free slots).</summary>
+    [Range(1, 1000)]
+    public int MaxParallelSends { get; set; } = 64;
+
+    /// <summary>Attempts after which a message that keeps failing for a reason of its own is dead-lettered.</summary>
+    [Range(1, 1000)]
+    public int PoisonAttempts { get; set; } = 5;
 
     /// <summary>Fallback poll when no notification arrives (retries fall due without one).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    [Range(1, 200)]
-    public int BatchSize { get; set; } = 16;
+    /// <summary>Most rows claimed by one claim query.</summary>
+    [Range(1, 1000)]
+    public int BatchSize { get; set; } = 64;
 
     /// <summary>Per-attempt HTTP timeout towards the peer.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);

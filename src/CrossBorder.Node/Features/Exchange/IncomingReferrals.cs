@@ -18,7 +18,9 @@ public sealed class IncomingReferrals(NodeDbContext db, NodeKeys keys, IOptions<
 {
     public async Task<ApplyResult> ApplyAsync(MessageEnvelope envelope, DateTimeOffset receivedAt, CancellationToken ct)
     {
-        var referral = await db.Referrals.SingleOrDefaultAsync(r => r.Id == envelope.ReferralId, ct);
+        // Row lock: a ministry step or a lapse on the same case waits for this message (or this for it), never a lost update.
+        var referral = await db.Referrals.FromSql($"SELECT * FROM referrals WHERE id = {envelope.ReferralId} FOR UPDATE")
+            .SingleOrDefaultAsync(ct);
         if (envelope.Type == MessageTypes.Submitted)
             return referral is null
                 ? await CreateAsync(envelope, receivedAt, ct)

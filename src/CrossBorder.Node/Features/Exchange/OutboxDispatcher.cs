@@ -1,153 +1,138 @@
-using CrossBorder.Node.Data;
+using System.Collections.Concurrent;
 using CrossBorder.Node.Hosting;
+using CrossBorder.Node.Hosting.Workers;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Polly.CircuitBreaker;
+using NpgsqlTypes;
 
 namespace CrossBorder.Node.Features.Exchange;
 
 /// <summary>
-/// Delivers the outbox. Claims due rows with <c>FOR UPDATE SKIP LOCKED</c> and a lease (so replicas
-/// share the work and a crashed replica's rows come back after the lease), commits the claim, then
-/// sends outside any transaction. Only the oldest undelivered message of each referral is claimable,
-/// which keeps per-referral order while different referrals go in parallel.
+/// Delivers the outbox (DESIGN.md, exchange step 3). It claims only as many due rows as it has free send
+/// slots, with <c>FOR UPDATE SKIP LOCKED</c>, a lease timed by the database clock and a fencing token; it
+/// renews the leases of the sends still running, so a slow send keeps its rows and a dead replica's rows
+/// come back within one lease. Only the oldest undelivered message of a referral is claimable (per-referral
+/// order); different referrals go in parallel. Sending happens outside any transaction, in
+/// <see cref="Delivery"/>; every later update of a claimed row checks its token.
 /// </summary>
-public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSource dataSource, OutboxSignal signal,
-    IOptions<ExchangeOptions> options, IOptions<NodeOptions> node, TimeProvider time, ILogger<OutboxDispatcher> log) : BackgroundService
+public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSource dataSource, WorkSignals signals,
+    IOptions<ExchangeOptions> options, ILogger<OutboxDispatcher> log) : NodeWorker(log)
 {
     private const string ClaimSql = """
         WITH due AS (
             SELECT m.id FROM messages m
-            WHERE m.direction = 'outgoing' AND m.state = 'queued' AND m.next_attempt_at <= @now
-              AND (m.lease_until IS NULL OR m.lease_until < @now)
+            WHERE m.direction = 'outgoing' AND m.state = 'queued'
+              AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= clock_timestamp())
+              AND (m.lease_until IS NULL OR m.lease_until < clock_timestamp())
               AND NOT EXISTS (SELECT 1 FROM messages p
                               WHERE p.referral_id = m.referral_id AND p.direction = 'outgoing'
                                 AND p.seq < m.seq AND p.state <> 'delivered')
-            ORDER BY m.next_attempt_at
-            LIMIT @batch
+            ORDER BY m.next_attempt_at NULLS FIRST, m.id
+            LIMIT $1
             FOR UPDATE OF m SKIP LOCKED)
-        UPDATE messages SET lease_until = @lease, attempts = messages.attempts + 1, last_attempt_at = @now
+        UPDATE messages SET lease_until = clock_timestamp() + $2, lease_token = $3,
+                            attempts = messages.attempts + 1, last_attempt_at = clock_timestamp()
         FROM due WHERE messages.id = due.id
-        RETURNING messages.id
+        RETURNING messages.id, messages.attempts
         """;
 
-    protected override async Task ExecuteAsync(CancellationToken ct)
+    private const string RenewSql = """
+        UPDATE messages SET lease_until = clock_timestamp() + $2
+        WHERE lease_token = ANY($1) AND state = 'queued'
+        """;
+
+    private readonly ConcurrentDictionary<Guid, Claim> _sending = new();
+
+    protected override string Name => "Outbox dispatcher";
+
+    protected override async Task RunAsync(CancellationToken ct)
     {
         var o = options.Value;
-        while (!ct.IsCancellationRequested)
+        using var stopRenewing = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var renewing = RenewLeasesAsync(stopRenewing.Token);
+        try
         {
-            try
+            while (!ct.IsCancellationRequested)
             {
-                var claimed = await ClaimAsync(ct);
-                await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
-                    async (id, token) => await DeliverAsync(id, token));
-                if (claimed.Count == o.BatchSize)
-                    continue; // more may be due right now
+                var free = o.MaxParallelSends - _sending.Count;
+                var claimed = free > 0 ? await ClaimAsync(Math.Min(free, o.BatchSize), ct) : [];
+                foreach (var claim in claimed)
+                {
+                    _sending[claim.MessageId] = claim;
+                    _ = SendAsync(claim, ct);
+                }
+                // A full claim may leave more due rows; otherwise wait for a commit, a finished send or the poll.
+                if (claimed.Count == 0 || claimed.Count < free)
+                    await signals.Outbox.WaitAsync(o.PollInterval, ct);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                log.LogWarning("Outbox dispatcher cannot reach the database ({Error}); retrying", e.GetType().Name);
-            }
-            try { await signal.WaitAsync(o.PollInterval, ct); }
-            catch (OperationCanceledException) { return; }
+        }
+        finally
+        {
+            await stopRenewing.CancelAsync();
+            try { await renewing; } catch (OperationCanceledException) { }
         }
     }
 
-    public async Task<IReadOnlyList<Guid>> ClaimAsync(CancellationToken ct)
+    /// <summary>Claims up to <paramref name="count"/> due messages for this replica, under one fresh token.</summary>
+    public async Task<IReadOnlyList<Claim>> ClaimAsync(int count, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
+        var token = Guid.CreateVersion7();
         await using var cmd = dataSource.CreateCommand(ClaimSql);
-        cmd.Parameters.AddWithValue("now", now);
-        cmd.Parameters.AddWithValue("lease", now + options.Value.Lease);
-        cmd.Parameters.AddWithValue("batch", options.Value.BatchSize);
-        var ids = new List<Guid>();
+        cmd.Parameters.Add(new NpgsqlParameter { Value = count });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = options.Value.Lease, NpgsqlDbType = NpgsqlDbType.Interval });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = token });
+        var claims = new List<Claim>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            ids.Add(reader.GetGuid(0));
-        return ids;
+            claims.Add(new Claim(reader.GetGuid(0), token, reader.GetInt32(1)));
+        return claims;
     }
 
-    private async Task DeliverAsync(Guid messageId, CancellationToken ct)
+    private async Task SendAsync(Claim claim, CancellationToken ct)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var receipts = scope.ServiceProvider.GetRequiredService<ReceiptRecorder>();
-        var outbound = await receipts.LoadForSendingAsync(messageId, ct);
-        if (outbound is null)
-            return;
-        var peer = node.Value.Peers.Single(p => p.Country == outbound.Message.ToCountry);
-
-        Outcome outcome;
+        await Task.Yield(); // the claim loop goes on while this message is sent
         try
         {
-            var client = scope.ServiceProvider.GetRequiredService<PeerClient>();
-            var response = await client.DeliverAsync(peer, outbound.Jws, ct);
-            outcome = Classify(response);
-            if (outcome.Kind == OutcomeKind.Delivered)
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<Delivery>().DeliverAsync(claim, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (Exception e)
+        {
+            // Delivery records its own failures; this is a failure to record one (e.g. the database is gone).
+            // The lease lapses and the message is claimed again: nothing is lost.
+            log.LogWarning("Message {MessageId}: delivery could not be recorded ({Error}{State})", claim.MessageId, e.GetType().Name,
+                SqlState(e));
+        }
+        finally
+        {
+            _sending.TryRemove(claim.MessageId, out _);
+            signals.Outbox.Notify(); // a send slot is free
+        }
+    }
+
+    /// <summary>Keeps the leases of running sends alive, a third of a lease at a time.</summary>
+    private async Task RenewLeasesAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(options.Value.Lease / 3);
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            var tokens = _sending.Values.Select(c => c.Token).Distinct().ToArray();
+            if (tokens.Length == 0) continue;
+            try
             {
-                var error = await receipts.RecordReceiptAsync(outbound, response.Body, ct);
-                if (error is null)
-                {
-                    log.LogInformation("Message {MessageId} ({Type}) delivered to {Peer}", messageId, outbound.Message.Type, peer.Country);
-                    return;
-                }
-                outcome = new Outcome(OutcomeKind.Retry, error);
+                await using var cmd = dataSource.CreateCommand(RenewSql);
+                cmd.Parameters.Add(new NpgsqlParameter { Value = tokens });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = options.Value.Lease, NpgsqlDbType = NpgsqlDbType.Interval });
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogWarning("Outbox leases could not be renewed ({Error}{State})", e.GetType().Name, SqlState(e));
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutException
-                                      or BrokenCircuitException or PeerTokenException or Polly.Timeout.TimeoutRejectedException)
-        {
-            outcome = new Outcome(OutcomeKind.Retry, Describe(e));
-        }
-
-        if (outcome.Kind == OutcomeKind.DeadLetter)
-            log.LogError("Message {MessageId} refused by {Peer}: {Error}; dead-lettered", messageId, peer.Country, outcome.Error);
-        else
-            log.LogWarning("Message {MessageId} not delivered to {Peer} (attempt {Attempt}): {Error}",
-                messageId, peer.Country, outbound.Message.Attempts, outcome.Error);
-        await receipts.RecordFailureAsync(messageId, outcome.Kind == OutcomeKind.DeadLetter, outcome.Error,
-            NextAttempt(outbound.Message.Attempts), ct);
     }
-
-    private DateTimeOffset NextAttempt(int attempts)
-    {
-        var o = options.Value;
-        var exponential = o.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempts - 1, 20));
-        var capped = Math.Min(exponential, o.RetryMaxDelay.TotalMilliseconds);
-        var jittered = capped * (0.5 + Random.Shared.NextDouble() / 2); // "equal jitter": spreads retries after an outage
-        return time.GetUtcNow() + TimeSpan.FromMilliseconds(jittered);
-    }
-
-    private static Outcome Classify(PeerResponse r) => (int)r.Status switch
-    {
-        200 or 201 => new Outcome(OutcomeKind.Delivered, null),
-        408 or 429 or >= 500 => new Outcome(OutcomeKind.Retry, $"peer answered {(int)r.Status}"),
-        _ => new Outcome(OutcomeKind.DeadLetter, $"peer refused with {(int)r.Status}{ProblemCode(r)}"),
-    };
-
-    /// <summary>Only the peer's stable problem code is kept: problem text is not ours to store.</summary>
-    private static string ProblemCode(PeerResponse r)
-    {
-        if (r.MediaType != "application/problem+json") return "";
-        try
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(r.Body);
-            return doc.RootElement.TryGetProperty("code", out var code) ? $" ({code.GetString()})" : "";
-        }
-        catch (System.Text.Json.JsonException) { return ""; }
-    }
-
-    private static string Describe(Exception e) => e switch
-    {
-        HttpRequestException { StatusCode: { } s } => $"HTTP error {(int)s}",
-        HttpRequestException h => $"connection failed ({h.HttpRequestError})",
-        BrokenCircuitException => "circuit open after repeated failures",
-        PeerTokenException t => t.Message,
-        _ => "timed out",
-    };
-
-    private enum OutcomeKind { Delivered, Retry, DeadLetter }
-
-    private sealed record Outcome(OutcomeKind Kind, string? Error);
 }
+
+/// <summary>One claimed message: <see cref="Token"/> fences every update this claim makes.</summary>
+public sealed record Claim(Guid MessageId, Guid Token, int Attempt);

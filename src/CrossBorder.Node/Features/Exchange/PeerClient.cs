@@ -55,7 +55,7 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await http.SendAsync(request, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
-        return new PeerResponse(response.StatusCode, body, response.Content.Headers.ContentType?.MediaType);
+        return new PeerResponse(response.StatusCode, body, response.Content.Headers.ContentType?.MediaType, RetryAfter(response));
     }
 
     private async Task<string> TokenAsync(PeerOptions peer, bool refresh, CancellationToken ct)
@@ -95,6 +95,13 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
         return accessToken;
     }
 
+    private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - time.GetUtcNow(),
+        _ => null,
+    };
+
     /// <summary>The OAuth error code and description (RFC 6749 §5.2): server text, never personal data.</summary>
     private static async Task<string> OAuthErrorAsync(HttpResponseMessage response, CancellationToken ct)
     {
@@ -109,7 +116,8 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
     }
 }
 
-public sealed record PeerResponse(HttpStatusCode Status, string Body, string? MediaType);
+/// <summary>The peer's answer; <see cref="RetryAfter"/> is its Retry-After (RFC 9110 §10.2.3), when it sent one.</summary>
+public sealed record PeerResponse(HttpStatusCode Status, string Body, string? MediaType, TimeSpan? RetryAfter = null);
 
 /// <summary>The peer's token server refused this node: a configuration problem on one side.</summary>
 public sealed class PeerTokenException(HttpStatusCode status, string oauthError)

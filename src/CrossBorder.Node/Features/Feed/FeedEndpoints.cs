@@ -39,7 +39,7 @@ public static class FeedEndpoints
             return Problems.ValidationResult(http, errors);
         var from = after ?? 0;
         var items = await db.Feed.AsNoTracking().Where(e => e.Position > from).OrderBy(e => e.Position).Take(limit ?? 100)
-            .Select(e => new FeedEventView(e.Position, e.Type, e.ReferralId, e.Reference, e.Status, e.Step, e.MessageId, e.Detail, e.At))
+            .Select(e => new FeedEventView(e.Position!.Value, e.Type, e.ReferralId, e.Reference, e.Status, e.Step, e.MessageId, e.Detail, e.At))
             .ToListAsync(ct);
         return TypedResults.Ok(new FeedPage(items, items.Count > 0 ? items[^1].Position : from));
     }

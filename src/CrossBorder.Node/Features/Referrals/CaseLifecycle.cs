@@ -1,6 +1,7 @@
 using CrossBorder.Core.Exchange;
 using CrossBorder.Core.Lifecycle;
 using CrossBorder.Node.Data;
+using CrossBorder.Node.Hosting.Workers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -97,7 +98,10 @@ public sealed class CaseLifecycle(NodeDbContext db, IOptions<DeadlineOptions> op
         return true;
     }
 
-    public void Publish(Referral referral, string type, Guid? messageId, string? step, string? detail) =>
+    /// <summary>Adds a feed event to the transaction; the feed sequencer numbers it after commit.</summary>
+    public void Publish(Referral referral, string type, Guid? messageId, string? step, string? detail)
+    {
+        db.WakeAfterCommit(Work.Feed);
         db.Feed.Add(new FeedEvent
         {
             Type = type,
@@ -109,6 +113,7 @@ public sealed class CaseLifecycle(NodeDbContext db, IOptions<DeadlineOptions> op
             Detail = detail is { Length: > 200 } ? detail[..200] : detail,
             At = time.GetUtcNow(),
         });
+    }
 
     private void Touch(Referral referral)
     {

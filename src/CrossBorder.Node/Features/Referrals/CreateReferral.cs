@@ -6,22 +6,23 @@ using CrossBorder.Node.Auth;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Features.Exchange;
 using CrossBorder.Node.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace CrossBorder.Node.Features.Referrals;
 
 /// <summary>
-/// <c>POST /api/v1/referrals</c>: validate, then in ONE transaction store the referral (personal data
-/// sealed), queue the signed <c>referral.submitted</c> message and record the idempotency outcome.
-/// Delivery happens after commit, in the background.
+/// <c>POST /api/v1/referrals</c>: validate, then in ONE transaction write every row a referral starts with:
+/// the referral (personal data sealed), its signed <c>referral.submitted</c> message in the outbox
+/// (<see cref="Outbox.Queue"/>), its first history step and feed event (<see cref="CaseLifecycle.Transition"/>),
+/// their audit entries, and the idempotency record. Delivery happens after commit, in the background.
 /// </summary>
 public static class CreateReferral
 {
     public const int MaxBodyBytes = 256 * 1024;
 
-    public static async Task<IResult> HandleAsync(HttpContext http, NodeDbContext db, NodeKeys keys, Idempotency idempotency,
-        OutgoingMessages outgoing, CaseLifecycle lifecycle, ReferralReader reader, IOptions<NodeOptions> node, TimeProvider time, OutboxSignal signal,
-        CancellationToken ct)
+    public static async Task<IResult> HandleAsync(HttpContext http, [AsParameters] WriteServices s, NodeKeys keys,
+        IOptions<NodeOptions> node, CancellationToken ct)
     {
         if (Idempotency.ReadKey(http.Request) is not { } key)
             return Problems.IdempotencyKeyMissing.Result(http, "Send a unique Idempotency-Key (1-255 printable characters) with every POST.");
@@ -37,7 +38,7 @@ public static class CreateReferral
         if (document is null)
             return Problems.MalformedJson.Result(http, "The body is empty.");
 
-        var now = time.GetUtcNow();
+        var now = s.Time.GetUtcNow();
         var errors = ReferralValidator.Validate(document, DateOnly.FromDateTime(now.UtcDateTime),
             node.Value.Peers.Select(p => p.Country).ToHashSet());
         if (errors.Count > 0)
@@ -45,8 +46,8 @@ public static class CreateReferral
 
         var clientId = http.User.ClientId();
         var hash = Idempotency.Hash("POST", http.Request.Path, body);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var check = await idempotency.BeginAsync(clientId, key, hash, ct);
+        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
+        var check = await s.Idempotency.BeginAsync(clientId, key, hash, ct);
         switch (check.State)
         {
             case IdempotencyState.InFlight:
@@ -55,7 +56,8 @@ public static class CreateReferral
                 await Audit.AuditLog.IdempotencyMisuseAsync(http, ct);
                 return Problems.IdempotencyKeyReused.Result(http);
             case IdempotencyState.Replay:
-                return await reader.CreatedAsync(http, check.Record!.ResourceId!.Value, ct);
+                var replay = await s.Reader.FindStateAsync(check.Record!.ResourceId!.Value, ct);
+                return Created(http, replay!);
         }
 
         var id = Guid.CreateVersion7(now);
@@ -63,7 +65,7 @@ public static class CreateReferral
         var referral = new Referral
         {
             Id = id,
-            Reference = await ReferenceNumbers.NextAsync(db, country, now, ct),
+            Reference = await ReferenceNumbers.NextAsync(s.Db, country, now, ct),
             CounterpartReference = document.CounterpartReference,
             Direction = Directions.Outgoing,
             Status = ReferralStatus.Submitted,
@@ -80,16 +82,20 @@ public static class CreateReferral
             PersonalData = [],
         };
         referral.PersonalData = ReferralData.Seal(keys, referral, document);
-        db.Referrals.Add(referral);
-        var message = await outgoing.QueueAsync(referral, MessageTypes.Submitted, new SubmissionBody(referral.Reference, document), ct);
-        lifecycle.Transition(referral, CaseSteps.Submission, null, country, ReferralStatus.Submitted, message.SentAt, message.Id,
+        s.Db.Referrals.Add(referral);
+        var message = s.Outbox.Queue(referral, MessageTypes.Submitted, new SubmissionBody(referral.Reference, document));
+        s.Lifecycle.Transition(referral, CaseSteps.Submission, null, country, ReferralStatus.Submitted, message.SentAt, message.Id,
             false, FeedEventTypes.Created, clientId);
-        idempotency.Complete(clientId, key, hash, StatusCodes.Status201Created, id);
-        await db.SaveChangesAsync(ct);
+        s.Idempotency.Complete(clientId, key, hash, StatusCodes.Status201Created, id);
+        await s.Db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        signal.Notify();
+        return Created(http, s.Reader.State(referral, ReferralReader.Queued(message)));
+    }
 
-        return await reader.CreatedAsync(http, id, ct);
+    private static Created<ReferralState> Created(HttpContext http, ReferralState state)
+    {
+        http.Response.Headers.ETag = state.ETag;
+        return TypedResults.Created(state.Links.Self, state);
     }
 
     /// <summary>Names the JSON path that failed; never echoes the submitted value.</summary>

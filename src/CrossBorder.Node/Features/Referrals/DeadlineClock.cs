@@ -2,7 +2,7 @@ using CrossBorder.Core.Lifecycle;
 using CrossBorder.Node.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
+using CrossBorder.Node.Hosting.Workers;
 
 namespace CrossBorder.Node.Features.Referrals;
 
@@ -12,7 +12,7 @@ namespace CrossBorder.Node.Features.Referrals;
 /// message. Rows are locked with <c>FOR UPDATE SKIP LOCKED</c>, so replicas never apply a lapse twice.
 /// </summary>
 public sealed class DeadlineClock(IServiceScopeFactory scopes, IOptions<DeadlineOptions> options, TimeProvider time,
-    ILogger<DeadlineClock> log) : BackgroundService
+    ILogger<DeadlineClock> log) : NodeWorker(log)
 {
     private static readonly string[] Watched =
     [
@@ -20,17 +20,14 @@ public sealed class DeadlineClock(IServiceScopeFactory scopes, IOptions<Deadline
         ReferralStatus.Accepted, ReferralStatus.TacitlyAccepted, ReferralStatus.TransferPlanned,
     ];
 
-    protected override async Task ExecuteAsync(CancellationToken ct)
+    protected override string Name => "Deadline clock";
+
+    protected override async Task RunAsync(CancellationToken ct)
     {
         using var timer = new PeriodicTimer(options.Value.ClockInterval);
         do
         {
-            try { await TickAsync(ct); }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or DbUpdateException)
-            {
-                log.LogWarning("Deadline clock could not run ({Error}); retrying next tick", e.GetType().Name);
-            }
+            await TickAsync(ct);
         } while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
     }
 

@@ -26,6 +26,33 @@ public sealed record ReferralView(
     ReferralDocument Referral);
 
 /// <summary>
+/// What a write (create, step, or its idempotent replay) answers: the case's metadata as the write left it.
+/// No personal data: a write-only client gets none back, and reading it is a separate, audited read.
+/// </summary>
+public sealed record ReferralState(
+    Guid Id,
+    string Reference,
+    string? CounterpartReference,
+    string Direction,
+    string Status,
+    string LegalBasis,
+    string RequestingState,
+    string RequestedState,
+    bool Urgent,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? ReceivedAt,
+    Deadlines Deadlines,
+    DeliveryView? Delivery,
+    bool HasConflict,
+    IReadOnlyList<string> AllowedSteps,
+    string ETag,
+    ReferralLinks Links);
+
+/// <summary>Where to read more about the case.</summary>
+public sealed record ReferralLinks(string Self, string Messages);
+
+/// <summary>
 /// One entry of the case history: a step (<c>takenBy</c> a country) or a lapse by rule (<c>takenBy: rule</c>).
 /// A <c>conflict</c> entry is a step the peer sent that this node's status did not allow: stored, not applied.
 /// </summary>

@@ -23,7 +23,7 @@ public static class ReferralEndpoints
             .WithSummary("Create a referral and send it to the requested state")
             .WithDescription("Validates the referral, stores it (personal data encrypted) and queues the signed `referral.submitted` message in one transaction, then answers 201 at once. Delivery is asynchronous: follow `delivery` on the referral. Requires an `Idempotency-Key`; the same key with the same body replays the first answer.")
             .Accepts<ReferralDocument>("application/json")
-            .Produces<ReferralView>(StatusCodes.Status201Created)
+            .Produces<ReferralState>(StatusCodes.Status201Created)
             .RequireAuthorization(Scopes.ReferralsWrite);
 
         group.MapGet("/{id:guid}", GetAsync)
@@ -39,15 +39,13 @@ public static class ReferralEndpoints
             .RequireAuthorization(Scopes.ReferralsRead);
 
         foreach (var step in Lifecycle.Steps)
-            group.MapPost($"/{{id:guid}}/{step.Name}", (Guid id, HttpContext http, NodeDbContext db, Idempotency idempotency,
-                    Exchange.OutgoingMessages outgoing, CaseLifecycle lifecycle, ReferralReader reader, TimeProvider time,
-                    Exchange.OutboxSignal signal, CancellationToken ct) =>
-                    TakeStep.HandleAsync(id, step.Name, http, db, idempotency, outgoing, lifecycle, reader, time, signal, ct))
+            group.MapPost($"/{{id:guid}}/{step.Name}", (Guid id, HttpContext http, [AsParameters] WriteServices s, CancellationToken ct) =>
+                    TakeStep.HandleAsync(id, step.Name, http, s, ct))
                 .WithName(StepOperationId(step.Name))
                 .WithSummary(StepSummaries.Summary(step.Name))
                 .WithDescription(StepSummaries.Description(step))
                 .Accepts(StepValidator.BodyType(step.Name), "application/json")
-                .Produces<ReferralView>(StatusCodes.Status200OK)
+                .Produces<ReferralState>(StatusCodes.Status200OK)
                 .RequireAuthorization(Scopes.ReferralsWrite);
 
         group.MapGet("/{id:guid}/messages", MessagesAsync)

@@ -33,20 +33,23 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider
             ETag(referral), ReferralData.Open(keys, referral));
     }
 
-    public async Task<IResult> CreatedAsync(HttpContext http, Guid id, CancellationToken ct)
+    /// <summary>The metadata a write answers with, from the entity as the write left it (no second read).</summary>
+    public ReferralState State(Referral r, DeliveryView? delivery) =>
+        new(r.Id, r.Reference, r.CounterpartReference, r.Direction, r.Status, r.LegalBasis, r.RequestingState, r.RequestedState,
+            r.Urgent, r.CreatedAt, r.UpdatedAt, r.ReceivedAt, DeadlinesOf(r, time.GetUtcNow()), delivery, r.HasConflict,
+            Lifecycle.Allowed(r.Status, SideOf(r)), ETag(r), Links(r.Id));
+
+    /// <summary>The metadata of a stored referral (an idempotent replay), or null.</summary>
+    public async Task<ReferralState?> FindStateAsync(Guid id, CancellationToken ct)
     {
-        var view = await FindAsync(id, ct) ?? throw new InvalidOperationException("The referral just stored is missing.");
-        http.Response.Headers.ETag = view.ETag;
-        return TypedResults.Created($"/api/v1/referrals/{id}", view);
+        var referral = await db.Referrals.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
+        return referral is null ? null : State(referral, (await LatestDeliveriesAsync([id], ct)).GetValueOrDefault(id));
     }
 
-    public async Task<IResult> OkAsync(HttpContext http, Guid id, CancellationToken ct)
-    {
-        if (await FindAsync(id, ct) is not { } view)
-            return Problems.NotFound.Result(http, "No referral with this id on this node.");
-        http.Response.Headers.ETag = view.ETag;
-        return TypedResults.Ok(view);
-    }
+    public static ReferralLinks Links(Guid id) => new($"/api/v1/referrals/{id}", $"/api/v1/referrals/{id}/messages");
+
+    public static DeliveryView Queued(ExchangeMessage m) =>
+        new(m.Id, m.Type, MessageStates.Queued, m.Attempts, m.LastAttemptAt, m.NextAttemptAt, m.LastError, m.ReceivedAt);
 
     public ReferralSummary Summarize(Referral r, DeliveryView? delivery) =>
         new(r.Id, r.Reference, r.CounterpartReference, r.Direction, r.Status, r.LegalBasis, r.RequestingState, r.RequestedState,

@@ -16,10 +16,9 @@ public static class TakeStep
 {
     public const int MaxBodyBytes = 64 * 1024;
 
-    public static async Task<IResult> HandleAsync(Guid id, string step, HttpContext http, NodeDbContext db, Idempotency idempotency,
-        OutgoingMessages outgoing, CaseLifecycle lifecycle, ReferralReader reader, TimeProvider time, OutboxSignal signal,
-        CancellationToken ct)
+    public static async Task<IResult> HandleAsync(Guid id, string step, HttpContext http, WriteServices s, CancellationToken ct)
     {
+        var (db, idempotency, outbox, lifecycle, reader, time) = s;
         if (Lifecycle.Find(step) is not { } definition)
             return Problems.NotFound.Result(http, $"Unknown step. Steps: {string.Join(", ", Lifecycle.Steps.Select(s => s.Name))}.");
         if (Idempotency.ReadKey(http.Request) is not { } key)
@@ -47,13 +46,14 @@ public static class TakeStep
             case IdempotencyState.Mismatch:
                 await Audit.AuditLog.IdempotencyMisuseAsync(http, ct);
                 return Problems.IdempotencyKeyReused.Result(http);
-            case IdempotencyState.Replay: return await reader.OkAsync(http, id, ct);
+            case IdempotencyState.Replay:
+                return await reader.FindStateAsync(id, ct) is { } replay ? Ok(http, replay) : Problems.NotFound.Result(http, NoSuchReferral);
         }
 
         // Row lock: a concurrent step on the same case waits, then fails its If-Match.
         var referral = await db.Referrals.FromSql($"SELECT * FROM referrals WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
         if (referral is null)
-            return Problems.NotFound.Result(http, "No referral with this id on this node.");
+            return Problems.NotFound.Result(http, NoSuchReferral);
         if (ifMatch.Trim() != "*" && !ifMatch.Split(',').Select(t => t.Trim()).Contains(ReferralReader.ETag(referral)))
             return Problems.PreconditionFailed.Result(http, "The referral changed since you read it; read it again.",
                 new Dictionary<string, object?> { ["currentETag"] = ReferralReader.ETag(referral) });
@@ -73,15 +73,22 @@ public static class TakeStep
         if (errors.Count > 0)
             return Problems.ValidationResult(http, errors.ToDictionary(e => e.Key, e => e.Value));
 
-        var message = await outgoing.QueueAsync(referral, definition.MessageType, body, ct);
+        var message = outbox.Queue(referral, definition.MessageType, body);
         lifecycle.Transition(referral, step, IncomingReferrals.Outcome(body), message.FromCountry, next, message.SentAt, message.Id,
             false, FeedEventTypes.StepTaken, clientId);
         referral.Version++;
         idempotency.Complete(clientId, key, hash, StatusCodes.Status200OK, id);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        signal.Notify();
-        return await reader.OkAsync(http, id, ct);
+        return Ok(http, reader.State(referral, ReferralReader.Queued(message)));
+    }
+
+    public const string NoSuchReferral = "No referral with this id on this node.";
+
+    private static IResult Ok(HttpContext http, ReferralState state)
+    {
+        http.Response.Headers.ETag = state.ETag;
+        return TypedResults.Ok(state);
     }
 
     private static Dictionary<string, object?> StatusExtensions(Referral referral, IReadOnlyList<string> allowed) =>

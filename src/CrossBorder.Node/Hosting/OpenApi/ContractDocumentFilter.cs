@@ -121,7 +121,7 @@ public sealed class ContractDocumentFilter : IDocumentFilter
     private static void AddHeadersAndLinks(OpenApiDocument document, string path, string status, OpenApiResponse response,
         IReadOnlyList<(string Path, HttpMethod Method, OpenApiOperation Operation)> operations)
     {
-        var returnsReferral = response.Content?.Values.Any(m => m.Schema is OpenApiSchemaReference { Reference.Id: "ReferralView" }) == true;
+        var returnsReferral = response.Content?.Values.Any(m => m.Schema is OpenApiSchemaReference { Reference.Id: "ReferralView" or "ReferralState" }) == true;
         if (status == "201")
         {
             response.Headers ??= new Dictionary<string, IOpenApiHeader>();

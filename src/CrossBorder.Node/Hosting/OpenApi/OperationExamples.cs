@@ -93,7 +93,8 @@ public static class OperationExamples
             ["expires_in"] = 300,
             ["scope"] = "referrals.read referrals.write",
         },
-        "CreateReferral" or "GetReferral" => ReferralView(),
+        "CreateReferral" => State(ReferralView()),
+        "GetReferral" => ReferralView(),
         "ListReferrals" => new JsonObject { ["items"] = new JsonArray(Summary()), ["nextCursor"] = null },
         "ListReferralMessages" => new JsonArray(new JsonObject
         {
@@ -214,6 +215,16 @@ public static class OperationExamples
         });
         view["delivery"] = Delivery(messageType: step.MessageType, messageId: StepMessageId);
         view["eTag"] = "\"v4\"";
+        return State(view);
+    }
+
+    /// <summary>What a write answers: the view's metadata, without history or personal data, with links.</summary>
+    private static JsonObject State(JsonObject view)
+    {
+        foreach (var member in new[] { "applicationLodgedOn", "history", "referral" })
+            view.Remove(member);
+        var id = view["id"]!.GetValue<string>();
+        view["links"] = new JsonObject { ["self"] = $"/api/v1/referrals/{id}", ["messages"] = $"/api/v1/referrals/{id}/messages" };
         return view;
     }
 

@@ -3,18 +3,18 @@ using CrossBorder.Core.Exchange;
 using CrossBorder.Core.Signing;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Hosting;
-using Microsoft.EntityFrameworkCore;
+using CrossBorder.Node.Hosting.Workers;
 
 namespace CrossBorder.Node.Features.Exchange;
 
 /// <summary>
-/// Queues a signed message to the peer inside the caller's transaction: the message exists if and only
-/// if the business change that produced it commits. The JWS is signed once, here; retries send these
-/// exact bytes.
+/// Queues a signed message to the peer inside the caller's transaction: the message (and its audit entry)
+/// exists if and only if the business change that produced it commits, and this replica's dispatcher is
+/// woken once it has. The JWS is signed once, here; retries send these exact bytes.
 /// </summary>
-public sealed class OutgoingMessages(NodeDbContext db, NodeKeys keys, TimeProvider time, Audit.AuditLog audit)
+public sealed class Outbox(NodeDbContext db, NodeKeys keys, TimeProvider time, Audit.AuditLog audit)
 {
-    public async Task<ExchangeMessage> QueueAsync(Referral referral, string type, object body, CancellationToken ct)
+    public ExchangeMessage Queue(Referral referral, string type, object body)
     {
         var now = time.GetUtcNow().TruncateToMilliseconds();
         referral.LastOutgoingSeq++;
@@ -38,12 +38,11 @@ public sealed class OutgoingMessages(NodeDbContext db, NodeKeys keys, TimeProvid
             Jws = keys.Cipher.Encrypt(referral.DataKey, referral.Id, MessageColumns.Jws(envelope.Id), System.Text.Encoding.ASCII.GetBytes(jws)),
             Digest = Jws.Digest(jws),
             State = MessageStates.Queued,
-            NextAttemptAt = now,
+            NextAttemptAt = null, // due at once; retry times come from the database clock (OutboxDispatcher)
         };
         db.Messages.Add(message);
         audit.MessageSent(message);
-        // Delivered by PostgreSQL at commit only, to every replica's OutboxListener.
-        await db.Database.ExecuteSqlRawAsync("NOTIFY " + OutboxSignal.Channel, ct);
+        db.WakeAfterCommit(Work.Outbox);
         return message;
     }
 }

@@ -1,0 +1,115 @@
+using System.Text;
+using CrossBorder.Core.Exchange;
+using CrossBorder.Core.Lifecycle;
+using CrossBorder.Core.Signing;
+using CrossBorder.Node.Data;
+using CrossBorder.Node.Features.Referrals;
+using CrossBorder.Node.Hosting;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrossBorder.Node.Features.Exchange;
+
+/// <summary>
+/// The sender's records of a claimed message. Every update is fenced by the claim's token: a replica whose
+/// lease lapsed, and whose row another replica has claimed since, changes nothing. Lock order as everywhere
+/// (<see cref="LockIds"/>): the referral row, then the message row.
+/// </summary>
+public sealed class SentMessages(NodeDbContext db, NodeKeys keys, CaseLifecycle lifecycle, Audit.AuditLog audit)
+{
+    /// <summary>The claimed message and its JWS, or null when the claim is no longer this one's.</summary>
+    public async Task<Outbound?> LoadClaimedAsync(Claim claim, CancellationToken ct)
+    {
+        var row = await db.Messages.AsNoTracking()
+            .Where(m => m.Id == claim.MessageId && m.LeaseToken == claim.Token && m.State == MessageStates.Queued)
+            .Select(m => new { Message = m, DataKey = db.Referrals.Where(r => r.Id == m.ReferralId).Select(r => r.DataKey).Single() })
+            .SingleOrDefaultAsync(ct);
+        if (row is null)
+            return null;
+        var m = row.Message;
+        var jws = Encoding.ASCII.GetString(keys.Cipher.Decrypt(row.DataKey, m.ReferralId, MessageColumns.Jws(m.Id), m.Jws));
+        return new Outbound(m, jws);
+    }
+
+    /// <summary>Checks the peer's signed receipt and stores it; returns why it cannot be accepted, or null.</summary>
+    public async Task<string?> RecordReceiptAsync(Outbound outbound, Claim claim, string receiptJws, CancellationToken ct)
+    {
+        var message = outbound.Message;
+        if (!keys.Peers.TryGetValue(message.ToCountry, out var peerKeys))
+            return "no pinned keys for the addressee";
+        receiptJws = receiptJws.Trim();
+        var verification = Jws.Verify(receiptJws, JwsTypes.Receipt, peerKeys);
+        if (!verification.IsValid)
+            return $"receipt rejected: {verification.Error}";
+        Receipt receipt;
+        try { receipt = ExchangeJson.Deserialize<Receipt>(verification.Payload); }
+        catch (System.Text.Json.JsonException) { return "receipt payload is not valid"; }
+        if (receipt.MessageId != message.Id || receipt.Digest != message.Digest || receipt.Receiver != message.ToCountry)
+            return "receipt does not match the message sent";
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var referral = await db.Referrals.FromSql($"SELECT * FROM referrals WHERE id = {message.ReferralId} FOR UPDATE").SingleAsync(ct);
+        var stored = await ClaimedRowAsync(claim, ct);
+        if (stored is null)
+            return null; // another claim recorded it (the peer receipted the same bytes): nothing to do
+        stored.State = MessageStates.Delivered;
+        stored.ReceiptJws = receiptJws;
+        stored.ReceivedAt = receipt.ReceivedAt;
+        stored.LeaseUntil = null;
+        stored.LeaseToken = null;
+        stored.NextAttemptAt = null;
+        stored.LastError = null;
+        audit.MessageDelivered(stored, receiptJws, receipt.ReceivedAt);
+
+        if (stored.Type == MessageTypes.Submitted && referral.Status == ReferralStatus.Submitted)
+            lifecycle.Transition(referral, CaseSteps.Receipt, null, stored.ToCountry, ReferralStatus.UnderExamination,
+                receipt.ReceivedAt, stored.Id, false, FeedEventTypes.Delivered);
+        else
+            lifecycle.Publish(referral, FeedEventTypes.Delivered, stored.Id, null, null);
+        await lifecycle.StartClocksAsync(referral, stored.Type, stored.Id, receipt.ReceivedAt, ct);
+        referral.Version++;
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return null;
+    }
+
+    /// <summary>
+    /// Schedules a retry <paramref name="retryIn"/> from now by the database clock, or dead-letters the message
+    /// (<paramref name="retryIn"/> null). The first failure and a dead letter are published on the feed.
+    /// </summary>
+    public async Task RecordFailureAsync(Claim claim, bool deadLetter, string error, TimeSpan? retryIn, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var message = await ClaimedRowAsync(claim, ct);
+        if (message is null)
+            return;
+        var dbNow = await db.Database.SqlQuery<DateTimeOffset>($"SELECT clock_timestamp() AS \"Value\"").SingleAsync(ct);
+        if (deadLetter || claim.Attempt == 1)
+        {
+            // First failure and dead letter only: a long outage must not flood the ministries' feed.
+            var referral = await db.Referrals.AsNoTracking().SingleAsync(r => r.Id == message.ReferralId, ct);
+            lifecycle.Publish(referral, FeedEventTypes.DeliveryFailed, message.Id, null, deadLetter ? "dead_letter" : "retrying");
+        }
+        message.LastError = error is { Length: > 500 } ? error[..500] : error;
+        message.LeaseUntil = null;
+        message.LeaseToken = null;
+        message.State = deadLetter ? MessageStates.DeadLetter : MessageStates.Queued;
+        message.NextAttemptAt = deadLetter ? null : dbNow + (retryIn ?? TimeSpan.Zero);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Makes every waiting message to <paramref name="peer"/> due now (the peer answered again).</summary>
+    public Task<int> WakeBacklogAsync(string peer, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"""
+            UPDATE messages SET next_attempt_at = clock_timestamp()
+            WHERE direction = 'outgoing' AND state = 'queued' AND to_country = {peer}
+              AND next_attempt_at > clock_timestamp() AND lease_token IS NULL
+            """, ct);
+
+    private Task<ExchangeMessage?> ClaimedRowAsync(Claim claim, CancellationToken ct) =>
+        db.Messages.FromSql($"""
+            SELECT * FROM messages WHERE id = {claim.MessageId} AND lease_token = {claim.Token} AND state = 'queued' FOR UPDATE
+            """).SingleOrDefaultAsync(ct);
+}
+
+public sealed record Outbound(ExchangeMessage Message, string Jws);

@@ -1,0 +1,9 @@
+using CrossBorder.Node.Data;
+using CrossBorder.Node.Features.Exchange;
+using CrossBorder.Node.Hosting;
+
+namespace CrossBorder.Node.Features.Referrals;
+
+/// <summary>What every write of the ministry API uses, bound with <c>[AsParameters]</c>.</summary>
+public sealed record WriteServices(NodeDbContext Db, Idempotency Idempotency, Outbox Outbox, CaseLifecycle Lifecycle,
+    ReferralReader Reader, TimeProvider Time);
