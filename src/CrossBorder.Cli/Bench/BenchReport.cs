@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -16,7 +17,12 @@ public sealed class BenchReport(BenchWriteOptions options)
     public const double IdleRssTargetMb = 200;
     public const double ReadyTargetSeconds = 3;
 
-    private static readonly JsonSerializerOptions JsonLine = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    // Relaxed escaping keeps "<" and "->" readable; the lines go to a terminal or a script, never into HTML.
+    private static readonly JsonSerializerOptions JsonLine = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private readonly List<BenchFigure> _figures = [];
     private readonly List<(int Round, PhaseResult Phase)> _throughput = [];
@@ -114,7 +120,8 @@ public sealed class BenchReport(BenchWriteOptions options)
         output.WriteLine("Targets (issue 9: 2 cores, everything on one machine)");
         foreach (var f in _figures.Where(f => f.Target is not null))
         {
-            output.WriteLine($"  {(f.Pass == true ? "PASS" : "MISS")}  {f.Figure} {f.System} = {F(f.Value)} {f.Unit} (target {f.Target})");
+            var value = f.Unit is null ? F(f.Value, 2) : $"{F(f.Value)} {f.Unit}";
+            output.WriteLine($"  {(f.Pass == true ? "PASS" : "MISS")}  {f.Figure} {f.System} = {value} (target {f.Target})");
         }
 
         output.WriteLine();
