@@ -65,7 +65,17 @@ public sealed class BenchStack : IAsyncDisposable
         Console.WriteLine($"Starting PostgreSQL on 127.0.0.1:{options.PgPort} (data in {Path.Combine(local, "bench-pg")})...");
         var postgres = await LocalPostgres.StartAsync(Path.Combine(local, "bench-pg"), options.PgPort, options.UnsafePostgres, ct);
         var benchDirectory = Path.Combine(local, "bench");
-        DevNode[] nodes = [DevNode.Prepare(benchDirectory, "FR", options.FrPort), DevNode.Prepare(benchDirectory, "GB", options.GbPort)];
+        DevNode[] nodes;
+        try
+        {
+            nodes = [DevNode.Prepare(benchDirectory, "FR", options.FrPort), DevNode.Prepare(benchDirectory, "GB", options.GbPort)];
+        }
+        catch
+        {
+            await postgres.DisposeAsync();
+            throw;
+        }
+
         var stack = new BenchStack(postgres, nodes[0], nodes[1], $"http://127.0.0.1:{options.BaselinePort}");
         try
         {
