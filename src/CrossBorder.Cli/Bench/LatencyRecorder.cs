@@ -31,7 +31,7 @@ public sealed class LatencyRecorder
         }
     }
 
-    /// <summary>Summarises this recorder and <paramref name="others"/> over <paramref name="elapsed"/> of wall time.</summary>
+    /// <summary>Merges <paramref name="recorders"/> into one result over <paramref name="elapsed"/> of wall time.</summary>
     public static PhaseResult Summarize(string system, TimeSpan elapsed, IEnumerable<LatencyRecorder> recorders)
     {
         var ticks = new List<long>();
