@@ -7,6 +7,7 @@ ICliCommand[] commands =
     new KeysGenerateCommand(),
     new AuditVerifyCommand(),
     new BenchDeliveryCommand(),
+    new BenchWriteCommand(),
     new OutboxRedriveCommand(),
 ];
 

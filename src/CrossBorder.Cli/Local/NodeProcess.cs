@@ -29,7 +29,19 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
-    public static NodeProcess Start(DevNode node, string nodeAssembly)
+    /// <summary>Process id, e.g. to read its memory.</summary>
+    public int ProcessId => _process.Id;
+
+    /// <param name="environment">Extra environment variables, e.g. configuration overrides (<c>RateLimit__Burst</c>).</param>
+    public static NodeProcess Start(DevNode node, string nodeAssembly, IReadOnlyDictionary<string, string>? environment = null) =>
+        StartAssembly(node.Country, node.Url, nodeAssembly, ["--config", node.ConfigPath], environment);
+
+    /// <summary>
+    /// Runs any ASP.NET Core assembly the same way (the benchmark's baseline too); <paramref name="label"/>
+    /// prefixes its output and stands in for <see cref="Country"/>.
+    /// </summary>
+    public static NodeProcess StartAssembly(
+        string label, string url, string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
@@ -37,32 +49,38 @@ public sealed class NodeProcess : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(nodeAssembly)!,
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
             // Production error handling locally too: the developer exception page would show exception text.
             Environment = { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
         };
-        foreach (var argument in new[] { nodeAssembly, "--config", node.ConfigPath, "--urls", node.Url })
+        foreach (var argument in arguments.Prepend(assembly).Concat(["--urls", url]))
         {
             startInfo.ArgumentList.Add(argument);
         }
 
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
+
         var process = new Process { StartInfo = startInfo };
-        var prefix = $"[{node.Country}] ";
+        var prefix = $"[{label}] ";
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Out.WriteLine(prefix + e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine(prefix + e.Data); };
         if (!process.Start())
         {
-            throw new InvalidOperationException($"could not start the {node.Country} node");
+            throw new InvalidOperationException($"could not start the {label} node");
         }
 
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new NodeProcess(node.Country, node.Url, process);
+        return new NodeProcess(label, url, process);
     }
 
     /// <summary>Polls <c>GET /health/ready</c> until it answers 200; fails if the node dies or time runs out.</summary>
-    public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken ct)
+    /// <param name="pollInterval">Time between polls (default 500 ms); short when the time to ready is measured.</param>
+    public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken ct, TimeSpan? pollInterval = null)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var readyUrl = $"{Url}/health/ready";
@@ -102,7 +120,7 @@ public sealed class NodeProcess : IAsyncDisposable
                     $"the {Country} node is not ready: GET {readyUrl} did not answer 200 within {timeout.TotalSeconds:0} s (last: {lastAnswer})");
             }
 
-            await Task.Delay(PollInterval, ct);
+            await Task.Delay(pollInterval ?? PollInterval, ct);
         }
     }
 

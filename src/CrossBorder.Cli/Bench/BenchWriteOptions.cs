@@ -1,0 +1,28 @@
+namespace CrossBorder.Cli.Bench;
+
+/// <summary>The settings of one <c>crossborder bench write</c> run.</summary>
+public sealed record BenchWriteOptions(
+    string Root,
+    int Seconds,
+    int WarmupSeconds,
+    int Concurrency,
+    int Rate,
+    int Exchanges,
+    int IdleSeconds,
+    bool Build,
+    bool UnsafePostgres,
+    int PgPort,
+    int BaselinePort,
+    int FrPort,
+    int GbPort)
+{
+    public string NodeProject => Path.Combine(Root, "src", "CrossBorder.Node");
+
+    public string BaselineProject => Path.Combine(Root, "bench", "CrossBorder.Bench.Baseline");
+
+    public string NodeAssembly => Path.Combine(NodeProject, "bin", "Release", "net10.0", "CrossBorder.Node.dll");
+
+    public string BaselineAssembly => Path.Combine(BaselineProject, "bin", "Release", "net10.0", "CrossBorder.Bench.Baseline.dll");
+
+    public string ReferralBodyPath => Path.Combine(NodeProject, "Hosting", "Examples", "referral.json");
+}

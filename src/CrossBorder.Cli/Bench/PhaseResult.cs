@@ -1,0 +1,10 @@
+namespace CrossBorder.Cli.Bench;
+
+/// <summary>What one load phase measured against one system.</summary>
+/// <param name="FirstFailure">The first non-2xx status or exception, to tell a rate limiter from a crash.</param>
+public sealed record PhaseResult(
+    string System, int Succeeded, int Failed, TimeSpan Elapsed, double P50Ms, double P99Ms, double MaxMs, string? FirstFailure)
+{
+    /// <summary>Successful requests per second of wall time.</summary>
+    public double RequestsPerSecond => Elapsed > TimeSpan.Zero ? Succeeded / Elapsed.TotalSeconds : 0;
+}

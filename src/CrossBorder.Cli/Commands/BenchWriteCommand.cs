@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using CrossBorder.Cli.Bench;
+using CrossBorder.Cli.Local;
+
+namespace CrossBorder.Cli.Commands;
+
+/// <summary>
+/// <c>crossborder bench write</c> (issue 9): the node's create beside a minimal ASP.NET Core + EF Core
+/// insert of the same body, A/B/A/B on one PostgreSQL; latency at a fixed rate; end-to-end
+/// exchanges/s; idle memory and time to ready. Everything it starts, it stops.
+/// </summary>
+public sealed class BenchWriteCommand : ICliCommand
+{
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan NoProgressTimeout = TimeSpan.FromSeconds(30);
+
+    public IReadOnlyList<string> Words { get; } = ["bench", "write"];
+
+    public string Summary => "write-path benchmark: node create vs a minimal EF Core insert, end to end, memory, start";
+
+    public string Usage => """
+        Usage: crossborder bench write [options]
+
+          --seconds <s>        length of each measured phase (default 15)
+          --warmup <s>         unmeasured load before each closed-loop phase (default 3)
+          --concurrency <n>    closed-loop workers (default 32)
+          --rate <n>           open-loop requests per second for the latency phase (default 200)
+          --exchanges <n>      referrals created at FR for the end-to-end figure (default 5000)
+          --idle <s>           idle time before each memory reading (default 5)
+          --no-build           run the Release builds as they are instead of building them first
+          --unsafe-pg          PostgreSQL without fsync/synchronous commit (default: durable settings)
+          --root <dir>         repository root (default: nearest folder upwards with CrossBorder.sln)
+          --pg-port <port>     private PostgreSQL (default 55442; data in .local/bench-pg)
+          --baseline-port, --fr-port, --gb-port   (defaults 5200, 5201, 5202)
+
+        Builds the node and bench/CrossBorder.Bench.Baseline in Release, starts a private PostgreSQL
+        with fresh databases, the FR and GB nodes (rate limit lifted, logs at Warning; keys under
+        .local/bench/) and the baseline, then measures: time to ready; idle RSS; create throughput
+        closed loop baseline, node, baseline, node; p50/p99 at a fixed rate; end-to-end exchanges/s
+        (creates at FR until FR holds GB's receipt for each); idle RSS after the load. Prints a
+        table, the issue's targets, then one JSON line per figure. Run the CLI itself in Release:
+          dotnet run -c Release --project src/CrossBorder.Cli -- bench write
+
+        """;
+
+    public async Task<int> RunAsync(CliArguments arguments, CancellationToken ct)
+    {
+        var root = arguments.GetString("root");
+        var options = new BenchWriteOptions(
+            Root: root is null ? RepositoryRoot.Find(Directory.GetCurrentDirectory()) : Path.GetFullPath(root),
+            Seconds: arguments.GetPositiveInt("seconds", 15),
+            WarmupSeconds: arguments.GetPositiveInt("warmup", 3),
+            Concurrency: arguments.GetPositiveInt("concurrency", 32),
+            Rate: arguments.GetPositiveInt("rate", 200),
+            Exchanges: arguments.GetPositiveInt("exchanges", 5000),
+            IdleSeconds: arguments.GetPositiveInt("idle", 5),
+            Build: !arguments.GetFlag("no-build"),
+            UnsafePostgres: arguments.GetFlag("unsafe-pg"),
+            PgPort: arguments.GetPort("pg-port", 55442),
+            BaselinePort: arguments.GetPort("baseline-port", 5200),
+            FrPort: arguments.GetPort("fr-port", 5201),
+            GbPort: arguments.GetPort("gb-port", 5202));
+        arguments.EnsureAllRead();
+        if (new[] { options.PgPort, options.BaselinePort, options.FrPort, options.GbPort }.Distinct().Count() != 4)
+        {
+            throw new UsageException("--pg-port, --baseline-port, --fr-port and --gb-port must be four different ports");
+        }
+
+        using var signal = new ShutdownSignal();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, signal.Token);
+        try
+        {
+            return await RunBenchAsync(options, linked.Token);
+        }
+        catch (Exception) when (signal.IsRequested)
+        {
+            Console.WriteLine("interrupted; everything stopped.");
+            return ExitCodes.Failure;
+        }
+    }
+
+    private static async Task<int> RunBenchAsync(BenchWriteOptions options, CancellationToken ct)
+    {
+        if (typeof(BenchWriteCommand).Assembly.GetCustomAttribute<DebuggableAttribute>() is { IsJITOptimizerDisabled: true })
+        {
+            Console.Error.WriteLine("warning: the load generator (this CLI) is a Debug build; run it with `dotnet run -c Release ...`");
+        }
+
+        if (options.Build)
+        {
+            await BuildReleaseAsync(options.NodeProject, ct);
+            await BuildReleaseAsync(options.BaselineProject, ct);
+        }
+
+        foreach (var assembly in new[] { options.NodeAssembly, options.BaselineAssembly })
+        {
+            if (!File.Exists(assembly))
+            {
+                throw new FileNotFoundException($"{assembly} is missing (run without --no-build)");
+            }
+        }
+
+        var body = await File.ReadAllBytesAsync(options.ReferralBodyPath, ct);
+        var report = new BenchReport(options);
+        await using var stack = await BenchStack.StartAsync(options, ct);
+        foreach (var (system, seconds) in stack.ReadySeconds)
+        {
+            report.AddReady(system, seconds);
+        }
+
+        await ReadIdleMemoryAsync(stack, report, options, afterLoad: false, ct);
+
+        using var load = new LoadGenerator(maxConnections: Math.Max(options.Concurrency, 256));
+        var baseline = new CreateTarget("baseline", new Uri($"{stack.BaselineUrl}/referrals"), body);
+        var node = new CreateTarget("node", new Uri($"{stack.Fr.Url}/api/v1/referrals"), body);
+        var fr = new NodeDatabase(stack.Postgres.ConnectionString(stack.Fr.Database));
+        var gb = new NodeDatabase(stack.Postgres.ConnectionString(stack.Gb.Database));
+        var phase = TimeSpan.FromSeconds(options.Seconds);
+
+        for (var round = 1; round <= 2; round++)
+        {
+            foreach (var target in new[] { baseline, node })
+            {
+                await RefreshTokenAsync(target, node, stack, ct);
+                await load.ClosedLoopAsync(target, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), ct);
+                var result = await load.ClosedLoopAsync(target, options.Concurrency, phase, ct);
+                Progress($"throughput round {round}", result);
+                report.AddThroughput(round, result);
+                // The node's creates leave deliveries behind; let them finish so they do not load the next phase.
+                await WaitForOutboxDrainAsync(fr, ct);
+            }
+        }
+
+        foreach (var target in new[] { baseline, node })
+        {
+            await RefreshTokenAsync(target, node, stack, ct);
+            var result = await load.OpenLoopAsync(target, options.Rate, phase, ct);
+            Progress($"at {options.Rate}/s", result);
+            report.AddOpenLoop(result);
+            await WaitForOutboxDrainAsync(fr, ct);
+        }
+
+        await RefreshTokenAsync(node, node, stack, ct);
+        report.AddEndToEnd(await RunEndToEndAsync(load, node, fr, gb, options, ct));
+
+        await ReadIdleMemoryAsync(stack, report, options, afterLoad: true, ct);
+        report.Print(Console.Out);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Creates at FR as fast as the workers go, then waits until FR holds GB's receipt for each one.</summary>
+    private static async Task<EndToEndResult> RunEndToEndAsync(
+        LoadGenerator load, CreateTarget node, NodeDatabase fr, NodeDatabase gb, BenchWriteOptions options, CancellationToken ct)
+    {
+        var deliveredBefore = await fr.DeliveredOutgoingAsync(ct);
+        var receivedBefore = await gb.IncomingReferralsAsync(ct);
+        var start = Stopwatch.GetTimestamp();
+        var created = await load.ClosedLoopCountAsync(node, options.Concurrency, options.Exchanges, ct);
+        var createPhase = Stopwatch.GetElapsedTime(start);
+        Progress("end to end, creates", created);
+
+        long delivered = 0;
+        var lastProgress = Stopwatch.GetTimestamp();
+        while (delivered < created.Succeeded)
+        {
+            var now = await fr.DeliveredOutgoingAsync(ct) - deliveredBefore;
+            if (now > delivered)
+            {
+                delivered = now;
+                lastProgress = Stopwatch.GetTimestamp();
+            }
+            else if (Stopwatch.GetElapsedTime(lastProgress) > NoProgressTimeout)
+            {
+                throw new TimeoutException(
+                    $"end to end: {delivered} of {created.Succeeded} receipts after {Stopwatch.GetElapsedTime(start).TotalSeconds:F0} s and none for {NoProgressTimeout.TotalSeconds:F0} s");
+            }
+
+            if (delivered < created.Succeeded)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(10), ct);
+            }
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        var received = await gb.IncomingReferralsAsync(ct) - receivedBefore;
+        if (received != created.Succeeded)
+        {
+            Console.Error.WriteLine($"warning: GB holds {received} new incoming referrals, FR created {created.Succeeded}");
+        }
+
+        return new EndToEndResult(created.Succeeded, created.Failed, createPhase, elapsed, received);
+    }
+
+    private static async Task WaitForOutboxDrainAsync(NodeDatabase fr, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        long queued;
+        while ((queued = await fr.QueuedOutgoingAsync(ct)) > 0)
+        {
+            if (watch.Elapsed > DrainTimeout)
+            {
+                throw new TimeoutException($"FR still has {queued} undelivered messages after {DrainTimeout.TotalSeconds:F0} s");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
+        }
+
+        if (watch.Elapsed > TimeSpan.FromSeconds(1))
+        {
+            Console.WriteLine($"  (FR's outbox drained in {watch.Elapsed.TotalSeconds:F1} s)");
+        }
+    }
+
+    private static async Task ReadIdleMemoryAsync(BenchStack stack, BenchReport report, BenchWriteOptions options, bool afterLoad, CancellationToken ct)
+    {
+        Console.WriteLine($"Idle for {options.IdleSeconds} s, then reading RSS{(afterLoad ? " after the load" : string.Empty)}...");
+        await Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), ct);
+        foreach (var (system, process) in stack.Processes)
+        {
+            report.AddIdleRss(system, ProcessMemory.ResidentMegabytes(process.ProcessId), afterLoad);
+        }
+    }
+
+    /// <summary>Tokens live 5 minutes; a fresh one per node phase keeps long runs valid.</summary>
+    private static async Task RefreshTokenAsync(CreateTarget target, CreateTarget node, BenchStack stack, CancellationToken ct)
+    {
+        if (target == node)
+        {
+            node.BearerToken = await NodeToken.FetchMinistryTokenAsync(stack.Fr, ct);
+        }
+    }
+
+    private static async Task BuildReleaseAsync(string project, CancellationToken ct)
+    {
+        Console.WriteLine($"Building {project} (Release)...");
+        var exitCode = await ProcessRunner.RunAttachedAsync("dotnet", ["build", project, "-c", "Release", "--nologo", "-v", "quiet"], ct);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"building {project} failed (dotnet build exit code {exitCode})");
+        }
+    }
+
+    private static void Progress(string what, PhaseResult r)
+    {
+        var failure = r.FirstFailure is null ? string.Empty : $" (first: {r.FirstFailure})";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {what,-22} {r.System,-8} {r.RequestsPerSecond,8:F0} req/s  p50 {r.P50Ms,6:F1} ms  p99 {r.P99Ms,6:F1} ms  errors {r.Failed}{failure}"));
+    }
+}
