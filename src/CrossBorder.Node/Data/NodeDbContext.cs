@@ -105,7 +105,7 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
             e.Property(x => x.Detail).HasMaxLength(200);
             e.HasIndex(x => x.ReferralId);
         });
-        b.HasSequence<long>("reference_seq");
+        b.HasSequence<long>("reference_seq").IncrementsBy(Features.Referrals.ReferenceNumbers.BlockSize);
 
         AuditModel.Configure(b);
         UseSnakeCase(b);

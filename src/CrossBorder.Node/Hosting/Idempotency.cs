@@ -31,16 +31,32 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time)
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
+    /// <summary>
+    /// Tries the key's lock and looks the key up in one round trip. The lookup's snapshot may predate the lock: if
+    /// a concurrent first request commits in between, this one's insert of the key fails on the primary key and
+    /// <see cref="IdempotencyConflictHandler"/> answers "in flight" (409); its retry then gets the replay.
+    /// </summary>
     public async Task<IdempotencyCheck> BeginAsync(string clientId, string key, string requestHash, CancellationToken ct)
     {
         var lockId = BinaryPrimitives.ReadInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes($"{clientId}\n{key}")));
-        var acquired = await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({lockId}) AS \"Value\"").SingleAsync(ct);
-        if (!acquired)
+        var probe = await db.Database.SqlQuery<IdempotencyProbe>($"""
+            SELECT l.locked AS "Locked", r.request_hash AS "RequestHash", r.status_code AS "StatusCode", r.resource_id AS "ResourceId"
+            FROM (SELECT pg_try_advisory_xact_lock({lockId}) AS locked) l
+            LEFT JOIN idempotency_keys r ON r.client_id = {clientId} AND r.key = {key}
+            """).SingleAsync(ct);
+        if (!probe.Locked)
             return new IdempotencyCheck(IdempotencyState.InFlight, null);
-        var existing = await db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.ClientId == clientId && r.Key == key, ct);
-        if (existing is null)
+        if (probe.RequestHash is null)
             return new IdempotencyCheck(IdempotencyState.New, null);
-        return new IdempotencyCheck(existing.RequestHash == requestHash ? IdempotencyState.Replay : IdempotencyState.Mismatch, existing);
+        var existing = new IdempotencyRecord
+        {
+            ClientId = clientId,
+            Key = key,
+            RequestHash = probe.RequestHash,
+            StatusCode = probe.StatusCode ?? 0,
+            ResourceId = probe.ResourceId,
+        };
+        return new IdempotencyCheck(probe.RequestHash == requestHash ? IdempotencyState.Replay : IdempotencyState.Mismatch, existing);
     }
 
     public void Complete(string clientId, string key, string requestHash, int status, Guid? resourceId) =>
@@ -54,6 +70,9 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time)
             CreatedAt = time.GetUtcNow(),
         });
 }
+
+/// <summary>One row of <see cref="Idempotency.BeginAsync"/>'s probe.</summary>
+public sealed record IdempotencyProbe(bool Locked, string? RequestHash, int? StatusCode, Guid? ResourceId);
 
 public enum IdempotencyState { New, Replay, Mismatch, InFlight }
 

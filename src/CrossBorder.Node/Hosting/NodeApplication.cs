@@ -47,10 +47,11 @@ public static class NodeApplication
         services.AddSingleton<WorkSignals>();
         services.AddSingleton<WakeOnCommitInterceptor>();
         services.AddDbContextPool<NodeDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()).UseOpenIddict()
-            .AddInterceptors(sp.GetRequiredService<WakeOnCommitInterceptor>()));
+            .AddInterceptors(sp.GetRequiredService<WakeOnCommitInterceptor>(), new NoSavepointsInterceptor()));
         services.AddSingleton<NodeKeys>();
         services.AddNodeAuth(node);
         services.AddExceptionHandler<DatabaseUnavailableHandler>();
+        services.AddExceptionHandler<IdempotencyConflictHandler>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
             c.ProblemDetails.Extensions["traceId"] = Problems.TraceId(c.HttpContext);
@@ -74,6 +75,7 @@ public static class NodeApplication
         services.AddNodeAudit();
 
         services.AddScoped<Idempotency>();
+        services.AddSingleton<ReferenceNumbers>();
         services.AddScoped<Outbox>();
         services.AddScoped<ReferralReader>();
         services.AddScoped<InboundMessages>();

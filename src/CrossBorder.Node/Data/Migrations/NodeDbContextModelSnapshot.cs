@@ -22,7 +22,8 @@ namespace CrossBorder.Node.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.HasSequence("reference_seq");
+            modelBuilder.HasSequence("reference_seq")
+                .IncrementsBy(50);
 
             modelBuilder.Entity("CrossBorder.Node.Data.AuditCheckpoint", b =>
                 {

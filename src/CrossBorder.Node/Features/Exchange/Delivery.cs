@@ -33,6 +33,8 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
         var deadLetter = failure.Kind == FailureKind.Refused
             || (failure.Kind == FailureKind.Poison && claim.Attempt >= options.Value.PoisonAttempts);
         if (failure.Kind == FailureKind.PeerUnavailable) health.Failed(message.ToCountry);
+        if (failure.Kind is FailureKind.PeerUnavailable or FailureKind.Busy && failure.NotBefore is { } pause)
+            health.Pause(message.ToCountry, pause); // an open circuit or a 429: claim nothing for this peer meanwhile
         if (deadLetter)
             log.LogError("Message {MessageId} to {Peer} dead-lettered: {Error}", message.Id, message.ToCountry, failure.Error);
         else
@@ -54,7 +56,7 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
                 200 or 201 => await sent.RecordReceiptAsync(outbound, claim, response.Body, ct) is { } error
                     ? new Failure(FailureKind.Poison, error)
                     : null,
-                429 => new Failure(FailureKind.Busy, "peer answered 429", response.RetryAfter),
+                429 => new Failure(FailureKind.Busy, "peer answered 429", response.RetryAfter ?? TimeSpan.FromSeconds(1)),
                 408 or >= 500 => new Failure(FailureKind.PeerUnavailable, $"peer answered {(int)response.Status}"),
                 _ => new Failure(FailureKind.Refused, $"peer refused with {(int)response.Status}{ProblemCode(response)}"),
             };
@@ -62,7 +64,7 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
         catch (BrokenCircuitException e)
         {
-            return new Failure(FailureKind.PeerUnavailable, "circuit open after repeated failures", e.RetryAfter);
+            return new Failure(FailureKind.PeerUnavailable, "circuit open after repeated failures", e.RetryAfter ?? options.Value.BreakDuration);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutException
                                       or PeerTokenException or Polly.Timeout.TimeoutRejectedException)

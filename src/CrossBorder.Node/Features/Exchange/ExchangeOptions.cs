@@ -24,7 +24,7 @@ public sealed class ExchangeOptions
 
     /// <summary>Messages one replica sends at once (it claims only as many as it has free slots).</summary>
     [Range(1, 1000)]
-    public int MaxParallelSends { get; set; } = 64;
+    public int MaxParallelSends { get; set; } = 16;
 
     /// <summary>Attempts after which a message that keeps failing for a reason of its own is dead-lettered.</summary>
     [Range(1, 1000)]

@@ -48,10 +48,10 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
         // Lock order (LockIds): the referral's key (it may not exist as a row yet), the message id's key, then the
         // referral row (taken by IncomingReferrals). Deliveries of one referral are serialized across replicas, so
         // the replay lookup and the sequence check below are race-free.
-        await db.Database.ExecuteSqlAsync(
-            $"SELECT pg_advisory_xact_lock(hashtextextended({envelope.ReferralId.ToString()}, {LockIds.ReferralSeed}))", ct);
-        await db.Database.ExecuteSqlAsync(
-            $"SELECT pg_advisory_xact_lock(hashtextextended({envelope.Id.ToString()}, {LockIds.MessageSeed}))", ct);
+        await db.Database.ExecuteSqlAsync($"""
+            SELECT pg_advisory_xact_lock(hashtextextended({envelope.ReferralId.ToString()}, {LockIds.ReferralSeed})),
+                   pg_advisory_xact_lock(hashtextextended({envelope.Id.ToString()}, {LockIds.MessageSeed}))
+            """, ct);
 
         var existing = await db.Messages.AsNoTracking().SingleOrDefaultAsync(m => m.Id == envelope.Id, ct);
         if (existing is not null)

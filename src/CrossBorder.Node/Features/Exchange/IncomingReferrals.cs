@@ -14,7 +14,8 @@ namespace CrossBorder.Node.Features.Exchange;
 /// Applies a verified message from the peer to this node's copy of the referral. A step the local state
 /// does not allow is not dropped: it is stored and flagged as a conflict, for the ministry and auditors.
 /// </summary>
-public sealed class IncomingReferrals(NodeDbContext db, NodeKeys keys, IOptions<NodeOptions> node, CaseLifecycle lifecycle)
+public sealed class IncomingReferrals(NodeDbContext db, NodeKeys keys, IOptions<NodeOptions> node, CaseLifecycle lifecycle,
+    ReferenceNumbers references)
 {
     public async Task<ApplyResult> ApplyAsync(MessageEnvelope envelope, DateTimeOffset receivedAt, CancellationToken ct)
     {
@@ -69,7 +70,7 @@ public sealed class IncomingReferrals(NodeDbContext db, NodeKeys keys, IOptions<
         var referral = new Referral
         {
             Id = envelope.ReferralId,
-            Reference = await ReferenceNumbers.NextAsync(db, node.Value.Country, receivedAt, ct),
+            Reference = await references.NextAsync(receivedAt, ct),
             CounterpartReference = body.Reference,
             Direction = Directions.Incoming,
             Status = ReferralStatus.Submitted,

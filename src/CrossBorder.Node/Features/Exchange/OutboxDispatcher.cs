@@ -16,7 +16,7 @@ namespace CrossBorder.Node.Features.Exchange;
 /// <see cref="Delivery"/>; every later update of a claimed row checks its token.
 /// </summary>
 public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSource dataSource, WorkSignals signals,
-    IOptions<ExchangeOptions> options, ILogger<OutboxDispatcher> log) : NodeWorker(log)
+    PeerHealth peers, IOptions<ExchangeOptions> options, ILogger<OutboxDispatcher> log) : NodeWorker(log)
 {
     private const string ClaimSql = """
         WITH due AS (
@@ -24,6 +24,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
             WHERE m.direction = 'outgoing' AND m.state = 'queued'
               AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= clock_timestamp())
               AND (m.lease_until IS NULL OR m.lease_until < clock_timestamp())
+              AND m.to_country <> ALL($4)
               AND NOT EXISTS (SELECT 1 FROM messages p
                               WHERE p.referral_id = m.referral_id AND p.direction = 'outgoing'
                                 AND p.seq < m.seq AND p.state <> 'delivered')
@@ -73,7 +74,10 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
         }
     }
 
-    /// <summary>Claims up to <paramref name="count"/> due messages for this replica, under one fresh token.</summary>
+    /// <summary>
+    /// Claims up to <paramref name="count"/> due messages for this replica, under one fresh token, leaving out peers
+    /// that are paused (<see cref="PeerHealth"/>).
+    /// </summary>
     public async Task<IReadOnlyList<Claim>> ClaimAsync(int count, CancellationToken ct)
     {
         var token = Guid.CreateVersion7();
@@ -81,6 +85,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
         cmd.Parameters.Add(new NpgsqlParameter { Value = count });
         cmd.Parameters.Add(new NpgsqlParameter { Value = options.Value.Lease, NpgsqlDbType = NpgsqlDbType.Interval });
         cmd.Parameters.Add(new NpgsqlParameter { Value = token });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = peers.Paused(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar });
         var claims = new List<Claim>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -2,13 +2,33 @@ using System.Collections.Concurrent;
 
 namespace CrossBorder.Node.Features.Exchange;
 
-/// <summary>Which peers this replica last found unavailable, so the first success after an outage can wake the backlog.</summary>
-public sealed class PeerHealth
+/// <summary>
+/// What this replica knows about each peer right now: whether it last failed (so the first success after an
+/// outage wakes the backlog) and until when sending to it is paused (an open circuit, a 429's Retry-After),
+/// so the dispatcher does not claim messages only to fail them at once.
+/// </summary>
+public sealed class PeerHealth(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, bool> _failing = new();
+    private readonly ConcurrentDictionary<string, long> _pausedUntil = new();
 
     public void Failed(string peer) => _failing[peer] = true;
 
+    public void Pause(string peer, TimeSpan duration) =>
+        _pausedUntil[peer] = time.GetTimestamp() + (long)(duration.TotalSeconds * time.TimestampFrequency);
+
+    /// <summary>Peers not to claim messages for now.</summary>
+    public string[] Paused()
+    {
+        if (_pausedUntil.IsEmpty) return [];
+        var now = time.GetTimestamp();
+        return [.. _pausedUntil.Where(p => p.Value > now).Select(p => p.Key)];
+    }
+
     /// <summary>Records a success; true when the peer was failing until now.</summary>
-    public bool Recovered(string peer) => _failing.TryRemove(peer, out _);
+    public bool Recovered(string peer)
+    {
+        _pausedUntil.TryRemove(peer, out _);
+        return _failing.TryRemove(peer, out _);
+    }
 }

@@ -22,7 +22,7 @@ public static class CreateReferral
     public const int MaxBodyBytes = 256 * 1024;
 
     public static async Task<IResult> HandleAsync(HttpContext http, [AsParameters] WriteServices s, NodeKeys keys,
-        IOptions<NodeOptions> node, CancellationToken ct)
+        ReferenceNumbers references, IOptions<NodeOptions> node, CancellationToken ct)
     {
         if (Idempotency.ReadKey(http.Request) is not { } key)
             return Problems.IdempotencyKeyMissing.Result(http, "Send a unique Idempotency-Key (1-255 printable characters) with every POST.");
@@ -65,7 +65,7 @@ public static class CreateReferral
         var referral = new Referral
         {
             Id = id,
-            Reference = await ReferenceNumbers.NextAsync(s.Db, country, now, ct),
+            Reference = await references.NextAsync(now, ct),
             CounterpartReference = document.CounterpartReference,
             Direction = Directions.Outgoing,
             Status = ReferralStatus.Submitted,
