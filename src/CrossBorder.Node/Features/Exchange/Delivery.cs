@@ -17,11 +17,11 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
 {
     public async Task DeliverAsync(Claim claim, CancellationToken ct)
     {
-        var outbound = await sent.LoadClaimedAsync(claim, ct);
-        if (outbound is null)
+        var claimed = await sent.LoadClaimedAsync(claim, ct);
+        if (claimed is null)
             return; // delivered or re-claimed meanwhile: this claim is stale
-        var message = outbound.Message;
-        var failure = await SendAsync(outbound, claim, ct);
+        var message = claimed.Message;
+        var failure = await SendAsync(claimed, claim, ct);
         if (failure is null)
         {
             log.LogInformation("Message {MessageId} ({Type}) delivered to {Peer}", message.Id, message.Type, message.ToCountry);
@@ -43,13 +43,14 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
         await sent.RecordFailureAsync(claim, deadLetter, failure.Error, deadLetter ? null : RetryDelay(claim.Attempt, failure), ct);
     }
 
-    private async Task<Failure?> SendAsync(Outbound outbound, Claim claim, CancellationToken ct)
+    private async Task<Failure?> SendAsync(ClaimedMessage claimed, Claim claim, CancellationToken ct)
     {
-        var to = outbound.Message.ToCountry;
+        var to = claimed.Message.ToCountry;
         if (node.Value.Peers.FirstOrDefault(p => p.Country == to) is not { } peer)
             return new Failure(FailureKind.Poison, $"no peer configured for {to}");
         try
         {
+            var outbound = sent.Open(claimed);
             var response = await client.DeliverAsync(peer, outbound.Jws, ct);
             return (int)response.Status switch
             {
@@ -71,8 +72,9 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
         {
             return new Failure(FailureKind.PeerUnavailable, Describe(e));
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not OutOfMemoryException && !DatabaseUnavailableHandler.IsDatabaseUnavailable(e))
         {
+            // Not the peer, not our database: something about this message (a ciphertext that does not open, a bug).
             return new Failure(FailureKind.Poison, $"internal error ({e.GetType().Name})");
         }
     }

@@ -41,7 +41,7 @@ public sealed class ExchangeOptions
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long the circuit to a failing peer stays open before a trial request.</summary>
-    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Accepted clock difference between nodes for message and token times.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);

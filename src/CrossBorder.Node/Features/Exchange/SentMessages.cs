@@ -16,18 +16,18 @@ namespace CrossBorder.Node.Features.Exchange;
 /// </summary>
 public sealed class SentMessages(NodeDbContext db, NodeKeys keys, CaseLifecycle lifecycle, Audit.AuditLog audit)
 {
-    /// <summary>The claimed message and its JWS, or null when the claim is no longer this one's.</summary>
-    public async Task<Outbound?> LoadClaimedAsync(Claim claim, CancellationToken ct)
-    {
-        var row = await db.Messages.AsNoTracking()
+    /// <summary>The claimed message (its JWS still sealed), or null when the claim is no longer this one's.</summary>
+    public async Task<ClaimedMessage?> LoadClaimedAsync(Claim claim, CancellationToken ct) =>
+        await db.Messages.AsNoTracking()
             .Where(m => m.Id == claim.MessageId && m.LeaseToken == claim.Token && m.State == MessageStates.Queued)
-            .Select(m => new { Message = m, DataKey = db.Referrals.Where(r => r.Id == m.ReferralId).Select(r => r.DataKey).Single() })
+            .Select(m => new ClaimedMessage(m, db.Referrals.Where(r => r.Id == m.ReferralId).Select(r => r.DataKey).Single()))
             .SingleOrDefaultAsync(ct);
-        if (row is null)
-            return null;
-        var m = row.Message;
-        var jws = Encoding.ASCII.GetString(keys.Cipher.Decrypt(row.DataKey, m.ReferralId, MessageColumns.Jws(m.Id), m.Jws));
-        return new Outbound(m, jws);
+
+    /// <summary>The exact JWS bytes signed at queue time; throws when the stored ciphertext does not open.</summary>
+    public Outbound Open(ClaimedMessage claimed)
+    {
+        var m = claimed.Message;
+        return new Outbound(m, Encoding.ASCII.GetString(keys.Cipher.Decrypt(claimed.DataKey, m.ReferralId, MessageColumns.Jws(m.Id), m.Jws)));
     }
 
     /// <summary>Checks the peer's signed receipt and stores it; returns why it cannot be accepted, or null.</summary>
@@ -113,3 +113,5 @@ public sealed class SentMessages(NodeDbContext db, NodeKeys keys, CaseLifecycle 
 }
 
 public sealed record Outbound(ExchangeMessage Message, string Jws);
+
+public sealed record ClaimedMessage(ExchangeMessage Message, byte[] DataKey);
