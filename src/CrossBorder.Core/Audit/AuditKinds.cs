@@ -13,6 +13,9 @@ public static class AuditKinds
     /// <summary>A message refused by this node (bad signature, unknown key, replay, wrong addressee, stale...).</summary>
     public const string SecurityMessageRejected = "security.message_rejected";
 
+    /// <summary>A token request refused by the token server (unknown client, bad secret or assertion, bad request).</summary>
+    public const string SecurityTokenRefused = "security.token_refused";
+
     /// <summary>A token used on an operation its scopes do not grant (HTTP 403).</summary>
     public const string SecurityForbidden = "security.forbidden";
 
@@ -21,6 +24,13 @@ public static class AuditKinds
 
     /// <summary>A peer's checkpoint refused: its log shrank, forked, or is not validly signed.</summary>
     public const string SecurityWitnessRefused = "security.witness_refused";
+
+    /// <summary>Every kind, for filters and the contract's enums. New kinds may be added; readers tolerate unknown ones.</summary>
+    public static readonly IReadOnlyList<string> All =
+    [
+        MessageSent, MessageReceived, MessageDelivered, StepTaken, PersonalDataRead, TokenIssued, SecurityMessageRejected,
+        SecurityTokenRefused, SecurityForbidden, SecurityIdempotencyMisuse, SecurityWitnessRefused,
+    ];
 
     public static bool IsSecurityEvent(string kind) => kind.StartsWith("security.", StringComparison.Ordinal);
 }

@@ -57,7 +57,12 @@ internal static class AnnotationWalker
     {
         switch (value)
         {
-            case string:
+            case string text:
+                if (!Text.StorableText.IsStorable(text))
+                {
+                    errors.Add(path, Text.StorableText.Rule);
+                }
+
                 return;
             case Enum e:
                 if (!Enum.IsDefined(e.GetType(), e))
@@ -96,6 +101,11 @@ internal static class AnnotationWalker
 
     private static void CheckItem(string item, ListItemsAttribute? rules, string path, ValidationErrors errors)
     {
+        if (!Text.StorableText.IsStorable(item))
+        {
+            errors.Add(path, Text.StorableText.Rule);
+        }
+
         if (string.IsNullOrWhiteSpace(item))
         {
             errors.Add(path, "Must not be blank.");

@@ -38,7 +38,9 @@ public static class Jws
         byte[] payload, signature;
         try
         {
-            header = JsonSerializer.Deserialize(Base64Url.DecodeFromChars(parts[0]), JwsJson.Default.JwsHeader);
+            header = ReadHeader(Base64Url.DecodeFromChars(parts[0]), out var headerError);
+            if (header is null)
+                return JwsVerification.Fail(JwsFailure.Malformed, headerError!);
             payload = Base64Url.DecodeFromChars(parts[1]);
             signature = Base64Url.DecodeFromChars(parts[2]);
         }
@@ -60,6 +62,33 @@ public static class Jws
         return valid
             ? new JwsVerification(true, null, null, header, payload)
             : JwsVerification.Fail(JwsFailure.BadSignature, "The signature does not verify.");
+    }
+
+    /// <summary>
+    /// The protected header holds exactly the members the wire format names: <c>alg</c>, <c>kid</c> and <c>typ</c>, each
+    /// once, each a string. Anything else is refused, <c>crit</c> first of all (RFC 7515 §4.1.11: a recipient must refuse
+    /// a JWS whose critical extensions it does not understand, and this node understands none), so no header member can
+    /// change what a signature means without this code knowing it.
+    /// </summary>
+    private static JwsHeader? ReadHeader(byte[] json, out string? error)
+    {
+        using var document = JsonDocument.Parse(json);
+        error = "The JWS header must be an object with exactly the members alg, kid and typ.";
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+            return null;
+        var members = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var member in document.RootElement.EnumerateObject())
+        {
+            if (member.Name == "crit")
+            {
+                error = "The JWS header names critical extensions (crit); this node supports none.";
+                return null;
+            }
+            if (member.Name is not ("alg" or "kid" or "typ") || member.Value.ValueKind != JsonValueKind.String
+                || !members.TryAdd(member.Name, member.Value.GetString()!))
+                return null;
+        }
+        return members.Count == 3 ? new JwsHeader(members["alg"], members["kid"], members["typ"]) : null;
     }
 
     /// <summary>SHA-256 over the exact JWS bytes, base64url: the digest receipts and the audit log carry.</summary>

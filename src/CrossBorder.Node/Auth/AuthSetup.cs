@@ -28,7 +28,8 @@ public static class AuthSetup
             .AddServer(o =>
             {
                 o.SetIssuer(node.PublicUrl!);
-                o.SetTokenEndpointUris("connect/token");
+                o.SetTokenEndpointUris(TokenRequestRules.TokenPath);
+                o.AddTokenRequestRules();
                 o.AllowClientCredentialsFlow();
                 // Scope permissions are checked in TokenEndpoint, to answer invalid_scope (RFC 6749 §5.2).
                 o.IgnoreScopePermissions();

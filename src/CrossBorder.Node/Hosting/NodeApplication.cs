@@ -52,21 +52,7 @@ public static class NodeApplication
         services.AddNodeAuth(node);
         services.AddExceptionHandler<DatabaseUnavailableHandler>();
         services.AddExceptionHandler<IdempotencyConflictHandler>();
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
-        {
-            c.ProblemDetails.Extensions["traceId"] = Problems.TraceId(c.HttpContext);
-            c.ProblemDetails.Extensions.TryAdd("code", c.ProblemDetails.Status switch
-            {
-                401 => Problems.Unauthorized.Code,
-                403 => Problems.Forbidden.Code,
-                404 => Problems.NotFound.Code,
-                405 => Problems.NotFound.Code,
-                413 => Problems.PayloadTooLarge.Code,
-                415 => Problems.UnsupportedMediaType.Code,
-                >= 500 => Problems.Internal.Code,
-                _ => Problems.Validation.Code,
-            });
-        });
+        services.AddNodeHttpContract(builder.Configuration);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = 2 * 1024 * 1024);
         services.AddNodeRateLimiting(builder.Configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new());
@@ -118,9 +104,11 @@ public static class NodeApplication
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor });
         app.UseStatusCodePages();
+        app.UseNodeHttpContract();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseNodeInputRules();
         app.UseNodeOpenApi();
         app.MapTokenEndpoint();
         app.MapHealth();

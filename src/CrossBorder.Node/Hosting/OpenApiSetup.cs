@@ -53,12 +53,30 @@ public static class OpenApiSetup
             o.SwaggerEndpoint($"/openapi/{MinistryDocument}.json", "Ministry and audit API v1");
             o.SwaggerEndpoint($"/openapi/{ExchangeDocument}.json", "Exchange API v1");
             // Client credentials from the page: the token URL in the documents is relative, so the UI asks
-            // this node's /connect/token. The secret is typed by the user and never stored server-side.
+            // this node's /connect/token. The secret is typed by the user and never stored server-side, nor in the
+            // browser: authorization is not persisted (no EnablePersistAuthorization), so it ends with the page.
             o.OAuthScopeSeparator(" ");
             o.OAuthScopes(Scopes.ReferralsRead, Scopes.ReferralsWrite);
-            o.EnablePersistAuthorization();
             o.DisplayOperationId();
+            o.UseRequestInterceptor(FreshIdempotencyKeys());
         });
         return app;
+    }
+
+    /// <summary>
+    /// "Try it out" pre-fills the documented Idempotency-Key example; sent twice, the second call would replay the first
+    /// answer (or be refused with another body). The interceptor swaps a documented example (or an empty value) for a
+    /// fresh UUID on every call, so each click is a new intended change; a key the user typed is sent as typed.
+    /// </summary>
+    public static string FreshIdempotencyKeys()
+    {
+        var examples = new[] { "CreateReferral" }
+            .Concat(CrossBorder.Core.Lifecycle.Lifecycle.Steps.Select(s => Features.Referrals.ReferralEndpoints.StepOperationId(s.Name)))
+            .Select(id => $"'{OperationExamples.IdempotencyKey(id)}'");
+        return "(request) => { const examples = [" + string.Join(",", examples) + "]; " +
+            "for (const name of Object.keys(request.headers || {})) { " +
+            "if (name.toLowerCase() === 'idempotency-key' && (!request.headers[name] || examples.includes(request.headers[name]))) { " +
+            "request.headers[name] = (self.crypto && self.crypto.randomUUID) ? self.crypto.randomUUID() : " +
+            "'ui-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2); } } return request; }";
     }
 }

@@ -30,6 +30,8 @@ public static class Problems
     public static readonly ProblemKind PreconditionFailed = new("CB0015", 412, "The If-Match ETag is not the referral's current one.");
     public static readonly ProblemKind StepNotAllowed = new("CB0016", 409, "This step is not allowed in the referral's current status.");
     public static readonly ProblemKind WrongSide = new("CB0017", 403, "This step belongs to the other state.");
+    public static readonly ProblemKind UriTooLong = new("CB0019", 414, "The request target is too long.");
+    public static readonly ProblemKind MethodNotAllowed = new("CB0018", 405, "This method is not allowed on this resource; see Allow.");
     public static readonly ProblemKind Unavailable = new("CB0030", 503, "The node cannot reach its database; nothing was changed. Retry after the Retry-After delay.");
 
     public static readonly ProblemKind JwsMalformed = new("CB0101", 400, "The message is not a well-formed JWS.");

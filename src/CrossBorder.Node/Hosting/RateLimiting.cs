@@ -16,8 +16,50 @@ public sealed class RateLimitOptions
     public int Burst { get; set; } = 200;
 }
 
+/// <summary>The node's one partitioned limiter, shared by the rate-limiting middleware and the headers that announce it.</summary>
+public sealed class NodeRateLimiter(RateLimitOptions options) : IDisposable
+{
+    /// <summary>The policy name in <c>RateLimit</c> and <c>RateLimit-Policy</c> (draft-ietf-httpapi-ratelimit-headers).</summary>
+    public const string PolicyName = "client";
+
+    public RateLimitOptions Options { get; } = options;
+
+    public PartitionedRateLimiter<HttpContext> Limiter { get; } = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+        RateLimitPartition.GetTokenBucketLimiter(PartitionKey(http), _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = options.Burst,
+            TokensPerPeriod = options.PermitsPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+
+    /// <summary>One bucket per authenticated client id, or per remote address before authentication.</summary>
+    private static string PartitionKey(HttpContext http) => http.User.Identity?.IsAuthenticated == true
+        ? "client:" + http.User.ClientId()
+        : "addr:" + http.Connection.RemoteIpAddress;
+
+    /// <summary><c>RateLimit-Policy</c>: the burst (quota) and the seconds a drained bucket takes to refill (window).</summary>
+    public string Policy => $"\"{PolicyName}\";q={Options.Burst};w={RefillSeconds(Options.Burst)}";
+
+    /// <summary><c>RateLimit</c>: what is left of the caller's quota and the seconds until it is whole again.</summary>
+    public string Remaining(HttpContext http)
+    {
+        var available = Math.Max(0, Limiter.GetStatistics(http)?.CurrentAvailablePermits ?? Options.Burst);
+        return $"\"{PolicyName}\";r={available};t={RefillSeconds(Options.Burst - available)}";
+    }
+
+    private string RefillSeconds(long tokens) =>
+        Math.Max(0, (long)Math.Ceiling(tokens / (double)Math.Max(1, Options.PermitsPerSecond))).ToString(CultureInfo.InvariantCulture);
+
+    public void Dispose() => Limiter.Dispose();
+}
+
 public static class RateLimiting
 {
+    public const string RateLimitHeader = "RateLimit";
+    public const string RateLimitPolicyHeader = "RateLimit-Policy";
+
     /// <summary>
     /// One bucket per authenticated client id, or per remote address before authentication, so one
     /// noisy back office cannot starve the peer's deliveries. Refusals are 429 problem documents with
@@ -25,22 +67,11 @@ public static class RateLimiting
     /// </summary>
     public static IServiceCollection AddNodeRateLimiting(this IServiceCollection services, RateLimitOptions options)
     {
+        var limiter = new NodeRateLimiter(options);
+        services.AddSingleton(limiter);
         services.AddRateLimiter(o =>
         {
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-            {
-                var key = http.User.Identity?.IsAuthenticated == true
-                    ? "client:" + http.User.ClientId()
-                    : "addr:" + http.Connection.RemoteIpAddress;
-                return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = options.Burst,
-                    TokensPerPeriod = options.PermitsPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
-            });
+            o.GlobalLimiter = limiter.Limiter;
             o.OnRejected = async (context, ct) =>
             {
                 var http = context.HttpContext;
@@ -52,5 +83,25 @@ public static class RateLimiting
             };
         });
         return services;
+    }
+
+    /// <summary>
+    /// Every answer announces the caller's budget (draft-ietf-httpapi-ratelimit-headers): <c>RateLimit-Policy</c> and
+    /// <c>RateLimit</c>, computed when the answer starts, so they count the request itself.
+    /// </summary>
+    public static WebApplication UseRateLimitHeaders(this WebApplication app)
+    {
+        var limiter = app.Services.GetRequiredService<NodeRateLimiter>();
+        app.Use((http, next) =>
+        {
+            http.Response.OnStarting(() =>
+            {
+                http.Response.Headers[RateLimitPolicyHeader] = limiter.Policy;
+                http.Response.Headers[RateLimitHeader] = limiter.Remaining(http);
+                return Task.CompletedTask;
+            });
+            return next(http);
+        });
+        return app;
     }
 }

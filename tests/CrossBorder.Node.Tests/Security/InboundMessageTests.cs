@@ -63,7 +63,7 @@ public sealed class InboundMessageTests
     }
 
     [Test]
-    public async Task DeliverMessage_SameIdSameBytes_SameReceiptAndAppliedOnce()
+    public async Task DeliverMessage_SameIdSameBytes_DuplicateReceiptAndAppliedOnce()
     {
         using var peer = await _fr.ExchangeClientAsync();
         var envelope = _fr.Submission();
@@ -79,7 +79,7 @@ public sealed class InboundMessageTests
 
         Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.OK), secondReceipt);
         Assert.That(second.Content.Headers.ContentType?.MediaType, Is.EqualTo(FrImpersonator.JoseMediaType));
-        Assert.That(secondReceipt, Is.EqualTo(firstReceipt), "a replay must get the stored receipt, byte for byte");
+        AssertDuplicateOf(firstReceipt, secondReceipt);
         var after = await NodePair.GetJsonAsync(gb, $"api/v1/referrals/{envelope.ReferralId}");
         Assert.That(after.ToJsonString(), Is.EqualTo(before.ToJsonString()), "nothing may be applied twice");
         Assert.That(await MessagesAsync(gb, envelope.ReferralId), Has.Count.EqualTo(1));
@@ -88,7 +88,7 @@ public sealed class InboundMessageTests
     }
 
     [Test]
-    public async Task DeliverMessage_SameIdSameBytesConcurrently_OneAppliedAllGetSameReceipt()
+    public async Task DeliverMessage_SameIdSameBytesConcurrently_OneAppliedOthersGetDuplicateReceipts()
     {
         using var peer = await _fr.ExchangeClientAsync();
         var envelope = _fr.Submission();
@@ -101,7 +101,9 @@ public sealed class InboundMessageTests
 
         Assert.That(statuses.Count(s => s == 201), Is.EqualTo(1), string.Join(", ", statuses));
         Assert.That(statuses.Count(s => s == 200), Is.EqualTo(7), string.Join(", ", statuses));
-        Assert.That(bodies.Distinct().Count(), Is.EqualTo(1), "every answer is the one stored receipt");
+        var accepted = bodies[statuses.IndexOf(201)];
+        foreach (var (body, status) in bodies.Zip(statuses).Where(b => b.Second == 200))
+            AssertDuplicateOf(accepted, body);
         using var gb = await _pair.Gb.MinistryAsync();
         Assert.That(await MessagesAsync(gb, envelope.ReferralId), Has.Count.EqualTo(1));
     }
@@ -191,10 +193,10 @@ public sealed class InboundMessageTests
     }
 
     [Test]
-    public async Task DeliverMessage_SameBytesAfterMaxMessageAge_StoredReceiptAgain()
+    public async Task DeliverMessage_SameBytesAfterMaxMessageAge_DuplicateReceiptWithFirstReceiptTime()
     {
         // The receipt may be lost on the way back and FR may only retry after a long outage of its own;
-        // DESIGN.md: same id and same bytes again get the stored receipt (200), so FR can still close the row.
+        // DESIGN.md: same id and same bytes again get a receipt (200, outcome duplicate, the first receipt time), so FR can still close the row.
         using var peer = await _fr.ExchangeClientAsync();
         var envelope = _fr.Submission();
         var jws = _fr.Sign(envelope);
@@ -208,7 +210,23 @@ public sealed class InboundMessageTests
 
         var body = await second.Content.ReadAsStringAsync();
         Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
-        Assert.That(body, Is.EqualTo(receipt));
+        AssertDuplicateOf(receipt, body);
+    }
+
+    /// <summary>
+    /// DESIGN.md receipt outcome: a redelivery gets a freshly signed receipt saying <c>duplicate</c>, for the same message
+    /// and bytes, with the first receipt's <c>receivedAt</c> (the legal time does not move).
+    /// </summary>
+    private void AssertDuplicateOf(string acceptedJws, string duplicateJws)
+    {
+        var gbKeys = new KeyRing([_pair.Gb.Key.PublicJwk()]);
+        var verified = Jws.Verify(duplicateJws, JwsTypes.Receipt, gbKeys);
+        Assert.That(verified.IsValid, Is.True, verified.Error);
+        var first = ExchangeJson.Deserialize<Receipt>(Jws.UnverifiedPayload(acceptedJws));
+        var again = ExchangeJson.Deserialize<Receipt>(verified.Payload);
+        Assert.That(first.Outcome, Is.EqualTo(ReceiptOutcomes.Accepted));
+        Assert.That(again.Outcome, Is.EqualTo(ReceiptOutcomes.Duplicate));
+        Assert.That(again with { Outcome = ReceiptOutcomes.Accepted }, Is.EqualTo(first), "same message, digest, receiver and receipt time");
     }
 
     private static async Task<JsonArray> MessagesAsync(HttpClient gb, Guid referralId)

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.ComponentModel.DataAnnotations;
 using System.Text;
 using System.Text.Json;
 using CrossBorder.Core.Audit;
@@ -16,6 +17,7 @@ public static class AuditEndpoints
 {
     public const int MaxPageSize = 1000;
     public const int DefaultPageSize = 100;
+    public const int MaxClientLength = 100;
 
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
@@ -66,16 +68,20 @@ public static class AuditEndpoints
     }
 
     private static async Task<IResult> EntriesAsync(HttpContext http, NodeDbContext db, DateTimeOffset? since, DateTimeOffset? until,
-        Guid? referralId, Guid? messageId, string? client, string? kind, string? cursor, int? limit, CancellationToken ct)
+        Guid? referralId, Guid? messageId, [StringLength(MaxClientLength, MinimumLength = 1)] string? client, string? kind,
+        [StringLength(QueryValues.PositionCursorMaxLength, MinimumLength = 1), RegularExpression(QueryValues.PositionCursorPattern)] string? cursor,
+        [Range(1, MaxPageSize)] int? limit, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
+        since = QueryValues.Utc(since);
+        until = QueryValues.Utc(until);
         if (limit is < 1 or > MaxPageSize) errors["limit"] = [$"Between 1 and {MaxPageSize}."];
-        if (client is { Length: > 100 }) errors["client"] = ["At most 100 characters."];
-        if (kind is { Length: > 64 }) errors["kind"] = ["At most 64 characters."];
+        if (client is { Length: 0 or > MaxClientLength }) errors["client"] = [$"1 to {MaxClientLength} characters."];
+        if (kind is not null && !AuditKinds.All.Contains(kind)) errors["kind"] = [$"One of: {string.Join(", ", AuditKinds.All)}."];
         if (since is not null && until is not null && until < since) errors["until"] = ["Must not be before 'since'."];
         long after = -1;
-        if (cursor is not null && (cursor.Length > 20 || !long.TryParse(cursor, out after) || after < 0))
-            errors["cursor"] = ["Not a cursor returned by this API."];
+        if (cursor is not null && !QueryValues.TryDecodePosition(cursor, out after))
+            errors["cursor"] = [QueryValues.CursorError];
         if (errors.Count > 0)
             return Problems.ValidationResult(http, errors);
 
@@ -89,7 +95,7 @@ public static class AuditEndpoints
         var size = limit ?? DefaultPageSize;
         var rows = await query.OrderBy(e => e.LogIndex).Take(size + 1).Select(e => new { e.LogIndex, e.Leaf }).ToListAsync(ct);
         var items = rows.Take(size).Select(r => View(r.LogIndex, r.Leaf)).ToList();
-        var next = rows.Count > size ? items[^1].Index.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        var next = rows.Count > size ? QueryValues.EncodePosition(items[^1].Index) : null;
 
         if (http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase)))
         {

@@ -73,13 +73,38 @@ public sealed class AuditLog(NodeDbContext db, NpgsqlDataSource dataSource, Time
             "scopes=" + string.Join(' ', scopes.Order(StringComparer.Ordinal))), ct);
     }
 
-    /// <summary>Records a refused inbound message (nothing was applied: its transaction is rolled back) and answers the problem.</summary>
+    /// <summary>
+    /// Records a refused inbound message (nothing was applied: its transaction is rolled back) and answers the problem.
+    /// The entry names the message and referral ids the payload claims, when it can be read at all: unverified (the
+    /// refusal may be for the signature), but what an auditor needs to match the sender's dead letter.
+    /// </summary>
     public static async Task<IResult> MessageRejectedAsync(HttpContext http, string client, Hosting.ProblemKind problem, string? detail,
-        string jws, CancellationToken ct)
+        string? jws, CancellationToken ct)
     {
+        var (messageId, referralId) = jws is null ? default : ClaimedIds(jws);
         await http.RequestServices.GetRequiredService<AuditLog>().SecurityEventAsync(AuditKinds.SecurityMessageRejected, client,
-            problem.Code, null, client.StartsWith("node-", StringComparison.Ordinal) ? client[5..] : null, Jws.Digest(jws), ct: ct);
+            problem.Code, null, client.StartsWith("node-", StringComparison.Ordinal) ? client[5..] : null,
+            jws is null ? null : Jws.Digest(jws), referralId, messageId, ct: ct);
         return Hosting.Problems.Result(problem, http, detail);
+    }
+
+    private static (Guid? MessageId, Guid? ReferralId) ClaimedIds(string jws)
+    {
+        try
+        {
+            var parts = jws.Split('.');
+            if (parts.Length != 3 || parts[1].Length > 4 * 1024 * 1024)
+                return default;
+            using var payload = System.Text.Json.JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1]));
+            Guid? Read(string name) => payload.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && payload.RootElement.TryGetProperty(name, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String
+                && Guid.TryParse(value.GetString(), out var id) ? id : null;
+            return (Read("id"), Read("referralId"));
+        }
+        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
+        {
+            return default;
+        }
     }
 
     /// <summary>Records an Idempotency-Key reused with a different request (the request's own transaction is rolled back).</summary>

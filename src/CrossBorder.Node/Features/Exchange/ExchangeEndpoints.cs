@@ -24,7 +24,7 @@ public static class ExchangeEndpoints
         group.MapPost("/messages", DeliverAsync)
             .WithName("DeliverMessage")
             .WithSummary("Deliver one signed message, get a signed receipt")
-            .WithDescription("Body: one JWS compact serialization (`typ: crossborder-message+jws`). Answers 201 with a `crossborder-receipt+jws` when the message is stored and applied, 200 with the same stored receipt when the same message was already received, or a problem document; nothing is applied on any error.")
+            .WithDescription("Body: one JWS compact serialization (`typ: crossborder-message+jws`). Answers 201 with a `crossborder-receipt+jws` when the message is stored and applied, 200 with a fresh signed receipt whose `outcome` is `duplicate` (its `receivedAt` is the first receipt's, the legal time) when the same message was already received, or a problem document; nothing is applied on any error.")
             .Accepts<string>(PeerClient.JoseMediaType)
             .Produces<string>(201, PeerClient.JoseMediaType)
             .Produces<string>(200, PeerClient.JoseMediaType)
@@ -36,12 +36,12 @@ public static class ExchangeEndpoints
     {
         var clientId = http.User.ClientId();
         if (!clientId.StartsWith("node-", StringComparison.Ordinal))
-            return Problems.WrongSender.Result(http);
+            return await Audit.AuditLog.MessageRejectedAsync(http, clientId, Problems.WrongSender, null, null, ct);
         if (!RequestBody.HasMediaType(http.Request, PeerClient.JoseMediaType))
-            return Problems.UnsupportedMediaType.Result(http, "Send the JWS as application/jose.");
+            return await Audit.AuditLog.MessageRejectedAsync(http, clientId, Problems.UnsupportedMediaType, "Send the JWS as application/jose.", null, ct);
         var body = await RequestBody.ReadAsync(http.Request, MaxMessageBytes, ct);
         if (body is null)
-            return Problems.PayloadTooLarge.Result(http, $"A message is at most {MaxMessageBytes} bytes.");
+            return await Audit.AuditLog.MessageRejectedAsync(http, clientId, Problems.PayloadTooLarge, $"A message is at most {MaxMessageBytes} bytes.", null, ct);
 
         var jws = Encoding.ASCII.GetString(body).Trim();
         var result = await inbound.AcceptAsync(clientId["node-".Length..], jws, ct);

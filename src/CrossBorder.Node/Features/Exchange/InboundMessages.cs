@@ -57,7 +57,7 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
         if (existing is not null)
         {
             if (existing.Direction == Directions.Incoming && existing.Digest == digest && existing.ReceiptJws is not null)
-                return InboundResult.Duplicate(existing.ReceiptJws);
+                return InboundResult.Duplicate(DuplicateReceipt(envelope.Id, digest, existing.ReceivedAt));
             return SecurityEvent(Problems.MessageReplayed, peerCountry, envelope, "Same message id, different content.");
         }
         // The window is checked after the replay lookup: a message already received gets its stored receipt
@@ -100,6 +100,14 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
         log.LogInformation("Message {MessageId} ({Type}) from {Peer} accepted", envelope.Id, envelope.Type, peerCountry);
         return InboundResult.Accepted(receiptJws);
     }
+
+    /// <summary>
+    /// DESIGN.md, receipt <c>outcome</c>: a redelivery gets a fresh receipt saying <c>duplicate</c>, signed now, with the
+    /// first receipt's <c>receivedAt</c>: the legal time stays the first receipt's, and nothing is applied twice.
+    /// </summary>
+    private string DuplicateReceipt(Guid messageId, string digest, DateTimeOffset? firstReceivedAt) =>
+        Jws.Sign(ExchangeJson.Serialize(new Receipt(messageId, digest, firstReceivedAt ?? time.GetUtcNow().TruncateToMilliseconds(),
+            node.Value.Country, ReceiptOutcomes.Duplicate, LogIndex: null)), keys.Signing, JwsTypes.Receipt);
 
     private InboundResult SecurityEvent(ProblemKind problem, string peer, MessageEnvelope envelope, string detail)
     {

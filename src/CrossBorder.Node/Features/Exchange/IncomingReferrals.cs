@@ -40,6 +40,9 @@ public sealed class IncomingReferrals(NodeDbContext db, NodeKeys keys, IOptions<
         object body;
         try { body = StepValidator.Read(step.Name, JsonSerializer.SerializeToUtf8Bytes(envelope.Body)); }
         catch (JsonException) { return ApplyResult.Fail(Problems.MessageInvalid, $"The body is not a '{step.Name}' body."); }
+        // The same rules as a ministry's step (TakeStep), on the date the sender wrote it, so both sides agree.
+        if (StepValidator.Validate(body, DateOnly.FromDateTime(envelope.SentAt.UtcDateTime), referral.TransferDueAt) is { Count: > 0 } invalid)
+            return ApplyResult.Fail(Problems.MessageInvalid, "Invalid fields: " + string.Join(", ", invalid.Keys));
         var accepted = body is DecisionBody { Outcome: DecisionOutcome.ACCEPT };
         var next = Lifecycle.Next(referral.Status, step.Name, accepted);
         lifecycle.Transition(referral, step.Name, Outcome(body), envelope.From, next ?? referral.Status, envelope.SentAt,

@@ -1,6 +1,8 @@
 using CrossBorder.Node.Auth;
 using CrossBorder.Node.Data;
+using System.ComponentModel.DataAnnotations;
 using CrossBorder.Node.Hosting;
+using CrossBorder.Node.Hosting.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -12,6 +14,9 @@ public sealed record FeedEventView(long Position, string Type, Guid ReferralId, 
 
 /// <summary>A page of the feed; pass <c>last</c> back as <c>after</c> to resume.</summary>
 public sealed record FeedPage(IReadOnlyList<FeedEventView> Items, long Last);
+
+/// <summary>The newest position of the feed: pass it as <c>after</c> to read only what happens from now on.</summary>
+public sealed record FeedPosition(long Last);
 
 public static class FeedEndpoints
 {
@@ -26,14 +31,24 @@ public static class FeedEndpoints
             .WithSummary("The ordered change feed of this node's referrals")
             .WithDescription("Gap-free and ordered by `position`: created, delivered, step taken or received, status changed, deadline passed, conflict, delivery failed. Poll with `after` set to the `last` you saw; an empty page answers `last` unchanged.")
             .RequireAuthorization(Scopes.ReferralsRead);
+        app.MapGet("/api/v1/events/latest", LatestAsync)
+            .WithTags("Feed")
+            .WithGroupName(OpenApiSetup.MinistryDocument)
+            .WithName("GetLatestEventPosition")
+            .WithSummary("The newest position of the change feed, to follow it from now on")
+            .WithDescription("Answers `last`, the position of the newest event (0 when the feed is empty), so a new reader can skip the history: poll `GET /api/v1/events?after={last}` from there.")
+            .RequireAuthorization(Scopes.ReferralsRead);
         return app;
     }
 
-    private static async Task<Results<Ok<FeedPage>, ValidationProblem>> ListAsync(HttpContext http, NodeDbContext db, long? after,
-        int? limit, CancellationToken ct)
+    private static async Task<Ok<FeedPosition>> LatestAsync(NodeDbContext db, CancellationToken ct) =>
+        TypedResults.Ok(new FeedPosition(await db.Feed.MaxAsync(e => (long?)e.Position, ct) ?? 0));
+
+    private static async Task<Results<Ok<FeedPage>, ValidationProblem>> ListAsync(HttpContext http, NodeDbContext db,
+        [Range(0, ContractBounds.MaxSafeInteger)] long? after, [Range(1, MaxPageSize)] int? limit, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        if (after is < 0) errors["after"] = ["Zero or a position returned by this feed."];
+        if (after is < 0 or > ContractBounds.MaxSafeInteger) errors["after"] = ["Zero or a position returned by this feed."];
         if (limit is < 1 or > MaxPageSize) errors["limit"] = [$"Between 1 and {MaxPageSize}."];
         if (errors.Count > 0)
             return Problems.ValidationResult(http, errors);

@@ -1,4 +1,4 @@
-using System.Buffers.Text;
+using System.ComponentModel.DataAnnotations;
 using System.Text;
 using CrossBorder.Core.Lifecycle;
 using CrossBorder.Core.Referrals;
@@ -29,13 +29,14 @@ public static class ReferralEndpoints
         group.MapGet("/{id:guid}", GetAsync)
             .WithName("GetReferral")
             .WithSummary("Read one referral with its personal data, status, deadlines and delivery state")
-            .WithDescription("Answers the referral as this node holds it, with an `ETag` to send as `If-Match` with the next lifecycle step.")
+            .WithDescription("Answers the referral as this node holds it, with an `ETag` to send as `If-Match` with the next lifecycle step. The read is recorded in the audit log, with the purpose given in `X-Purpose`.")
+            .WithMetadata(new PersonalDataRead())
             .RequireAuthorization(Scopes.ReferralsRead);
 
         group.MapGet("/", ListAsync)
             .WithName("ListReferrals")
             .WithSummary("List referrals (metadata only), cursor paged")
-            .WithDescription("Ordered by referral id (creation order). Pass `nextCursor` back as `cursor` to read the next page.")
+            .WithDescription("Metadata only, ordered by referral `id` ascending: ids are UUID v7, so this is creation order on the node that created the referral (an incoming referral keeps the sender's id). All filters combine (AND); an instant with any offset is compared as the same UTC instant. Pass `nextCursor` back as `cursor`, with the same filters, to read the next page; no `nextCursor` means the last page.")
             .RequireAuthorization(Scopes.ReferralsRead);
 
         foreach (var step in Lifecycle.Steps)
@@ -51,7 +52,8 @@ public static class ReferralEndpoints
         group.MapGet("/{id:guid}/messages", MessagesAsync)
             .WithName("ListReferralMessages")
             .WithSummary("Every signed message and receipt of the case, verbatim")
-            .WithDescription("Each `jws` and `receipt` is the exact JWS compact serialization exchanged; verify them with the keys at `/exchange/v1/keys` of the node that signed them.")
+            .WithDescription("Each `jws` and `receipt` is the exact JWS compact serialization exchanged; verify them with the keys at `/exchange/v1/keys` of the node that signed them. The read is recorded in the audit log, with the purpose given in `X-Purpose`.")
+            .WithMetadata(new PersonalDataRead())
             .RequireAuthorization(Scopes.ReferralsRead);
         return app;
     }
@@ -69,7 +71,9 @@ public static class ReferralEndpoints
 
     private static async Task<Results<Ok<ReferralPage>, ValidationProblem>> ListAsync(HttpContext http, NodeDbContext db,
         ReferralReader reader, TimeProvider time, string? direction, string? status, DateTimeOffset? updatedSince,
-        DateTimeOffset? dueBefore, bool? overdue, string? cursor, int? limit, CancellationToken ct)
+        DateTimeOffset? dueBefore, bool? overdue,
+        [StringLength(QueryValues.IdCursorLength, MinimumLength = QueryValues.IdCursorLength), RegularExpression(QueryValues.IdCursorPattern)] string? cursor,
+        [Range(1, MaxPageSize)] int? limit, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (direction is not null and not Directions.Outgoing and not Directions.Incoming)
@@ -81,9 +85,11 @@ public static class ReferralEndpoints
         Guid? after = null;
         if (cursor is not null)
         {
-            if (DecodeCursor(cursor) is { } decoded) after = decoded;
-            else errors["cursor"] = ["Not a cursor returned by this API."];
+            if (QueryValues.TryDecodeId(cursor, out var decoded)) after = decoded;
+            else errors["cursor"] = [QueryValues.CursorError];
         }
+        updatedSince = QueryValues.Utc(updatedSince);
+        dueBefore = QueryValues.Utc(dueBefore);
         if (errors.Count > 0)
             return Problems.ValidationResult(http, errors);
 
@@ -105,7 +111,7 @@ public static class ReferralEndpoints
         var page = rows.Take(size).ToList();
         var deliveries = await reader.LatestDeliveriesAsync(page.Select(r => r.Id).ToList(), ct);
         var items = page.Select(r => reader.Summarize(r, deliveries.GetValueOrDefault(r.Id))).ToList();
-        return TypedResults.Ok(new ReferralPage(items, rows.Count > size ? EncodeCursor(page[^1].Id) : null));
+        return TypedResults.Ok(new ReferralPage(items, rows.Count > size ? QueryValues.EncodeId(page[^1].Id) : null));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<MessageView>>, ProblemHttpResult>> MessagesAsync(Guid id, HttpContext http,
@@ -124,16 +130,6 @@ public static class ReferralEndpoints
         return TypedResults.Ok(views);
     }
 
-    private static string StepOperationId(string step) =>
+    public static string StepOperationId(string step) =>
         "Take" + string.Concat(step.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
-
-    private static string EncodeCursor(Guid id) => Base64Url.EncodeToString(id.ToByteArray(bigEndian: true));
-
-    private static Guid? DecodeCursor(string cursor)
-    {
-        var bytes = new byte[16];
-        return cursor.Length <= 32 && Base64Url.TryDecodeFromChars(cursor, bytes, out var written) && written == 16
-            ? new Guid(bytes, bigEndian: true)
-            : null;
-    }
 }

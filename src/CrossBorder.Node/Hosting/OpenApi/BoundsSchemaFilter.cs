@@ -32,6 +32,6 @@ public sealed class BoundsSchemaFilter : ISchemaFilter
             if (items.MaxLength > 0) item.MaxLength = items.MaxLength;
             if (items.Pattern is not null) item.Pattern = items.Pattern;
         }
-        ContractBounds.Apply(schema, name);
+        ContractBounds.Apply(schema, name, context.MemberInfo?.DeclaringType?.Name);
     }
 }

@@ -1,5 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using CrossBorder.Core.Audit;
+using CrossBorder.Core.Exchange;
+using CrossBorder.Core.Lifecycle;
+using CrossBorder.Node.Data;
+using CrossBorder.Node.Features.Audit;
 using CrossBorder.Node.Features.Exchange;
 using CrossBorder.Node.Features.Referrals;
 using Microsoft.OpenApi;
@@ -25,15 +30,38 @@ public static class ContractBounds
     /// <summary>Base64 of a message plus header and signature: 4/3 of the body bound, rounded up.</summary>
     public const int JwsMaxLength = ExchangeEndpoints.MaxMessageBytes / 3 * 4 + 4096;
 
+    // Open: the enum names today's values of a field the node writes; new values may be added.
     private sealed record Bound(int? MaxLength = null, string? Pattern = null, string[]? Enum = null, int? MaxItems = null,
-        long? Minimum = null, long? Maximum = null);
+        long? Minimum = null, long? Maximum = null, bool Open = false);
+
+    /// <summary>Status-like fields whose values depend on the record that holds them, by <c>Record.property</c>.</summary>
+    private static readonly Dictionary<string, Bound> ByMember = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["FeedEventView.type"] = new(MaxLength: 64, Enum: Values(typeof(FeedEventTypes)), Open: true),
+        ["MessageView.type"] = new(MaxLength: 64, Enum: Values(typeof(MessageTypes)), Open: true),
+        ["DeliveryView.messageType"] = new(MaxLength: 64, Enum: Values(typeof(MessageTypes)), Open: true),
+        ["AuditEntryView.messageType"] = new(MaxLength: 64, Enum: Values(typeof(MessageTypes)), Open: true),
+        ["MessageView.state"] = new(MaxLength: 16, Enum: Values(typeof(MessageStates)), Open: true),
+        ["DeliveryView.state"] = new(MaxLength: 16, Enum: ["queued", "retrying", "delivered", "dead_letter"], Open: true),
+        ["StepView.outcome"] = new(MaxLength: 16, Enum: Enum.GetNames<DecisionOutcome>(), Open: true),
+    };
+
+    public const string OpenEnumNote = " New values may be added: treat an unknown value as an unknown state, not as an error.";
+
+    private static string[] Values(Type constants) =>
+        [.. constants.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!)];
 
     private static readonly Dictionary<string, Bound> ByName = new(StringComparer.OrdinalIgnoreCase)
     {
         ["reference"] = new(MaxLength: 64),
         ["counterpartReference"] = new(MaxLength: 64),
         ["direction"] = new(MaxLength: 8, Enum: ["outgoing", "incoming"]),
-        ["status"] = new(MaxLength: 40),
+        ["status"] = new(MaxLength: 40, Enum: [.. ReferralStatus.All], Open: true),
+        ["fromStatus"] = new(MaxLength: 40, Enum: [.. ReferralStatus.All], Open: true),
+        ["toStatus"] = new(MaxLength: 40, Enum: [.. ReferralStatus.All], Open: true),
+        ["client"] = new(MaxLength: AuditEndpoints.MaxClientLength),
+        ["kind"] = new(MaxLength: 64, Enum: [.. AuditKinds.All], Open: true),
         ["legalBasis"] = new(MaxLength: 40, Pattern: "^[A-Z0-9_]{1,40}$"),
         ["requestingState"] = new(MaxLength: 2, Pattern: "^[A-Z]{2}$"),
         ["requestedState"] = new(MaxLength: 2, Pattern: "^[A-Z]{2}$"),
@@ -48,7 +76,6 @@ public static class ContractBounds
         ["jws"] = new(MaxLength: JwsMaxLength, Pattern: JwsPattern),
         ["receipt"] = new(MaxLength: JwsMaxLength, Pattern: JwsPattern),
         ["nextCursor"] = new(MaxLength: 32),
-        ["cursor"] = new(MaxLength: 32, Pattern: "^[A-Za-z0-9_-]{1,32}$"),
         ["kty"] = new(MaxLength: 8),
         ["crv"] = new(MaxLength: 16),
         ["x"] = new(MaxLength: 128, Pattern: "^[A-Za-z0-9_-]+$"),
@@ -63,9 +90,10 @@ public static class ContractBounds
         ["attempts"] = new(Minimum: 0, Maximum: int.MaxValue),
     };
 
-    public static void Apply(OpenApiSchema schema, string? name)
+    public static void Apply(OpenApiSchema schema, string? name, string? record = null)
     {
-        var bound = name is not null && ByName.TryGetValue(name, out var found) ? found : new Bound();
+        var bound = name is not null && record is not null && ByMember.TryGetValue($"{record}.{name}", out var member) ? member
+            : name is not null && ByName.TryGetValue(name, out var found) ? found : new Bound();
         var type = schema.Type ?? 0;
         if (type.HasFlag(JsonSchemaType.String) && schema.Format is { } format && schema.MaxLength is null)
             schema.MaxLength = format switch
@@ -80,7 +108,14 @@ public static class ContractBounds
             schema.MaxLength ??= bound.MaxLength ?? DefaultMaxLength;
             schema.Pattern ??= bound.Pattern;
             if (bound.Enum is { } values)
+            {
                 schema.Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
+                if (type.HasFlag(JsonSchemaType.Null))
+                    schema.Enum.Add(null!);
+                schema.Pattern = null;
+                if (bound.Open)
+                    schema.Description = ((schema.Description ?? "").TrimEnd() + OpenEnumNote).TrimStart();
+            }
         }
         if (type.HasFlag(JsonSchemaType.Array))
             schema.MaxItems ??= bound.MaxItems ?? DefaultMaxItems;

@@ -54,6 +54,7 @@ public sealed class ContractDocumentFilter : IDocumentFilter
                     AddHeadersAndLinks(document, path, status, concrete, operations);
         }
 
+        AddResponseHeaders(document);
         document.Tags = new SortedSet<OpenApiTag>(
             operations.SelectMany(o => o.Operation.Tags ?? new HashSet<OpenApiTagReference>()).Select(t => t.Name).OfType<string>().Distinct()
                 .Select(name => new OpenApiTag { Name = name, Description = TagDescriptions.GetValueOrDefault(name, name) }),
@@ -156,6 +157,46 @@ public sealed class ContractDocumentFilter : IDocumentFilter
             };
         }
         _ = document;
+    }
+
+    /// <summary>
+    /// Headers every answer may carry: the caller's rate-limit budget (draft-ietf-httpapi-ratelimit-headers) on every
+    /// answer the node writes, and the CORS origin, which a node configured with no browser origins (the default) never sends.
+    /// </summary>
+    private static void AddResponseHeaders(OpenApiDocument document)
+    {
+        document.Components!.Headers = new Dictionary<string, IOpenApiHeader>
+        {
+            [RateLimiting.RateLimitHeader] = new OpenApiHeader
+            {
+                Description = "The caller's remaining budget: `\"client\";r={requests left};t={seconds until the budget is whole again}` (draft-ietf-httpapi-ratelimit-headers).",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 100, Pattern = "^\"client\";r=[0-9]{1,9};t=[0-9]{1,9}$" },
+                Example = JsonValue.Create("\"client\";r=199;t=1"),
+            },
+            [RateLimiting.RateLimitPolicyHeader] = new OpenApiHeader
+            {
+                Description = "The caller's quota: `\"client\";q={burst};w={seconds to refill it}`; one bucket per client id (per address before authentication).",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 100, Pattern = "^\"client\";q=[0-9]{1,9};w=[0-9]{1,9}$" },
+                Example = JsonValue.Create("\"client\";q=200;w=4"),
+            },
+            ["Access-Control-Allow-Origin"] = new OpenApiHeader
+            {
+                Description = "CORS: sent only to an origin listed in the node's `Cors:AllowedOrigins`, empty by default (no browser origin may call the API; Swagger UI is same-origin).",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri", MaxLength = 200 },
+            },
+        };
+        foreach (var operation in document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []))
+            foreach (var (status, model) in operation.Responses ?? [])
+            {
+                if (model is not OpenApiResponse response)
+                    continue;
+                response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                response.Headers["Access-Control-Allow-Origin"] = new OpenApiHeaderReference("Access-Control-Allow-Origin", document);
+                if (!(status.StartsWith('2') || status.StartsWith('4')))
+                    continue;
+                response.Headers[RateLimiting.RateLimitHeader] = new OpenApiHeaderReference(RateLimiting.RateLimitHeader, document);
+                response.Headers[RateLimiting.RateLimitPolicyHeader] = new OpenApiHeaderReference(RateLimiting.RateLimitPolicyHeader, document);
+            }
     }
 
     /// <summary>Schemas the generator made for results the conventions replaced (framework problem types).</summary>

@@ -19,9 +19,37 @@ public sealed class ExamplesOperationFilter : IOperationFilter
         Apply(operation);
     }
 
+    /// <summary>What each query and path parameter means, by name (a name means the same on every operation).</summary>
+    private static readonly IReadOnlyDictionary<string, string> ParameterDescriptions = new Dictionary<string, string>
+    {
+        ["id"] = "The referral id (UUID).",
+        ["direction"] = "Only referrals this node sent (`outgoing`) or received from the peer (`incoming`).",
+        ["status"] = "Only referrals in this status.",
+        ["updatedSince"] = "Only referrals changed at or after this instant (RFC 3339; any offset, compared as the same UTC instant).",
+        ["dueBefore"] = "Only referrals whose current deadline (`deadlines.nextDueAt`) is before this instant (RFC 3339, any offset).",
+        ["overdue"] = "`true`: only referrals whose current deadline has passed; `false`: only those with no deadline passed.",
+        ["cursor"] = "The `nextCursor` of the previous page, as returned; omit for the first page.",
+        ["limit"] = "Page size, from 1 to the maximum stated here.",
+        ["after"] = "Read events after this position: 0 (the default) from the start, or the `last` of the previous page or of `GET /api/v1/events/latest`.",
+        ["since"] = "Only entries recorded at or after this instant (RFC 3339, any offset).",
+        ["until"] = "Only entries recorded before this instant (RFC 3339, any offset); not before `since`.",
+        ["referralId"] = "Only entries about this referral.",
+        ["messageId"] = "Only entries about this message.",
+        ["client"] = "Only entries of this client id (e.g. `fr-ministry`, `node-GB`).",
+        ["kind"] = "Only entries of this kind.",
+        ["index"] = "The entry's index in the log.",
+        ["treeSize"] = "The tree size to prove against; defaults to the latest checkpoint's.",
+        ["from"] = "The smaller tree size (0 to `to`).",
+        ["to"] = "The larger tree size, at most the sequenced size.",
+    };
+
     /// <summary>Also used for the token operation, which the document filter adds by hand.</summary>
     public static void Apply(OpenApiOperation operation)
     {
+        foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+            if (parameter.Description is null && parameter.In is ParameterLocation.Query or ParameterLocation.Path
+                && ParameterDescriptions.TryGetValue(parameter.Name ?? "", out var description))
+                parameter.Description = description;
         foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
             if (parameter.Example is null && OperationExamples.Parameters.TryGetValue(parameter.Name ?? "", out var value))
                 parameter.Example = value.DeepClone();

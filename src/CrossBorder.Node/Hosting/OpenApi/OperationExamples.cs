@@ -133,6 +133,7 @@ public static class OperationExamples
             new FeedEventView(2, Data.FeedEventTypes.Delivered, Guid.Parse(ReferralId), "FR-5-2026-000001", ReferralStatus.Submitted, null,
                 Guid.Parse(MessageId), null, At("2026-10-20T09:15:00.456Z")),
         ], 2)),
+        "GetLatestEventPosition" => Serialize(new FeedPosition(2)),
         "ListAuditEntries" => Serialize(new AuditEntryPage([.. AuditEntries.Select(EntryView)], null)),
         "GetAuditInclusionProof" => Serialize(new InclusionProofView(0, 2, Hash(MerkleTree.Root(LeafHashes, 2)),
             [.. MerkleTree.InclusionProof(LeafHashes, 0, 2).Select(Hash)])),

@@ -34,6 +34,11 @@ public static partial class ProblemExamples
         };
         if (kind == Problems.PreconditionFailed)
             problem["currentETag"] = "\"v5\"";
+        if (kind == Problems.StepNotAllowed || kind == Problems.WrongSide)
+        {
+            problem["currentStatus"] = CrossBorder.Core.Lifecycle.ReferralStatus.UnderExamination;
+            problem["allowedSteps"] = new JsonArray("information-request", "decision");
+        }
         if (kind == Problems.WitnessSizeMismatch)
             problem["witnessedSize"] = 1;
         if (status == 400)

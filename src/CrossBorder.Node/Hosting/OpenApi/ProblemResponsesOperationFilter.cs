@@ -20,6 +20,7 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
         [409] = "Conflict: a request with this Idempotency-Key is still in flight (CB0005), or the state of the resource does not allow it.",
         [412] = "The If-Match ETag is not the referral's current version (CB0015; `currentETag` names it): read the referral again and retry.",
         [413] = "The request body is too large (CB0007).",
+        [414] = "Path and query are longer than 4096 characters (CB0019). (A request line over 8 KiB is refused by the HTTP server itself, with no body.)",
         [415] = "The request content type is not supported (CB0008).",
         [422] = "This Idempotency-Key was already used with a different request (CB0004).",
         [428] = "An If-Match header with the referral's current ETag is required (CB0014).",
@@ -65,6 +66,17 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
                 Example = JsonValue.Create("\"v1\""),
             });
 
+        if (context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<Features.Referrals.PersonalDataRead>().Any())
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = Features.Audit.AuditLog.PurposeHeader,
+                In = ParameterLocation.Header,
+                Required = false,
+                Description = "Why the data is read (recorded with the read in the audit log): 1-100 characters, letters, digits, space and `._:/-`, starting with a letter or digit. Refused with 400 (CB0206) when present but not valid.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = Features.Audit.AuditLog.MaxPurposeLength, Pattern = "^[A-Za-z0-9][A-Za-z0-9 ._:/-]{0,99}$" },
+                Example = JsonValue.Create("case-review"),
+            });
+
         var hasBody = operation.RequestBody is not null;
         var hasInput = hasBody || operation.Parameters.Any(p => p.In is ParameterLocation.Query or ParameterLocation.Header);
         var statuses = new SortedSet<int> { 429, 500 };
@@ -72,6 +84,7 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
         if (endpoint.Authenticated) statuses.UnionWith([401, 403]);
         if (endpoint.HasPathParameters) statuses.Add(404);
         if (hasBody) statuses.UnionWith([413, 415]);
+        var hasQuery = operation.Parameters.Any(p => p.In is ParameterLocation.Query);
         if (endpoint.Idempotent) statuses.UnionWith([409, 422]);
         if (endpoint.Conditional) statuses.UnionWith([409, 412, 428]);
         var exchange = endpoint.Method == "POST" && context.DocumentName == OpenApiSetup.ExchangeDocument;
@@ -82,6 +95,7 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
             .Select(m => m.StatusCode).Where(Descriptions.ContainsKey).Where(s => s >= 400));
 
         operation.Responses ??= [];
+        if (hasQuery) statuses.Add(414);
         foreach (var status in statuses)
         {
             var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -23,6 +23,22 @@ public static class ProblemSchemas
                 ["traceId"] = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 128, Description = "W3C trace id of the request; quote it when reporting a problem." },
                 ["errors"] = Errors(),
                 ["currentETag"] = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 64, Description = "With CB0015 (412): the referral's current ETag." },
+                ["currentStatus"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String, MaxLength = 40,
+                    Enum = [.. CrossBorder.Core.Lifecycle.ReferralStatus.All.Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v))],
+                    Description = "With CB0016 (409) and CB0017 (403): the referral's current status." + ContractBounds.OpenEnumNote,
+                },
+                ["allowedSteps"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Array, MaxItems = CrossBorder.Core.Lifecycle.Lifecycle.Steps.Count,
+                    Items = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String, MaxLength = 40,
+                        Enum = [.. CrossBorder.Core.Lifecycle.Lifecycle.Steps.Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v.Name))],
+                    },
+                    Description = "With CB0016 (409) and CB0017 (403): the steps this node may take in the current status (may be empty).",
+                },
                 ["witnessedSize"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0", Maximum = ContractBounds.MaxSafeInteger.ToString(System.Globalization.CultureInfo.InvariantCulture), Description = "With CB0203 (409): the tree size this node last cosigned; send a consistency proof from it." },
             },
             AdditionalPropertiesAllowed = false,

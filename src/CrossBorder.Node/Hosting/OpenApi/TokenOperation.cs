@@ -36,6 +36,14 @@ public static class TokenOperation
                 ["500"] = Json("The token server could not answer.", ErrorSchema()),
             },
         };
+        ((OpenApiResponse)operation.Responses["429"]).Headers = new Dictionary<string, IOpenApiHeader>
+        {
+            ["Retry-After"] = new OpenApiHeader
+            {
+                Description = "Seconds to wait before retrying.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "1", Maximum = "3600" },
+            },
+        };
         ExamplesOperationFilter.Apply(operation);
         var item = new OpenApiPathItem { Operations = new Dictionary<HttpMethod, OpenApiOperation> { [HttpMethod.Post] = operation } };
         document.Paths.Add(ContractInfo.TokenPath, item);

@@ -1,0 +1,62 @@
+using System.Buffers.Text;
+using System.Globalization;
+
+namespace CrossBorder.Node.Hosting;
+
+/// <summary>
+/// The one parser for paging cursors and the one rule for instants in query strings, so every list endpoint
+/// bounds and reads them alike.
+/// </summary>
+public static class QueryValues
+{
+    /// <summary>A referral cursor: base64url (no padding) of a 16-byte id, always 22 characters.</summary>
+    public const int IdCursorLength = 22;
+
+    /// <summary>A position cursor: decimal digits of a log or feed position, at most 2^53 - 1 (16 digits).</summary>
+    public const int PositionCursorMaxLength = 16;
+
+    public const string IdCursorPattern = "^[A-Za-z0-9_-]{22}$";
+    public const string PositionCursorPattern = "^[0-9]{1,16}$";
+    public const string CursorError = "Not a cursor returned by this API.";
+
+    public static string EncodeId(Guid id) => Base64Url.EncodeToString(id.ToByteArray(bigEndian: true));
+
+    public static bool TryDecodeId(string cursor, out Guid id)
+    {
+        id = Guid.Empty;
+        if (cursor.Length != IdCursorLength || !cursor.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            return false;
+        Span<byte> bytes = stackalloc byte[18];
+        try
+        {
+            // Base64Url throws, rather than answering false, for non-zero trailing bits: this was a 500.
+            if (!Base64Url.TryDecodeFromChars(cursor, bytes, out var written) || written != 16)
+                return false;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        id = new Guid(bytes[..16], bigEndian: true);
+        return EncodeId(id) == cursor; // one spelling per cursor
+    }
+
+    public static string EncodePosition(long position) => position.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Digits only (no sign, space or exponent), at most <see cref="OpenApi.ContractBounds.MaxSafeInteger"/>.</summary>
+    public static bool TryDecodePosition(string cursor, out long position)
+    {
+        position = 0;
+        if (cursor.Length is 0 or > PositionCursorMaxLength || !cursor.All(char.IsAsciiDigit))
+            return false;
+        position = long.Parse(cursor, NumberStyles.None, CultureInfo.InvariantCulture);
+        return position <= OpenApi.ContractBounds.MaxSafeInteger;
+    }
+
+    /// <summary>
+    /// Instants in query strings (RFC 3339 <c>date-time</c>) may carry any offset: they name one instant, which is
+    /// compared in UTC. PostgreSQL's <c>timestamptz</c> parameters take UTC only, so every instant is normalised
+    /// here rather than refused; a value without an offset is read as UTC.
+    /// </summary>
+    public static DateTimeOffset? Utc(DateTimeOffset? instant) => instant?.ToUniversalTime();
+}
