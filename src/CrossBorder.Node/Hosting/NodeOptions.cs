@@ -61,7 +61,7 @@ public sealed class PeerOptions
     public string? Jwks { get; set; }
 
     /// <summary>Client id the peer node uses at this node's token server.</summary>
-    public string ClientId => $"node-{Country}";
+    public string ClientId => Auth.PeerIdentity.ClientIdOf(Country);
 }
 
 public sealed class ClientOptions

@@ -39,7 +39,7 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         {
             foreach (var scope in o.Clients[i].Scopes.Where(s => !Scopes.Ministry.Contains(s)))
                 errors.Add($"Node:Clients:{i}:Scopes: '{scope}' is not a client scope (allowed: {string.Join(", ", Scopes.Ministry)}).");
-            if (o.Clients[i].ClientId.StartsWith("node-", StringComparison.Ordinal))
+            if (Auth.PeerIdentity.IsPeer(o.Clients[i].ClientId))
                 errors.Add($"Node:Clients:{i}:ClientId: the 'node-' prefix is reserved for peer nodes.");
         }
         if (o.Clients.GroupBy(c => c.ClientId).Any(g => g.Count() > 1))

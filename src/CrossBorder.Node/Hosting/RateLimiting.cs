@@ -14,6 +14,15 @@ public sealed class RateLimitOptions
 
     /// <summary>Burst a client may spend at once.</summary>
     public int Burst { get; set; } = 200;
+
+    /// <summary>
+    /// Sustained requests per second for a peer node (its own partition, sized for exchange volume: a busy back
+    /// office never slows deliveries from the peer, and the peer's backlog after an outage drains at full speed).
+    /// </summary>
+    public int PeerPermitsPerSecond { get; set; } = 2000;
+
+    /// <summary>Burst a peer node may spend at once.</summary>
+    public int PeerBurst { get; set; } = 4000;
 }
 
 /// <summary>The node's one partitioned limiter, shared by the rate-limiting middleware and the headers that announce it.</summary>
@@ -25,32 +34,52 @@ public sealed class NodeRateLimiter(RateLimitOptions options) : IDisposable
     public RateLimitOptions Options { get; } = options;
 
     public PartitionedRateLimiter<HttpContext> Limiter { get; } = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-        RateLimitPartition.GetTokenBucketLimiter(PartitionKey(http), _ => new TokenBucketRateLimiterOptions
+    {
+        var (key, permits, burst, _) = Budget(http, options);
+        return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
         {
-            TokenLimit = options.Burst,
-            TokensPerPeriod = options.PermitsPerSecond,
+            TokenLimit = burst,
+            TokensPerPeriod = permits,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1),
             QueueLimit = 0,
             AutoReplenishment = true,
-        }));
+        });
+    });
 
-    /// <summary>One bucket per authenticated client id, or per remote address before authentication.</summary>
-    private static string PartitionKey(HttpContext http) => http.User.Identity?.IsAuthenticated == true
-        ? "client:" + http.User.ClientId()
-        : "addr:" + http.Connection.RemoteIpAddress;
+    /// <summary>
+    /// One bucket per authenticated client id (peer nodes with their own, larger budget), or per remote address
+    /// before authentication.
+    /// </summary>
+    private static (string Key, int Permits, int Burst, string Policy) Budget(HttpContext http, RateLimitOptions o)
+    {
+        if (http.User.Identity?.IsAuthenticated != true)
+            return ("addr:" + http.Connection.RemoteIpAddress, o.PermitsPerSecond, o.Burst, PolicyName);
+        var client = http.User.ClientId();
+        return Auth.PeerIdentity.IsPeer(client)
+            ? ("peer:" + client, o.PeerPermitsPerSecond, o.PeerBurst, PeerPolicyName)
+            : ("client:" + client, o.PermitsPerSecond, o.Burst, PolicyName);
+    }
+
+    /// <summary>The policy name announced to peer nodes.</summary>
+    public const string PeerPolicyName = "peer";
 
     /// <summary><c>RateLimit-Policy</c>: the burst (quota) and the seconds a drained bucket takes to refill (window).</summary>
-    public string Policy => $"\"{PolicyName}\";q={Options.Burst};w={RefillSeconds(Options.Burst)}";
+    public string Policy(HttpContext http)
+    {
+        var (_, permits, burst, name) = Budget(http, Options);
+        return $"\"{name}\";q={burst};w={RefillSeconds(burst, permits)}";
+    }
 
     /// <summary><c>RateLimit</c>: what is left of the caller's quota and the seconds until it is whole again.</summary>
     public string Remaining(HttpContext http)
     {
-        var available = Math.Max(0, Limiter.GetStatistics(http)?.CurrentAvailablePermits ?? Options.Burst);
-        return $"\"{PolicyName}\";r={available};t={RefillSeconds(Options.Burst - available)}";
+        var (_, permits, burst, name) = Budget(http, Options);
+        var available = Math.Max(0, Limiter.GetStatistics(http)?.CurrentAvailablePermits ?? burst);
+        return $"\"{name}\";r={available};t={RefillSeconds(burst - available, permits)}";
     }
 
-    private string RefillSeconds(long tokens) =>
-        Math.Max(0, (long)Math.Ceiling(tokens / (double)Math.Max(1, Options.PermitsPerSecond))).ToString(CultureInfo.InvariantCulture);
+    private static string RefillSeconds(long tokens, int permits) =>
+        Math.Max(0, (long)Math.Ceiling(tokens / (double)Math.Max(1, permits))).ToString(CultureInfo.InvariantCulture);
 
     public void Dispose() => Limiter.Dispose();
 }
@@ -96,7 +125,7 @@ public static class RateLimiting
         {
             http.Response.OnStarting(() =>
             {
-                http.Response.Headers[RateLimitPolicyHeader] = limiter.Policy;
+                http.Response.Headers[RateLimitPolicyHeader] = limiter.Policy(http);
                 http.Response.Headers[RateLimitHeader] = limiter.Remaining(http);
                 return Task.CompletedTask;
             });

@@ -18,14 +18,16 @@ public sealed class NodePair : IAsyncDisposable
     public TestNode Gb { get; }
     public TestClock Clock => Fr.Clock;
 
-    public static async Task<NodePair> StartAsync()
+    public static async Task<NodePair> StartAsync(Func<string, Task<string>>? createDatabase = null,
+        Action<Dictionary<string, string?>>? adjust = null)
     {
+        createDatabase ??= TestDatabase.CreateAsync;
         var clock = new TestClock();
-        var fr = new TestNode("FR", await TestDatabase.CreateAsync("fr"), clock);
-        var gb = new TestNode("GB", await TestDatabase.CreateAsync("gb"), clock);
+        var fr = new TestNode("FR", await createDatabase("fr"), clock);
+        var gb = new TestNode("GB", await createDatabase("gb"), clock);
         fr.Peer = gb;
         gb.Peer = fr;
-        await Task.WhenAll(fr.StartAsync(), gb.StartAsync());
+        await Task.WhenAll(fr.StartAsync(adjust), gb.StartAsync(adjust));
         return new NodePair(fr, gb);
     }
 

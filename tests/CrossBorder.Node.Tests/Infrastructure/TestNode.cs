@@ -17,6 +17,8 @@ public sealed class TestNode : IAsyncDisposable
 {
     private WebApplication? _app;
 
+    private readonly bool _ownsKey;
+
     public TestNode(string country, string connectionString, TestClock clock)
     {
         Country = country;
@@ -27,6 +29,31 @@ public sealed class TestNode : IAsyncDisposable
         KeyEncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         MinistrySecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
         AuditorSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+        _ownsKey = true;
+    }
+
+    private TestNode(TestNode of)
+    {
+        Country = of.Country;
+        ConnectionString = of.ConnectionString;
+        Clock = of.Clock;
+        Port = LocalPostgres.FindFreePort();
+        Key = of.Key;
+        KeyEncryptionKey = of.KeyEncryptionKey;
+        MinistrySecret = of.MinistrySecret;
+        AuditorSecret = of.AuditorSecret;
+        Peer = of.Peer;
+    }
+
+    /// <summary>A second replica of this node: same database, keys and clients, its own port.</summary>
+    public TestNode Replica() => new(this);
+
+    /// <summary>This node's configuration as environment variables, for running it as a separate process.</summary>
+    public Dictionary<string, string> Environment(Action<Dictionary<string, string?>>? adjust = null)
+    {
+        var configuration = Configuration();
+        adjust?.Invoke(configuration);
+        return configuration.Where(c => c.Value is not null).ToDictionary(c => c.Key.Replace(":", "__"), c => c.Value!);
     }
 
     public string Country { get; }
@@ -127,6 +154,6 @@ public sealed class TestNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        Key.Dispose();
+        if (_ownsKey) Key.Dispose();
     }
 }

@@ -152,7 +152,7 @@ public static class AuditEndpoints
     private static async Task<IResult> CosignAsync(HttpContext http, AuditWitness witness, CancellationToken ct)
     {
         var clientId = http.User.ClientId();
-        if (!clientId.StartsWith("node-", StringComparison.Ordinal))
+        if (PeerIdentity.CountryOf(clientId) is not { } peer)
             return Problems.WrongSender.Result(http);
         if (!RequestBody.HasMediaType(http.Request, "application/json"))
             return Problems.UnsupportedMediaType.Result(http, "Send the request as application/json.");
@@ -165,7 +165,7 @@ public static class AuditEndpoints
         if (request is not { Checkpoint: { Length: > 0 and <= 4096 }, Proof: { Count: <= AuditWitness.MaxProofLength } } || request.FromSize < 0)
             return Problems.Validation.Result(http, "Send {checkpoint, fromSize, proof} with at most 128 proof hashes.");
 
-        var result = await witness.CosignAsync(clientId["node-".Length..], clientId, request, ct);
+        var result = await witness.CosignAsync(peer, clientId, request, ct);
         if (result.Problem is { } problem)
             return problem.Result(http, result.Detail,
                 result.WitnessedSize is { } size ? new Dictionary<string, object?> { ["witnessedSize"] = size } : null);

@@ -83,7 +83,7 @@ public sealed class AuditLog(NodeDbContext db, NpgsqlDataSource dataSource, Time
     {
         var (messageId, referralId) = jws is null ? default : ClaimedIds(jws);
         await http.RequestServices.GetRequiredService<AuditLog>().SecurityEventAsync(AuditKinds.SecurityMessageRejected, client,
-            problem.Code, null, client.StartsWith("node-", StringComparison.Ordinal) ? client[5..] : null,
+            problem.Code, null, Auth.PeerIdentity.CountryOf(client),
             jws is null ? null : Jws.Digest(jws), referralId, messageId, ct: ct);
         return Hosting.Problems.Result(problem, http, detail);
     }

@@ -35,7 +35,7 @@ public static class ExchangeEndpoints
     private static async Task<IResult> DeliverAsync(HttpContext http, InboundMessages inbound, CancellationToken ct)
     {
         var clientId = http.User.ClientId();
-        if (!clientId.StartsWith("node-", StringComparison.Ordinal))
+        if (PeerIdentity.CountryOf(clientId) is not { } peer)
             return await Audit.AuditLog.MessageRejectedAsync(http, clientId, Problems.WrongSender, null, null, ct);
         if (!RequestBody.HasMediaType(http.Request, PeerClient.JoseMediaType))
             return await Audit.AuditLog.MessageRejectedAsync(http, clientId, Problems.UnsupportedMediaType, "Send the JWS as application/jose.", null, ct);
@@ -44,7 +44,7 @@ public static class ExchangeEndpoints
             return await Audit.AuditLog.MessageRejectedAsync(http, clientId, Problems.PayloadTooLarge, $"A message is at most {MaxMessageBytes} bytes.", null, ct);
 
         var jws = Encoding.ASCII.GetString(body).Trim();
-        var result = await inbound.AcceptAsync(clientId["node-".Length..], jws, ct);
+        var result = await inbound.AcceptAsync(peer, jws, ct);
         if (result.Problem is { } problem)
             return await Audit.AuditLog.MessageRejectedAsync(http, clientId, problem, result.Detail, jws, ct);
         return Results.Text(result.ReceiptJws!, PeerClient.JoseMediaType, Encoding.ASCII, result.IsDuplicate ? 200 : 201);

@@ -82,7 +82,7 @@ public sealed class IncomingReferrals(NodeDbContext db, NodeKeys keys, IOptions<
             RequestedState = envelope.To,
             Urgent = body.Referral.Urgent.IsUrgent,
             ApplicationLodgedOn = body.Referral.ApplicationLodgedOn,
-            CreatedBy = $"node-{envelope.From}",
+            CreatedBy = Auth.PeerIdentity.ClientIdOf(envelope.From),
             CreatedAt = receivedAt,
             UpdatedAt = receivedAt,
             DataKey = keys.Cipher.NewWrappedDataKey(envelope.ReferralId),

@@ -65,7 +65,7 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
         if (!refresh && tokens.Entries.TryGetValue(cacheKey, out var cached) && cached.Expires > now.AddSeconds(30))
             return cached.Token;
 
-        var self = $"node-{options.Value.Country}";
+        var self = Auth.PeerIdentity.ClientIdOf(options.Value.Country);
         var tokenEndpoint = new Uri(peer.Url!, "connect/token");
         var assertion = Jws.Sign(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
         {

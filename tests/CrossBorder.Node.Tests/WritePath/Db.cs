@@ -1,0 +1,57 @@
+using Npgsql;
+
+namespace CrossBorder.Node.Tests.WritePath;
+
+/// <summary>Direct SQL on a node's database, for what the API does not show (leases, tokens, counts).</summary>
+internal static class Db
+{
+    public static async Task<long> CountAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
+
+    public static async Task<int> ExecuteAsync(string connectionString, string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters) cmd.Parameters.Add(new NpgsqlParameter { Value = p });
+        return await cmd.ExecuteNonQueryAsync();
+    }
+
+    public static async Task<List<string?>> ColumnAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var values = new List<string?>();
+        while (await reader.ReadAsync()) values.Add(reader.IsDBNull(0) ? null : Convert.ToString(reader.GetValue(0)));
+        return values;
+    }
+
+    /// <summary>Outgoing messages of the node in <paramref name="state"/>.</summary>
+    public static Task<long> OutgoingAsync(string connectionString, string state) =>
+        CountAsync(connectionString, $"SELECT count(*) FROM messages WHERE direction = 'outgoing' AND state = '{state}'");
+
+    /// <summary>Asserts the node's change feed is numbered 1..n with no gap and nothing left unnumbered once it settles.</summary>
+    public static async Task AssertFeedGapFreeAsync(string connectionString)
+    {
+        await Infrastructure.NodePair.EventuallyAsync(() => CountAsync(connectionString, "SELECT count(*) FROM feed_events WHERE position IS NULL"),
+            n => n == 0, because: "the feed sequencer numbers every committed event");
+        var total = await CountAsync(connectionString, "SELECT count(*) FROM feed_events");
+        var max = await CountAsync(connectionString, "SELECT coalesce(max(position), 0) FROM feed_events");
+        var distinct = await CountAsync(connectionString, "SELECT count(DISTINCT position) FROM feed_events");
+        Assert.That((max, distinct), Is.EqualTo((total, total)), "feed positions are exactly 1..n");
+        // Events of one referral appear in the order they happened.
+        var outOfOrder = await CountAsync(connectionString, """
+            SELECT count(*) FROM (
+              SELECT at < lag(at) OVER (PARTITION BY referral_id ORDER BY position) AS backwards FROM feed_events) x
+            WHERE backwards
+            """);
+        Assert.That(outOfOrder, Is.Zero, "a referral's events are numbered in the order they happened");
+    }
+}

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using CrossBorder.Cli.Local;
+using CrossBorder.Node.Tests.Infrastructure;
+
+namespace CrossBorder.Node.Tests.WritePath;
+
+/// <summary>
+/// Issue 9: two replicas of FR on one database. Replica A (a real process) is killed with SIGKILL while its
+/// sends are in flight; replica B sends A's messages once A's lease lapses (database clock), within 15 s of
+/// the kill, and GB holds each referral exactly once.
+/// </summary>
+public sealed class ReplicaTests
+{
+    private const int Referrals = 8;
+
+    [Test]
+    public async Task ReplicaKilledMidSend_OtherReplicaDeliversItsMessagesWithin15Seconds()
+    {
+        var clock = new TestClock();
+        await using var fr = new TestNode("FR", await TestDatabase.CreateAsync("fr"), clock);
+        await using var gb = new TestNode("GB", await TestDatabase.CreateAsync("gb"), clock);
+        fr.Peer = gb;
+        gb.Peer = fr;
+
+        // GB's port accepts connections and never answers: A's sends hang, holding their claims.
+        var blackhole = new TcpListener(IPAddress.Loopback, gb.Port);
+        blackhole.Start();
+        var held = new List<TcpClient>();
+        var accepting = Task.Run(async () =>
+        {
+            try { while (true) held.Add(await blackhole.AcceptTcpClientAsync()); }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+        });
+
+        var assembly = Path.Combine(AppContext.BaseDirectory, "CrossBorder.Node.dll");
+        var replicaA = NodeProcess.StartAssembly("FR-a", fr.Url.AbsoluteUri.TrimEnd('/'), assembly, [], fr.Environment(c =>
+        {
+            c["Exchange:AttemptTimeout"] = "00:05:00"; // hang, do not fail
+            c["Logging:LogLevel:Default"] = "Warning";
+        }));
+        await using var _ = replicaA;
+        await replicaA.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), CancellationToken.None);
+
+        var client = await fr.MinistryAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < Referrals; i++)
+        {
+            using var created = await NodePair.PostReferralAsync(client, NodePair.ExampleReferral());
+            Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+            ids.Add(JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!.GetValue<string>());
+        }
+        await NodePair.EventuallyAsync(() => Db.CountAsync(fr.ConnectionString,
+                "SELECT count(*) FROM messages WHERE state = 'queued' AND lease_token IS NOT NULL AND lease_until > clock_timestamp()"),
+            n => n == Referrals, because: "replica A has claimed every message and is sending it");
+
+        Process.GetProcessById(replicaA.ProcessId).Kill(entireProcessTree: true);
+        var sinceKill = Stopwatch.StartNew();
+        await replicaA.Exited.WaitAsync(TimeSpan.FromSeconds(10));
+        blackhole.Stop();
+        foreach (var socket in held) socket.Dispose();
+        await accepting;
+
+        await gb.StartAsync();
+        await using var replicaB = fr.Replica();
+        await replicaB.StartAsync();
+        await NodePair.EventuallyAsync(() => Db.OutgoingAsync(fr.ConnectionString, "delivered"), n => n == Referrals,
+            TimeSpan.FromSeconds(30), "replica B delivers what replica A had claimed");
+        var elapsed = sinceKill.Elapsed;
+        await TestContext.Out.WriteLineAsync($"replica A killed; its {Referrals} messages delivered by replica B {elapsed.TotalSeconds:F1} s later");
+
+        var atGb = await Db.ColumnAsync(gb.ConnectionString, "SELECT id FROM referrals WHERE direction = 'incoming'");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(elapsed, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(15)), "sent by the other replica within 15 s of the kill");
+            Assert.That(atGb.Order(), Is.EqualTo(ids.Order()), "0 lost, 0 duplicated at GB");
+            Assert.That(await Db.CountAsync(gb.ConnectionString, "SELECT count(*) FROM messages WHERE direction = 'incoming'"),
+                Is.EqualTo(Referrals), "GB stored each message once");
+            Assert.That(await Db.CountAsync(fr.ConnectionString,
+                    "SELECT count(*) FROM messages WHERE state = 'delivered' AND receipt_jws IS NOT NULL AND attempts >= 2"),
+                Is.EqualTo(Referrals), "each message was claimed by A, then by B, and holds GB's receipt");
+        });
+    }
+}
