@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using CrossBorder.Node.Tests.Infrastructure;
+
+namespace CrossBorder.Node.Tests.WritePath;
+
+/// <summary>Issue 9: a busy peer (429 with Retry-After) is waited for, not counted as down; a peer back after an outage gets the backlog at once.</summary>
+public sealed class PeerRecoveryTests
+{
+    [Test]
+    public async Task PeerAnswers429_RetriedAfterRetryAfterWithoutOpeningTheCircuit_AllDelivered()
+    {
+        const int referrals = 12;
+        await using var pair = await NodePair.StartAsync(adjust: c =>
+        {
+            if (c["Node:Country"] == "GB")
+            {
+                c["RateLimit:PeerPermitsPerSecond"] = "2";
+                c["RateLimit:PeerBurst"] = "2";
+            }
+        });
+        var fr = await pair.Fr.MinistryAsync();
+        var errors = new ConcurrentDictionary<string, bool>();
+        using var watching = new CancellationTokenSource();
+        var watcher = Task.Run(async () =>
+        {
+            while (!watching.IsCancellationRequested)
+            {
+                foreach (var e in await Db.ColumnAsync(pair.Fr.ConnectionString, "SELECT DISTINCT last_error FROM messages WHERE last_error IS NOT NULL"))
+                    errors[e!] = true;
+                await Task.Delay(20); // sampling interval of the observer, not a wait for the system
+            }
+        });
+
+        for (var i = 0; i < referrals; i++)
+            using (var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral()))
+                Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        await NodePair.EventuallyAsync(() => Db.OutgoingAsync(pair.Fr.ConnectionString, "delivered"), n => n == referrals,
+            TimeSpan.FromSeconds(60), "every referral gets through the peer's rate limit");
+        await watching.CancelAsync();
+        await watcher;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(errors.Keys, Has.Some.EqualTo("peer answered 429"), "GB's rate limit was hit");
+            Assert.That(errors.Keys, Has.None.Contains("circuit open"), "a 429 is not a failure of the peer");
+        });
+    }
+
+    [Test]
+    public async Task PeerBackAfterOutage_BacklogDrainsWithinSecondsNotAtEachRowsBackoff()
+    {
+        const int referrals = 30;
+        // Production timings for the outbox: 2 s first back-off doubling to 30 s, a 5 s circuit break.
+        await using var pair = await NodePair.StartAsync(adjust: c =>
+        {
+            c["Exchange:RetryBaseDelay"] = "00:00:02";
+            c["Exchange:RetryMaxDelay"] = "00:00:30";
+            c["Exchange:BreakDuration"] = "00:00:05";
+        });
+        await pair.Gb.StopAsync();
+        var fr = await pair.Fr.MinistryAsync();
+        for (var i = 0; i < referrals; i++)
+            using (var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral()))
+                Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+
+        // Down long enough that the messages wait on back-offs well beyond the drain bound below.
+        await NodePair.EventuallyAsync(() => Db.CountAsync(pair.Fr.ConnectionString, """
+                SELECT count(*) FROM messages
+                WHERE state = 'queued' AND next_attempt_at > clock_timestamp() + interval '12 seconds'
+                """), n => n >= 1, TimeSpan.FromSeconds(90), "some messages wait on a long back-off");
+
+        await pair.Gb.StartAsync();
+        var sinceBack = Stopwatch.StartNew();
+        await NodePair.EventuallyAsync(() => Db.OutgoingAsync(pair.Fr.ConnectionString, "delivered"), n => n == referrals,
+            TimeSpan.FromSeconds(60), "the backlog drains once GB is back");
+        await TestContext.Out.WriteLineAsync($"backlog of {referrals} delivered {sinceBack.Elapsed.TotalSeconds:F1} s after GB returned");
+        Assert.That(sinceBack.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)),
+            "a success wakes the waiting rows: the drain does not wait for each row's back-off");
+    }
+}
