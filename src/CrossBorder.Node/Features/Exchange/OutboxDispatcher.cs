@@ -55,15 +55,18 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
         {
             while (!ct.IsCancellationRequested)
             {
+                // Claim in batches: with sends running, wait until a quarter of the slots is free rather than
+                // spending a claim (a write and a commit) on every single slot that frees up.
                 var free = o.MaxParallelSends - _sending.Count;
-                var claimed = free > 0 ? await ClaimAsync(Math.Min(free, o.BatchSize), ct) : [];
+                var worthClaiming = _sending.IsEmpty ? free > 0 : free >= Math.Max(1, o.MaxParallelSends / 4);
+                var claimed = worthClaiming ? await ClaimAsync(Math.Min(free, o.BatchSize), ct) : [];
                 foreach (var claim in claimed)
                 {
                     _sending[claim.MessageId] = claim;
                     _ = SendAsync(claim, ct);
                 }
                 // A full claim may leave more due rows; otherwise wait for a commit, a finished send or the poll.
-                if (claimed.Count == 0 || claimed.Count < free)
+                if (!worthClaiming || claimed.Count < free)
                     await signals.Outbox.WaitAsync(o.PollInterval, ct);
             }
         }
