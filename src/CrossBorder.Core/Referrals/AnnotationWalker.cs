@@ -28,17 +28,29 @@ internal static class AnnotationWalker
 
             var value = property.Get(record);
             var propertyPath = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
-            if (CheckAttributes(member, value, propertyPath, errors) && value is not null)
+            var annotations = AnnotationsOf(member);
+            if (CheckAttributes(annotations.Validations, value, propertyPath, errors) && value is not null)
             {
-                WalkValue(value, member.GetCustomAttribute<ListItemsAttribute>(), propertyPath, errors);
+                WalkValue(value, annotations.Items, propertyPath, errors);
             }
         }
     }
 
     /// <returns>False when the value is missing, so there is nothing further to check.</returns>
-    private static bool CheckAttributes(MemberInfo member, object? value, string path, ValidationErrors errors)
+    /// <summary>
+    /// Attributes are read once per property: reflection returns new instances on every call, and a new
+    /// <see cref="RegularExpressionAttribute"/> would compile its pattern again for every request.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<MemberInfo, Annotations> Cache = new();
+
+    private sealed record Annotations(ValidationAttribute[] Validations, ListItemsAttribute? Items);
+
+    private static Annotations AnnotationsOf(MemberInfo member) => Cache.GetOrAdd(member, m =>
+        new Annotations([.. m.GetCustomAttributes<ValidationAttribute>()], m.GetCustomAttribute<ListItemsAttribute>()));
+
+    private static bool CheckAttributes(ValidationAttribute[] attributes, object? value, string path, ValidationErrors errors)
     {
-        foreach (var attribute in member.GetCustomAttributes<ValidationAttribute>())
+        foreach (var attribute in attributes)
         {
             if (!attribute.IsValid(value))
             {
