@@ -8,6 +8,7 @@ using CrossBorder.Node.Features.Referrals;
 using CrossBorder.Node.Hosting.Workers;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -129,6 +130,9 @@ public static class NodeApplication
             {
                 await using var scope = app.Services.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<NodeDbContext>();
+                // Without the history table EF logs its first lookup as a failed command: create it first, quietly.
+                await db.Database.ExecuteSqlRawAsync(
+                    db.GetService<Microsoft.EntityFrameworkCore.Migrations.IHistoryRepository>().GetCreateIfNotExistsScript(), ct);
                 await db.Database.MigrateAsync(ct); // EF Core takes a database lock: replicas starting together are safe
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
                 await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockIds.ClientSync})", ct);
