@@ -68,6 +68,10 @@ public sealed class LeaseTests
         var fr = await pair.Fr.MinistryAsync();
         using var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral());
         var poisonId = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        // Damage the stored bytes once the first attempt (with the good bytes its claim returned) has failed.
+        await NodePair.EventuallyAsync(() => Db.CountAsync(pair.Fr.ConnectionString,
+                $"SELECT count(*) FROM messages WHERE referral_id = '{poisonId}' AND last_error IS NOT NULL AND lease_token IS NULL"),
+            n => n == 1, because: "the first attempt failed while GB is down");
         var before = await Db.CountAsync(pair.Fr.ConnectionString, $"SELECT attempts FROM messages WHERE referral_id = '{poisonId}'");
         await Db.ExecuteAsync(pair.Fr.ConnectionString,
             $"UPDATE messages SET jws = decode('00112233445566778899aabbccddeeff00112233445566778899', 'hex') WHERE referral_id = '{poisonId}'");

@@ -17,7 +17,7 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
 {
     public async Task DeliverAsync(Claim claim, CancellationToken ct)
     {
-        var claimed = await sent.LoadClaimedAsync(claim, ct);
+        var claimed = claim.Loaded ?? await sent.LoadClaimedAsync(claim, ct);
         if (claimed is null)
             return; // delivered or re-claimed meanwhile: this claim is stale
         var message = claimed.Message;

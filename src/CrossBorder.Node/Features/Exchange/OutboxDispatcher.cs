@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CrossBorder.Node.Data;
 using CrossBorder.Node.Hosting;
 using CrossBorder.Node.Hosting.Workers;
 using Microsoft.Extensions.Options;
@@ -34,7 +35,9 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
         UPDATE messages SET lease_until = clock_timestamp() + $2, lease_token = $3,
                             attempts = messages.attempts + 1, last_attempt_at = clock_timestamp()
         FROM due WHERE messages.id = due.id
-        RETURNING messages.id, messages.attempts
+        RETURNING messages.id, messages.attempts, messages.referral_id, messages.seq, messages.type, messages.from_country,
+                  messages.to_country, messages.sent_at, messages.jws, messages.digest,
+                  (SELECT r.data_key FROM referrals r WHERE r.id = messages.referral_id)
         """;
 
     private const string RenewSql = """
@@ -92,7 +95,26 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
         var claims = new List<Claim>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            claims.Add(new Claim(reader.GetGuid(0), token, reader.GetInt32(1)));
+        {
+            // The claim returns what sending needs, so a send costs no further read.
+            var message = new ExchangeMessage
+            {
+                Id = reader.GetGuid(0),
+                Attempts = reader.GetInt32(1),
+                ReferralId = reader.GetGuid(2),
+                Direction = Data.Directions.Outgoing,
+                Seq = reader.GetInt32(3),
+                Type = reader.GetString(4),
+                FromCountry = reader.GetString(5),
+                ToCountry = reader.GetString(6),
+                SentAt = reader.GetFieldValue<DateTimeOffset>(7),
+                Jws = reader.GetFieldValue<byte[]>(8),
+                Digest = reader.GetString(9),
+                State = MessageStates.Queued,
+                LeaseToken = token,
+            };
+            claims.Add(new Claim(message.Id, token, message.Attempts, new ClaimedMessage(message, reader.GetFieldValue<byte[]>(10))));
+        }
         return claims;
     }
 
@@ -142,5 +164,8 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
     }
 }
 
-/// <summary>One claimed message: <see cref="Token"/> fences every update this claim makes.</summary>
-public sealed record Claim(Guid MessageId, Guid Token, int Attempt);
+/// <summary>
+/// One claimed message: <see cref="Token"/> fences every update this claim makes. <see cref="Loaded"/> is the
+/// message as the claim returned it (null when only the claim's identity is known).
+/// </summary>
+public sealed record Claim(Guid MessageId, Guid Token, int Attempt, ClaimedMessage? Loaded = null);
