@@ -156,7 +156,8 @@ public sealed class CaseLifecycle(NodeDbContext db, IOptions<DeadlineOptions> op
     {
         if (referral.PendingMessageId is not null)
             return;
-        await db.Steps.Where(s => s.ReferralId == referral.Id && s.State == StepStates.Held).LoadAsync(ct);
+        // The whole history: whether a step met a lapse is read from it (whichever pass applied that lapse).
+        await db.Steps.Where(s => s.ReferralId == referral.Id).LoadAsync(ct);
         var held = db.Steps.Local.Where(s => s.ReferralId == referral.Id && s.State == StepStates.Held)
             .OrderBy(s => s.OrderAt).ThenBy(s => s.MessageId).ToList();
         foreach (var row in held)
@@ -171,17 +172,32 @@ public sealed class CaseLifecycle(NodeDbContext db, IOptions<DeadlineOptions> op
     private void Apply(Referral referral, ReferralStep row)
     {
         var legalAt = row.LegalAt!.Value;
-        var due = DeadlineRules.AnsweredBy(row.Step, referral.Status, DeadlinesOf(referral));
-        row.InTime = due is null ? null : legalAt <= due;
         // A lapse stands against a step received after it, and against a step its taker took after seeing it pass.
         var lapseBefore = row.TakenAt is { } taken && taken > legalAt ? taken : legalAt;
-        var lapsed = false;
-        while (ApplyLapse(referral, lapseBefore)) lapsed = true;
+        while (ApplyLapse(referral, lapseBefore)) { }
 
-        var next = Lifecycle.Next(referral.Status, row.Step, row.Outcome == nameof(DecisionOutcome.ACCEPT));
-        if (row.Step == Lifecycle.ReexaminationRequest && row.InTime == false)
-            next = null; // the three-week window (DOMAIN.md) is enforced by the receipt time, like any deadline
-        row.State = next is not null ? StepStates.Applied : lapsed || row.InTime == false ? StepStates.Late : StepStates.Conflict;
+        var accepted = row.Outcome == nameof(DecisionOutcome.ACCEPT);
+        var next = Lifecycle.Next(referral.Status, row.Step, accepted);
+        if (next is not null)
+        {
+            var due = DeadlineRules.AnsweredBy(row.Step, referral.Status, DeadlinesOf(referral));
+            row.InTime = due is null ? null : legalAt <= due;
+            if (row.Step == Lifecycle.ReexaminationRequest && row.InTime == false)
+                next = null; // the three-week window (DOMAIN.md) is enforced by the receipt time, like any deadline
+            row.State = next is null ? StepStates.Late : StepStates.Applied;
+        }
+        else if (LapsesMet(referral, lapseBefore) is { Count: > 0 } lapses)
+        {
+            // The lapses this step met, whether this pass or the clock applied them: the same history on both nodes.
+            var due = DeadlineRules.AnsweredBy(row.Step, lapses[^1].FromStatus, DeadlinesOf(referral));
+            row.InTime = due is null ? null : legalAt <= due;
+            row.State = StepStates.Late;
+        }
+        else
+        {
+            row.InTime = null;
+            row.State = StepStates.Conflict;
+        }
         row.FromStatus = referral.Status;
         row.ToStatus = next ?? referral.Status;
         row.Conflict = row.State == StepStates.Conflict;
@@ -206,6 +222,13 @@ public sealed class CaseLifecycle(NodeDbContext db, IOptions<DeadlineOptions> op
         }
         Touch(referral);
     }
+
+    /// <summary>The lapses at the end of the settled history dated before <paramref name="before"/>, latest first.</summary>
+    private List<ReferralStep> LapsesMet(Referral referral, DateTimeOffset before) =>
+        db.Steps.Local.Where(s => s.ReferralId == referral.Id && s.Position is not null)
+            .OrderByDescending(s => s.Position)
+            .TakeWhile(s => s.TakenBy == Rule && s.At < before)
+            .ToList();
 
     /// <summary>
     /// Starts the clock a submission starts, from its receipt time. Called by the receiver when it signs the

@@ -61,6 +61,8 @@ public sealed class DeadlineClock(IServiceScopeFactory scopes, IOptions<Deadline
                 """).ToListAsync(ct);
             if (due.Count == 0)
                 break;
+            // The cursor is where this batch ended as read: applying a lapse moves the row's own due time.
+            (afterAt, afterId) = (due[^1].LapseDueAt!.Value, due[^1].Id);
             foreach (var referral in due)
             {
                 // A case may lapse twice in one pass (tacit acceptance, then an expired transfer).
@@ -68,7 +70,6 @@ public sealed class DeadlineClock(IServiceScopeFactory scopes, IOptions<Deadline
                 referral.Version++;
                 applied++;
             }
-            (afterAt, afterId) = (due[^1].LapseDueAt!.Value, due[^1].Id);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             if (due.Count < BatchSize) break;
