@@ -67,6 +67,8 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
             return SecurityEvent(Problems.StaleMessage, peerCountry, envelope, "sentAt is in the future or too old.");
 
         var apply = await referrals.ApplyAsync(envelope, now, ct);
+        if (apply.Problem == Problems.OwnStepInFlight)
+            return InboundResult.Fail(apply.Problem, apply.Detail);
         if (apply.Problem is not null)
             return SecurityEvent(apply.Problem, peerCountry, envelope, apply.Detail ?? apply.Problem.Title);
         var referral = apply.Referral!;

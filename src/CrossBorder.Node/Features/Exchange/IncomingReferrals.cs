@@ -44,6 +44,12 @@ public sealed class IncomingReferrals(NodeDbContext db, NodeKeys keys, IOptions<
         if (envelope.Seq != referral.LastIncomingSeq + 1)
             return ApplyResult.Fail(Problems.OutOfSequence, $"Expected seq {referral.LastIncomingSeq + 1}.");
 
+        // The requesting node takes no delivery of the peer's step while its own is in flight: once its own step's
+        // receipt is in, every step it sent comes before the peer's on its clock, and the peer holds them all when it
+        // reads this receipt's time (docs/agreement.md). The peer's outbox retries; nothing is stored.
+        if (referral.Direction == Directions.Outgoing && referral.PendingMessageId is not null)
+            return ApplyResult.Fail(Problems.OwnStepInFlight, "Deliver again after Retry-After.");
+
         object body;
         try { body = StepValidator.Read(step.Name, JsonSerializer.SerializeToUtf8Bytes(envelope.Body)); }
         catch (JsonException) { return ApplyResult.Fail(Problems.MessageInvalid, $"The body is not a '{step.Name}' body."); }
