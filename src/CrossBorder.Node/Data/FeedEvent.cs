@@ -33,4 +33,6 @@ public static class FeedEventTypes
     public const string StatusChanged = "status.changed";
     public const string DeadlinePassed = "deadline.passed";
     public const string Conflict = "step.conflict";
+    public const string Late = "step.late";
+    public const string Reminder = "deadline.reminder";
 }

@@ -12,6 +12,7 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
     public DbSet<UsedClientAssertion> UsedClientAssertions => Set<UsedClientAssertion>();
     public DbSet<ReferralStep> Steps => Set<ReferralStep>();
     public DbSet<FeedEvent> Feed => Set<FeedEvent>();
+    public DbSet<DeadlineReminder> Reminders => Set<DeadlineReminder>();
     public DbSet<AuditPendingEntry> AuditPending => Set<AuditPendingEntry>();
     public DbSet<AuditLogEntry> AuditEntries => Set<AuditLogEntry>();
     public DbSet<AuditTreeNode> AuditTreeNodes => Set<AuditTreeNode>();
@@ -44,6 +45,9 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
             e.HasIndex(r => new { r.Direction, r.Status });
             e.HasIndex(r => r.UpdatedAt);
             e.HasIndex(r => r.NextDueAt);
+            // The deadline clock walks lapses and reminders by these, with a cursor.
+            e.HasIndex(r => new { r.LapseDueAt, r.Id }).HasFilter("lapse_due_at IS NOT NULL");
+            e.HasIndex(r => new { r.InformationDueAt, r.Id }).HasFilter("status = 'INFORMATION_REQUESTED'");
             e.Property(r => r.Version).IsConcurrencyToken();
             foreach (var p in new[] { nameof(Referral.Reference), nameof(Referral.CounterpartReference), nameof(Referral.CreatedBy) })
                 e.Property(p).HasMaxLength(64);
@@ -91,6 +95,13 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
             e.Property(x => x.TakenBy).HasMaxLength(8);
             e.Property(x => x.FromStatus).HasMaxLength(40);
             e.Property(x => x.ToStatus).HasMaxLength(40);
+            e.Property(x => x.State).HasMaxLength(16);
+        });
+        b.Entity<DeadlineReminder>(e =>
+        {
+            e.ToTable("deadline_reminders");
+            e.HasKey(x => new { x.ReferralId, x.Deadline, x.DueAt });
+            e.Property(x => x.Deadline).HasMaxLength(40);
         });
         b.Entity<FeedEvent>(e =>
         {

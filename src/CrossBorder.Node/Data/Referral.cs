@@ -32,6 +32,27 @@ public sealed class Referral
     /// <summary>The deadline open in the current status (derived, stored so lists can filter and sort on it).</summary>
     public DateTimeOffset? NextDueAt { get; set; }
 
+    /// <summary>
+    /// The deadline whose passing changes the status by rule (derived, stored so the deadline clock walks an index).
+    /// The information-answer reminder is not one: it changes nothing, so it never makes the clock write the row.
+    /// </summary>
+    public DateTimeOffset? LapseDueAt { get; set; }
+
+    /// <summary>
+    /// This node's step that awaits the peer's signed receipt. Until it arrives the step is not applied here, no
+    /// other step is taken here, the deadline clock leaves the case alone and the peer's steps wait (docs/agreement.md).
+    /// </summary>
+    public Guid? PendingMessageId { get; set; }
+
+    /// <summary>
+    /// On the requesting state's node: the latest time on its clock given to a step of the case (taken or received).
+    /// Each new one is strictly later, so the order of two crossing steps is never a tie.
+    /// </summary>
+    public DateTimeOffset? LastOrderAt { get; set; }
+
+    /// <summary>The position of the latest settled history entry.</summary>
+    public int LastPosition { get; set; }
+
     /// <summary>A step from the peer could not be applied to this node's state; see the steps with <c>conflict</c>.</summary>
     public bool HasConflict { get; set; }
 

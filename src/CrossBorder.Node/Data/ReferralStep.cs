@@ -19,10 +19,47 @@ public sealed class ReferralStep
     public required string FromStatus { get; set; }
     public required string ToStatus { get; set; }
 
-    /// <summary>When it took effect: the sender's <c>sentAt</c> for steps, the deadline itself for lapses.</summary>
+    /// <summary>Its legal time: the receipt time for steps (the taking time while pending), the deadline itself for lapses.</summary>
     public DateTimeOffset At { get; set; }
+
+    /// <summary>When the taking node took it, by its own clock (the message's <c>sentAt</c>).</summary>
+    public DateTimeOffset? TakenAt { get; set; }
+
+    /// <summary>The receiver's signed receipt time: the step's legal time. Null while the step awaits its receipt.</summary>
+    public DateTimeOffset? LegalAt { get; set; }
+
+    /// <summary>Whether the receipt time was at or before the deadline the step answered (null: it answered none).</summary>
+    public bool? InTime { get; set; }
+
+    /// <summary>The step's time on the requesting state's clock, which orders crossing steps (docs/agreement.md).</summary>
+    public DateTimeOffset? OrderAt { get; set; }
+
+    /// <summary>Position in the case history, the same on both nodes; null while pending or held.</summary>
+    public int? Position { get; set; }
+
+    /// <summary><see cref="StepStates"/>.</summary>
+    public string State { get; set; } = StepStates.Applied;
     public Guid? MessageId { get; set; }
 
-    /// <summary>Received from the peer but not allowed from this node's status: stored, not applied.</summary>
+    /// <summary>Not allowed from the status it met (a step that lost a crossing, or a peer's step out of turn): stored, not applied.</summary>
     public bool Conflict { get; set; }
+}
+
+/// <summary>Where a history entry stands (docs/agreement.md).</summary>
+public static class StepStates
+{
+    /// <summary>Applied: it moved the case (or it is a lapse by rule).</summary>
+    public const string Applied = "applied";
+
+    /// <summary>Taken here and sent; awaiting the peer's signed receipt, which decides it.</summary>
+    public const string Pending = "pending";
+
+    /// <summary>Received from the peer while a step of this node awaits its receipt: applied in order once it arrives.</summary>
+    public const string Held = "held";
+
+    /// <summary>Its receipt time was after a deadline that had lapsed: stored, not applied; the lapse stands.</summary>
+    public const string Late = "late";
+
+    /// <summary>Not allowed from the status it met (lost a crossing): stored, not applied.</summary>
+    public const string Conflict = "conflict";
 }

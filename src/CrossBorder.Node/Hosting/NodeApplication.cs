@@ -70,7 +70,8 @@ public static class NodeApplication
         services.AddScoped<SentMessages>();
         services.AddScoped<Delivery>();
         services.AddScoped<CaseLifecycle>();
-        services.AddOptions<DeadlineOptions>().BindConfiguration(DeadlineOptions.Section);
+        services.AddOptions<DeadlineOptions>().BindConfiguration(DeadlineOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DeadlineOptions>, DeadlineOptionsValidator>();
         services.AddHostedService<DeadlineClock>();
         services.AddOptions<FeedOptions>().BindConfiguration(FeedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<FeedSequencer>();

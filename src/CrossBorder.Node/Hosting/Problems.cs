@@ -44,6 +44,7 @@ public static class Problems
     public static readonly ProblemKind OutOfSequence = new("CB0108", 409, "The message is out of sequence for its referral.");
     public static readonly ProblemKind MessageInvalid = new("CB0109", 400, "The message content is not valid.");
     public static readonly ProblemKind UnknownReferral = new("CB0110", 409, "The message refers to a referral this node does not hold.");
+    public static readonly ProblemKind OwnStepInFlight = new("CB0111", 429, "This node's own step for the referral awaits its receipt; deliver again after Retry-After.");
 
     public static readonly ProblemKind AuditRangeInvalid = new("CB0201", 400, "The index or tree size is outside the sequenced audit log.");
     public static readonly ProblemKind CheckpointInvalid = new("CB0202", 400, "The checkpoint is not a valid signed checkpoint of the calling peer.");

@@ -23,14 +23,14 @@ public sealed class DeadlineRulesTests
 
     [Test]
     public void Lapse_ReexaminationReplyPassed_RefusedFinalNotAccepted() =>
-        Assert.That(DeadlineRules.Lapse(ReferralStatus.ReexaminationRequested, new CaseDeadlines(null, null, null, Due, null), Due)!.Value.Status,
+        Assert.That(DeadlineRules.Lapse(ReferralStatus.ReexaminationRequested, new CaseDeadlines(null, null, null, Due, null), Due.AddTicks(1))!.Value.Status,
             Is.EqualTo(ReferralStatus.RefusedFinal));
 
     [TestCase(ReferralStatus.Accepted)]
     [TestCase(ReferralStatus.TacitlyAccepted)]
     [TestCase(ReferralStatus.TransferPlanned)]
     public void Lapse_TransferDeadlinePassed_TransferExpired(string status) =>
-        Assert.That(DeadlineRules.Lapse(status, new CaseDeadlines(null, null, null, null, Due), Due)!.Value.Status,
+        Assert.That(DeadlineRules.Lapse(status, new CaseDeadlines(null, null, null, null, Due), Due.AddTicks(1))!.Value.Status,
             Is.EqualTo(ReferralStatus.TransferExpired));
 
     [TestCase(ReferralStatus.Refused)]

@@ -113,7 +113,7 @@ public sealed class SpecExamplesTests
             walked.Add(id);
             CollectLinks(operation, expected, text, linked);
             if (OperationExamples.StepOf(id) is not null)
-                await driver.AgreeAsync(values["id"], JsonNode.Parse(text)!["status"]!.GetValue<string>());
+                await driver.SettledAsync(values["id"]); // the step is pending until the peer's receipt decides it
         }
 
         TestContext.Out.WriteLine($"Walked: {string.Join(", ", walked)}");

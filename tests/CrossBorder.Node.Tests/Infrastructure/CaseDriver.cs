@@ -90,6 +90,19 @@ public sealed class CaseDriver(NodePair pair, HttpClient fr, HttpClient gb)
         return (last.Fr!, last.Gb!);
     }
 
+    /// <summary>Waits until no step of the case awaits a receipt on either node and both show one status.</summary>
+    public async Task<string> SettledAsync(string id)
+    {
+        static bool Quiet(JsonObject r) =>
+            r["history"]!.AsArray().All(h => h!["state"]!.GetValue<string>() is not ("pending" or "held"))
+            && (r["delivery"] is not JsonObject d || d["state"]!.GetValue<string>() == "delivered");
+        var last = await NodePair.EventuallyAsync(async () => (Fr: await TryGetAsync(fr, id), Gb: await TryGetAsync(gb, id)),
+            v => v.Fr is not null && v.Gb is not null && Quiet(v.Fr) && Quiet(v.Gb)
+                && v.Fr["status"]!.GetValue<string>() == v.Gb["status"]!.GetValue<string>(),
+            TimeSpan.FromSeconds(30), "both nodes settled");
+        return last.Fr!["status"]!.GetValue<string>();
+    }
+
     private static async Task<JsonObject?> TryGetAsync(HttpClient client, string id)
     {
         using var response = await client.GetAsync($"api/v1/referrals/{id}");

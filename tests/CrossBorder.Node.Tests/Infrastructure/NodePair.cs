@@ -5,30 +5,34 @@ using CrossBorder.Node.Hosting.Examples;
 
 namespace CrossBorder.Node.Tests.Infrastructure;
 
-/// <summary>The French and the British node, each other's peer, sharing one test clock.</summary>
+/// <summary>
+/// The French and the British node, each other's peer. Each has its own clock following the pair's shared one:
+/// <see cref="Clock"/> moves both, <c>Fr.Clock</c> or <c>Gb.Clock</c> sets one apart.
+/// </summary>
 public sealed class NodePair : IAsyncDisposable
 {
-    private NodePair(TestNode fr, TestNode gb)
+    private NodePair(TestNode fr, TestNode gb, TestClock clock)
     {
         Fr = fr;
         Gb = gb;
+        Clock = clock;
     }
 
     public TestNode Fr { get; }
     public TestNode Gb { get; }
-    public TestClock Clock => Fr.Clock;
+    public TestClock Clock { get; }
 
     public static async Task<NodePair> StartAsync(Func<string, Task<string>>? createDatabase = null,
-        Action<Dictionary<string, string?>>? adjust = null)
+        Action<string, Dictionary<string, string?>>? adjust = null)
     {
         createDatabase ??= TestDatabase.CreateAsync;
         var clock = new TestClock();
-        var fr = new TestNode("FR", await createDatabase("fr"), clock);
-        var gb = new TestNode("GB", await createDatabase("gb"), clock);
+        var fr = new TestNode("FR", await createDatabase("fr"), new TestClock(clock));
+        var gb = new TestNode("GB", await createDatabase("gb"), new TestClock(clock));
         fr.Peer = gb;
         gb.Peer = fr;
-        await Task.WhenAll(fr.StartAsync(adjust), gb.StartAsync(adjust));
-        return new NodePair(fr, gb);
+        await Task.WhenAll(fr.StartAsync(c => adjust?.Invoke("FR", c)), gb.StartAsync(c => adjust?.Invoke("GB", c)));
+        return new NodePair(fr, gb, clock);
     }
 
     public static JsonObject ExampleReferral() => JsonNode.Parse(ExampleDocuments.Referral)!.AsObject();

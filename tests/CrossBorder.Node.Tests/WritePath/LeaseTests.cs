@@ -59,7 +59,7 @@ public sealed class LeaseTests
     [Test]
     public async Task PoisonMessage_CiphertextDoesNotOpen_DeadLetteredAfterBoundedAttemptsNodeKeepsDelivering()
     {
-        await using var pair = await NodePair.StartAsync(adjust: c =>
+        await using var pair = await NodePair.StartAsync(adjust: (country, c) =>
         {
             c["Exchange:PoisonAttempts"] = "3";
             c["Exchange:RetryBaseDelay"] = "00:00:00.050";

@@ -12,9 +12,9 @@ public sealed class PeerRecoveryTests
     public async Task PeerAnswers429_RetriedAfterRetryAfterWithoutOpeningTheCircuit_AllDelivered()
     {
         const int referrals = 12;
-        await using var pair = await NodePair.StartAsync(adjust: c =>
+        await using var pair = await NodePair.StartAsync(adjust: (country, c) =>
         {
-            if (c["Node:Country"] == "GB")
+            if (country == "GB")
             {
                 c["RateLimit:PeerPermitsPerSecond"] = "2";
                 c["RateLimit:PeerBurst"] = "2";
@@ -53,7 +53,7 @@ public sealed class PeerRecoveryTests
     {
         const int referrals = 30;
         // Production timings for the outbox: 2 s first back-off doubling to 30 s, a 5 s circuit break.
-        await using var pair = await NodePair.StartAsync(adjust: c =>
+        await using var pair = await NodePair.StartAsync(adjust: (country, c) =>
         {
             c["Exchange:RetryBaseDelay"] = "00:00:02";
             c["Exchange:RetryMaxDelay"] = "00:00:30";

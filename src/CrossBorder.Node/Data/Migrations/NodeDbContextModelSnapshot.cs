@@ -254,6 +254,30 @@ namespace CrossBorder.Node.Data.Migrations
                     b.ToTable("audit_witness", (string)null);
                 });
 
+            modelBuilder.Entity("CrossBorder.Node.Data.DeadlineReminder", b =>
+                {
+                    b.Property<Guid>("ReferralId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("referral_id");
+
+                    b.Property<string>("Deadline")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("deadline");
+
+                    b.Property<DateTimeOffset>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.Property<DateTimeOffset>("SentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sent_at");
+
+                    b.HasKey("ReferralId", "Deadline", "DueAt");
+
+                    b.ToTable("deadline_reminders", (string)null);
+                });
+
             modelBuilder.Entity("CrossBorder.Node.Data.ExchangeMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -507,13 +531,25 @@ namespace CrossBorder.Node.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("information_due_at");
 
+                    b.Property<DateTimeOffset?>("LapseDueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lapse_due_at");
+
                     b.Property<int>("LastIncomingSeq")
                         .HasColumnType("integer")
                         .HasColumnName("last_incoming_seq");
 
+                    b.Property<DateTimeOffset?>("LastOrderAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_order_at");
+
                     b.Property<int>("LastOutgoingSeq")
                         .HasColumnType("integer")
                         .HasColumnName("last_outgoing_seq");
+
+                    b.Property<int>("LastPosition")
+                        .HasColumnType("integer")
+                        .HasColumnName("last_position");
 
                     b.Property<string>("LegalBasis")
                         .IsRequired()
@@ -524,6 +560,10 @@ namespace CrossBorder.Node.Data.Migrations
                     b.Property<DateTimeOffset?>("NextDueAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("next_due_at");
+
+                    b.Property<Guid?>("PendingMessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("pending_message_id");
 
                     b.Property<byte[]>("PersonalData")
                         .IsRequired()
@@ -598,6 +638,12 @@ namespace CrossBorder.Node.Data.Migrations
 
                     b.HasIndex("Direction", "Status");
 
+                    b.HasIndex("InformationDueAt", "Id")
+                        .HasFilter("status = 'INFORMATION_REQUESTED'");
+
+                    b.HasIndex("LapseDueAt", "Id")
+                        .HasFilter("lapse_due_at IS NOT NULL");
+
                     b.ToTable("referrals", (string)null);
                 });
 
@@ -622,24 +668,50 @@ namespace CrossBorder.Node.Data.Migrations
                         .HasColumnType("character varying(40)")
                         .HasColumnName("from_status");
 
+                    b.Property<bool?>("InTime")
+                        .HasColumnType("boolean")
+                        .HasColumnName("in_time");
+
+                    b.Property<DateTimeOffset?>("LegalAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("legal_at");
+
                     b.Property<Guid?>("MessageId")
                         .HasColumnType("uuid")
                         .HasColumnName("message_id");
+
+                    b.Property<DateTimeOffset?>("OrderAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("order_at");
 
                     b.Property<string>("Outcome")
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)")
                         .HasColumnName("outcome");
 
+                    b.Property<int?>("Position")
+                        .HasColumnType("integer")
+                        .HasColumnName("position");
+
                     b.Property<Guid>("ReferralId")
                         .HasColumnType("uuid")
                         .HasColumnName("referral_id");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
 
                     b.Property<string>("Step")
                         .IsRequired()
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)")
                         .HasColumnName("step");
+
+                    b.Property<DateTimeOffset?>("TakenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("taken_at");
 
                     b.Property<string>("TakenBy")
                         .IsRequired()

@@ -45,6 +45,11 @@ public static class ExchangeEndpoints
 
         var jws = Encoding.ASCII.GetString(body).Trim();
         var result = await inbound.AcceptAsync(peer, jws, ct);
+        if (result.Problem == Problems.OwnStepInFlight)
+        {
+            http.Response.Headers.RetryAfter = "1"; // not refused, not a security event: ordering (docs/agreement.md)
+            return result.Problem.Result(http, result.Detail);
+        }
         if (result.Problem is { } problem)
             return await Audit.AuditLog.MessageRejectedAsync(http, clientId, problem, result.Detail, jws, ct);
         return Results.Text(result.ReceiptJws!, PeerClient.JoseMediaType, Encoding.ASCII, result.IsDuplicate ? 200 : 201);

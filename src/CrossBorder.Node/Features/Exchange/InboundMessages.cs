@@ -66,11 +66,13 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
         if (envelope.SentAt > now + options.Value.ClockSkew || envelope.SentAt < now - options.Value.MaxMessageAge)
             return SecurityEvent(Problems.StaleMessage, peerCountry, envelope, "sentAt is in the future or too old.");
 
-        var receivedAt = now.TruncateToMilliseconds();
-        var apply = await referrals.ApplyAsync(envelope, receivedAt, ct);
-        if (apply.Problem is not null)
+        var apply = await referrals.ApplyAsync(envelope, now, ct);
+        if (apply.Problem == Problems.OwnStepInFlight)
             return InboundResult.Fail(apply.Problem, apply.Detail);
+        if (apply.Problem is not null)
+            return SecurityEvent(apply.Problem, peerCountry, envelope, apply.Detail ?? apply.Problem.Title);
         var referral = apply.Referral!;
+        var receivedAt = apply.ReceivedAt;
 
         var receipt = new Receipt(envelope.Id, digest, receivedAt, node.Value.Country, ReceiptOutcomes.Accepted, LogIndex: null);
         var receiptJws = Jws.Sign(ExchangeJson.Serialize(receipt), keys.Signing, JwsTypes.Receipt);

@@ -17,25 +17,39 @@ namespace CrossBorder.Node.Features.Exchange;
 public sealed class IncomingReferrals(NodeDbContext db, NodeKeys keys, IOptions<NodeOptions> node, CaseLifecycle lifecycle,
     ReferenceNumbers references)
 {
-    public async Task<ApplyResult> ApplyAsync(MessageEnvelope envelope, DateTimeOffset receivedAt, CancellationToken ct)
+    // now: this node's clock at reception; the receipt time is taken from it once the case is locked.
+    public async Task<ApplyResult> ApplyAsync(MessageEnvelope envelope, DateTimeOffset now, CancellationToken ct)
     {
         // Row lock: a ministry step or a lapse on the same case waits for this message (or this for it), never a lost update.
         var referral = await db.Referrals.FromSql($"SELECT * FROM referrals WHERE id = {envelope.ReferralId} FOR UPDATE")
             .SingleOrDefaultAsync(ct);
         if (envelope.Type == MessageTypes.Submitted)
-            return referral is null
-                ? await CreateAsync(envelope, receivedAt, ct)
-                : ApplyResult.Fail(Problems.OutOfSequence, "This referral was already submitted.");
+        {
+            if (referral is not null)
+                return referral.RequestingState == envelope.From
+                    ? ApplyResult.Fail(Problems.OutOfSequence, "This referral was already submitted.")
+                    : ApplyResult.Fail(Problems.WrongSender, "The sender is not a party to this referral.");
+            return await CreateAsync(envelope, now.TruncateToMilliseconds(), ct);
+        }
 
         if (referral is null)
             return ApplyResult.Fail(Problems.UnknownReferral, null);
-        if (envelope.Seq != referral.LastIncomingSeq + 1)
-            return ApplyResult.Fail(Problems.OutOfSequence, $"Expected seq {referral.LastIncomingSeq + 1}.");
+        // Parties first: a trusted peer that is not a party to this case learns nothing about it (not even its sequence).
+        if (envelope.From != referral.RequestingState && envelope.From != referral.RequestedState)
+            return ApplyResult.Fail(Problems.WrongSender, "The sender is not a party to this referral.");
         if (Lifecycle.ForMessage(envelope.Type) is not { } step)
             return ApplyResult.Fail(Problems.MessageInvalid, $"Unknown message type '{envelope.Type}'.");
         var senderSide = envelope.From == referral.RequestingState ? Side.Requesting : Side.Requested;
         if (step.TakenBy != senderSide)
-            return ApplyResult.Fail(Problems.MessageInvalid, $"'{step.Name}' is not a step of the {senderSide} state.");
+            return ApplyResult.Fail(Problems.WrongSide, $"'{step.Name}' is not a step of the {senderSide} state.");
+        if (envelope.Seq != referral.LastIncomingSeq + 1)
+            return ApplyResult.Fail(Problems.OutOfSequence, $"Expected seq {referral.LastIncomingSeq + 1}.");
+
+        // The requesting node takes no delivery of the peer's step while its own is in flight: once its own step's
+        // receipt is in, every step it sent comes before the peer's on its clock, and the peer holds them all when it
+        // reads this receipt's time (docs/agreement.md). The peer's outbox retries; nothing is stored.
+        if (referral.Direction == Directions.Outgoing && referral.PendingMessageId is not null)
+            return ApplyResult.Fail(Problems.OwnStepInFlight, "Deliver again after Retry-After.");
 
         object body;
         try { body = StepValidator.Read(step.Name, JsonSerializer.SerializeToUtf8Bytes(envelope.Body)); }
@@ -43,19 +57,19 @@ public sealed class IncomingReferrals(NodeDbContext db, NodeKeys keys, IOptions<
         // The same rules as a ministry's step (TakeStep), on the date the sender wrote it, so both sides agree.
         if (StepValidator.Validate(body, DateOnly.FromDateTime(envelope.SentAt.UtcDateTime), referral.TransferDueAt) is { Count: > 0 } invalid)
             return ApplyResult.Fail(Problems.MessageInvalid, "Invalid fields: " + string.Join(", ", invalid.Keys));
-        var accepted = body is DecisionBody { Outcome: DecisionOutcome.ACCEPT };
-        var next = Lifecycle.Next(referral.Status, step.Name, accepted);
-        lifecycle.Transition(referral, step.Name, Outcome(body), envelope.From, next ?? referral.Status, envelope.SentAt,
-            envelope.Id, conflict: next is null, FeedEventTypes.StepReceived);
-        if (next is not null)
-            await lifecycle.StartClocksAsync(referral, envelope.Type, envelope.Id, receivedAt, ct);
-        return new ApplyResult(referral, next is null, null, null);
+        var receivedAt = lifecycle.NextOrderTime(referral);
+        // Applied at receipt by this node's clock (the clock that signs the receipt), in the order docs/agreement.md gives.
+        await lifecycle.ReceiveAsync(referral, envelope, step.Name, Outcome(body), receivedAt, ct);
+        var conflict = db.Steps.Local.Any(x => x.MessageId == envelope.Id && x.State == StepStates.Conflict);
+        return new ApplyResult(referral, conflict, null, null, receivedAt);
     }
 
     public static string? Outcome(object body) => body is DecisionBody d ? d.Outcome.ToString() : null;
 
     private async Task<ApplyResult> CreateAsync(MessageEnvelope envelope, DateTimeOffset receivedAt, CancellationToken ct)
     {
+        if (!keys.Peers.ContainsKey(envelope.From) || envelope.From == node.Value.Country)
+            return ApplyResult.Fail(Problems.WrongSender, "The sender cannot refer a case to this node.");
         if (envelope.Seq != 1)
             return ApplyResult.Fail(Problems.OutOfSequence, "A submission is the first message of its referral (seq 1).");
         SubmissionBody? body;
@@ -93,13 +107,13 @@ public sealed class IncomingReferrals(NodeDbContext db, NodeKeys keys, IOptions<
         lifecycle.Transition(referral, CaseSteps.Submission, null, envelope.From, ReferralStatus.Submitted, envelope.SentAt,
             envelope.Id, false, FeedEventTypes.Received);
         lifecycle.Transition(referral, CaseSteps.Receipt, null, envelope.To, ReferralStatus.UnderExamination, receivedAt,
-            envelope.Id, false, FeedEventTypes.StatusChanged);
-        await lifecycle.StartClocksAsync(referral, envelope.Type, envelope.Id, receivedAt, ct);
-        return new ApplyResult(referral, false, null, null);
+            envelope.Id, false, FeedEventTypes.StatusChanged, legalAt: receivedAt);
+        lifecycle.StartSubmissionClock(referral, receivedAt);
+        return new ApplyResult(referral, false, null, null, receivedAt);
     }
 }
 
-public sealed record ApplyResult(Referral? Referral, bool Conflict, ProblemKind? Problem, string? Detail)
+public sealed record ApplyResult(Referral? Referral, bool Conflict, ProblemKind? Problem, string? Detail, DateTimeOffset ReceivedAt = default)
 {
     public static ApplyResult Fail(ProblemKind problem, string? detail) => new(null, false, problem, detail);
 }

@@ -14,9 +14,10 @@ namespace CrossBorder.Node.Features.Exchange;
 /// </summary>
 public sealed class Outbox(NodeDbContext db, NodeKeys keys, TimeProvider time, Audit.AuditLog audit)
 {
-    public ExchangeMessage Queue(Referral referral, string type, object body)
+    // sentAt: the message's time when the caller fixed it (a step's order time, docs/agreement.md); default now.
+    public ExchangeMessage Queue(Referral referral, string type, object body, DateTimeOffset? sentAt = null)
     {
-        var now = time.GetUtcNow().TruncateToMilliseconds();
+        var now = sentAt ?? time.GetUtcNow().TruncateToMilliseconds();
         referral.LastOutgoingSeq++;
         var peer = referral.Direction == Directions.Outgoing ? referral.RequestedState : referral.RequestingState;
         var envelope = new MessageEnvelope(Guid.CreateVersion7(now), type,

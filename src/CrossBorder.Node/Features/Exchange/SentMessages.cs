@@ -60,12 +60,21 @@ public sealed class SentMessages(NodeDbContext db, NodeKeys keys, CaseLifecycle 
         stored.LastError = null;
         audit.MessageDelivered(stored, receiptJws, receipt.ReceivedAt);
 
-        if (stored.Type == MessageTypes.Submitted && referral.Status == ReferralStatus.Submitted)
-            lifecycle.Transition(referral, CaseSteps.Receipt, null, stored.ToCountry, ReferralStatus.UnderExamination,
-                receipt.ReceivedAt, stored.Id, false, FeedEventTypes.Delivered);
+        if (stored.Type == MessageTypes.Submitted)
+        {
+            if (referral.Status == ReferralStatus.Submitted)
+            {
+                lifecycle.Transition(referral, CaseSteps.Receipt, null, stored.ToCountry, ReferralStatus.UnderExamination,
+                    receipt.ReceivedAt, stored.Id, false, FeedEventTypes.Delivered, legalAt: receipt.ReceivedAt);
+                lifecycle.StartSubmissionClock(referral, receipt.ReceivedAt);
+            }
+        }
         else
+        {
+            // The receipt decides the step: its time is the step's legal time (docs/agreement.md).
             lifecycle.Publish(referral, FeedEventTypes.Delivered, stored.Id, null, null);
-        await lifecycle.StartClocksAsync(referral, stored.Type, stored.Id, receipt.ReceivedAt, ct);
+            await lifecycle.ReceiptArrivedAsync(referral, stored.Id, receipt.ReceivedAt, ct);
+        }
         referral.Version++;
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

@@ -1,6 +1,7 @@
 using CrossBorder.Core.Exchange;
 using CrossBorder.Core.Lifecycle;
 using CrossBorder.Node.Data;
+using CrossBorder.Node.Features.Exchange;
 using CrossBorder.Node.Hosting.Workers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -10,6 +11,7 @@ namespace CrossBorder.Node.Features.Referrals;
 /// <summary>
 /// Moves this node's copy of a case: status, history, feed and legal clocks. Every clock starts at the
 /// time in a signed receipt, which both nodes hold, so both compute the same due dates without talking.
+/// How both nodes apply steps, lapses and crossing steps in one order is docs/agreement.md.
 /// </summary>
 public sealed class CaseLifecycle(NodeDbContext db, IOptions<DeadlineOptions> options, TimeProvider time, Audit.AuditLog audit)
 {
@@ -19,11 +21,12 @@ public sealed class CaseLifecycle(NodeDbContext db, IOptions<DeadlineOptions> op
         new(r.ReplyDueAt, r.InformationDueAt, r.ReexaminationRequestDueAt, r.ReexaminationReplyDueAt, r.TransferDueAt);
 
     /// <summary>
-    /// Records a status change (or a refused step from the peer, with <c>conflict</c>). <c>client</c> is the
-    /// ministry client that took the step here, for the audit log (default: the country).
+    /// Records an applied history entry and its status change: the submission, its receipt, a lapse by rule.
+    /// <c>client</c> is the ministry client that took it here, for the audit log (default: the country).
+    /// <c>legalAt</c> is the entry's legal time when it has one (a receipt, a deadline).
     /// </summary>
     public void Transition(Referral referral, string step, string? outcome, string takenBy, string toStatus, DateTimeOffset at,
-        Guid? messageId, bool conflict, string feedType, string? client = null)
+        Guid? messageId, bool conflict, string feedType, string? client = null, DateTimeOffset? legalAt = null)
     {
         var from = referral.Status;
         audit.StepTaken(client ?? takenBy, referral.Id, $"{step}: {from} -> {(conflict ? from + " (conflict)" : toStatus)}", messageId);
@@ -37,8 +40,12 @@ public sealed class CaseLifecycle(NodeDbContext db, IOptions<DeadlineOptions> op
             FromStatus = from,
             ToStatus = conflict ? from : toStatus,
             At = at,
+            TakenAt = at,
+            LegalAt = legalAt,
             MessageId = messageId,
             Conflict = conflict,
+            State = conflict ? StepStates.Conflict : StepStates.Applied,
+            Position = ++referral.LastPosition,
         });
         if (conflict)
         {
@@ -56,45 +63,225 @@ public sealed class CaseLifecycle(NodeDbContext db, IOptions<DeadlineOptions> op
     }
 
     /// <summary>
-    /// Starts the clock a message starts, from its receipt time. Called by the receiver when it signs the
-    /// receipt and by the sender when it stores that receipt: the same instant on both sides.
+    /// On the requesting state's node, the time a step takes on its clock: now, or just after the case's latest
+    /// such time, so two steps of one case never share one and their order is never a tie.
     /// </summary>
-    public async Task StartClocksAsync(Referral referral, string messageType, Guid messageId, DateTimeOffset receivedAt,
+    public DateTimeOffset NextOrderTime(Referral referral)
+    {
+        var now = time.GetUtcNow().TruncateToMilliseconds();
+        if (referral.Direction != Directions.Outgoing)
+            return now;
+        if (referral.LastOrderAt is { } last && last >= now)
+            now = last.AddMilliseconds(1);
+        referral.LastOrderAt = now;
+        return now;
+    }
+
+    /// <summary>
+    /// A ministry step taken here: stored as sent and awaiting the peer's receipt. The status does not move until
+    /// that receipt decides (<see cref="ReceiptArrivedAsync"/>).
+    /// </summary>
+    public void TakePending(Referral referral, string step, string? outcome, ExchangeMessage message, string projected, string client)
+    {
+        audit.StepTaken(client, referral.Id, $"{step}: {referral.Status} -> {projected} (awaiting receipt)", message.Id);
+        db.Steps.Add(new ReferralStep
+        {
+            Id = Guid.CreateVersion7(),
+            ReferralId = referral.Id,
+            Step = step,
+            Outcome = outcome,
+            TakenBy = message.FromCountry,
+            FromStatus = referral.Status,
+            ToStatus = projected,
+            At = message.SentAt,
+            TakenAt = message.SentAt,
+            // The requesting node's own clock orders its steps; the requested node's step gets its order from the receipt.
+            OrderAt = referral.Direction == Directions.Outgoing ? message.SentAt : null,
+            MessageId = message.Id,
+            State = StepStates.Pending,
+        });
+        referral.PendingMessageId = message.Id;
+        Publish(referral, FeedEventTypes.StepTaken, message.Id, step, outcome);
+        Touch(referral);
+    }
+
+    /// <summary>
+    /// A step from the peer, received at <paramref name="receivedAt"/> (this node's clock, the receipt's time): held
+    /// in order, then applied at once unless a step of this node awaits its receipt.
+    /// </summary>
+    public async Task ReceiveAsync(Referral referral, MessageEnvelope envelope, string step, string? outcome, DateTimeOffset receivedAt,
         CancellationToken ct)
     {
-        var policy = options.Value.For(referral.LegalBasis);
-        switch (messageType)
+        db.Steps.Add(new ReferralStep
         {
-            case MessageTypes.Submitted:
-                referral.ReceivedAt = receivedAt;
-                referral.ReplyDueAt = receivedAt.AddMonths(referral.Urgent ? policy.UrgentReplyMonths : policy.ReplyMonths);
+            Id = Guid.CreateVersion7(),
+            ReferralId = referral.Id,
+            Step = step,
+            Outcome = outcome,
+            TakenBy = envelope.From,
+            FromStatus = referral.Status,
+            ToStatus = referral.Status,
+            At = receivedAt,
+            TakenAt = envelope.SentAt,
+            LegalAt = receivedAt,
+            // On the requesting node its receipt time orders it; on the requested node the requesting node's sentAt does.
+            OrderAt = referral.Direction == Directions.Outgoing ? receivedAt : envelope.SentAt,
+            MessageId = envelope.Id,
+            State = StepStates.Held,
+        });
+        Publish(referral, FeedEventTypes.StepReceived, envelope.Id, step, outcome);
+        await SettleAsync(referral, ct);
+    }
+
+    /// <summary>The peer's signed receipt for this node's pending step: its legal time is known, so it can be settled.</summary>
+    public async Task ReceiptArrivedAsync(Referral referral, Guid messageId, DateTimeOffset receivedAt, CancellationToken ct)
+    {
+        var row = await db.Steps.SingleOrDefaultAsync(s => s.MessageId == messageId && s.ReferralId == referral.Id, ct);
+        if (row is null || row.State != StepStates.Pending)
+            return;
+        row.LegalAt = receivedAt;
+        row.At = receivedAt;
+        row.OrderAt ??= receivedAt; // the requested node's step: the requesting node's receipt time orders it
+        row.State = StepStates.Held;
+        if (referral.PendingMessageId == messageId)
+            referral.PendingMessageId = null;
+        await SettleAsync(referral, ct);
+    }
+
+    /// <summary>
+    /// Applies every held step in the order of the requesting state's clock, once no step of this node awaits its
+    /// receipt (until then the order is not known here). Before each step, the lapses it could not prevent.
+    /// </summary>
+    public async Task SettleAsync(Referral referral, CancellationToken ct)
+    {
+        if (referral.PendingMessageId is not null)
+            return;
+        // The whole history: whether a step met a lapse is read from it (whichever pass applied that lapse).
+        await db.Steps.Where(s => s.ReferralId == referral.Id).LoadAsync(ct);
+        var held = db.Steps.Local.Where(s => s.ReferralId == referral.Id && s.State == StepStates.Held)
+            .OrderBy(s => s.OrderAt).ThenBy(s => s.MessageId).ToList();
+        foreach (var row in held)
+        {
+            Apply(referral, row);
+            if (row.State == StepStates.Conflict && row.MessageId is { } id)
+                await db.Messages.Where(m => m.Id == id && m.Direction == Directions.Incoming)
+                    .ExecuteUpdateAsync(m => m.SetProperty(x => x.State, MessageStates.Conflict), ct);
+        }
+    }
+
+    private void Apply(Referral referral, ReferralStep row)
+    {
+        var legalAt = row.LegalAt!.Value;
+        // A lapse stands against a step received after it, and against a step its taker took after seeing it pass.
+        var lapseBefore = row.TakenAt is { } taken && taken > legalAt ? taken : legalAt;
+        while (ApplyLapse(referral, lapseBefore)) { }
+
+        var accepted = row.Outcome == nameof(DecisionOutcome.ACCEPT);
+        var next = Lifecycle.Next(referral.Status, row.Step, accepted);
+        if (next is not null)
+        {
+            var due = DeadlineRules.AnsweredBy(row.Step, referral.Status, DeadlinesOf(referral));
+            row.InTime = due is null ? null : legalAt <= due;
+            if (row.Step == Lifecycle.ReexaminationRequest && row.InTime == false)
+                next = null; // the three-week window (DOMAIN.md) is enforced by the receipt time, like any deadline
+            row.State = next is null ? StepStates.Late : StepStates.Applied;
+        }
+        else if (LapsesMet(referral, lapseBefore) is { Count: > 0 } lapses)
+        {
+            // The lapses this step met, whether this pass or the clock applied them: the same history on both nodes.
+            var due = DeadlineRules.AnsweredBy(row.Step, lapses[^1].FromStatus, DeadlinesOf(referral));
+            row.InTime = due is null ? null : legalAt <= due;
+            row.State = StepStates.Late;
+        }
+        else
+        {
+            row.InTime = null;
+            row.State = StepStates.Conflict;
+        }
+        row.FromStatus = referral.Status;
+        row.ToStatus = next ?? referral.Status;
+        row.Conflict = row.State == StepStates.Conflict;
+        row.Position = ++referral.LastPosition;
+        audit.StepTaken(row.TakenBy, referral.Id, $"{row.Step}: {row.FromStatus} -> {row.ToStatus} ({row.State})", row.MessageId);
+        switch (row.State)
+        {
+            case StepStates.Applied:
+                var from = referral.Status;
+                referral.Status = next!;
+                StartClocks(referral, row.Step, next!, legalAt);
+                if (from != next)
+                    Publish(referral, FeedEventTypes.StatusChanged, row.MessageId, row.Step, $"{from} -> {next}");
                 break;
-            case MessageTypes.InformationRequested:
-                referral.InformationDueAt = receivedAt.AddDays(policy.InformationAnswerDays);
+            case StepStates.Conflict:
+                referral.HasConflict = true;
+                Publish(referral, FeedEventTypes.Conflict, row.MessageId, row.Step, $"not allowed from {referral.Status}");
                 break;
-            case MessageTypes.ReexaminationRequested:
-                referral.ReexaminationReplyDueAt = receivedAt.AddDays(policy.ReexaminationReplyDays);
-                break;
-            case MessageTypes.Decided:
-                var decided = await db.Steps.Where(s => s.MessageId == messageId && !s.Conflict).Select(s => s.ToStatus)
-                    .FirstOrDefaultAsync(ct) ?? db.Steps.Local.FirstOrDefault(s => s.MessageId == messageId && !s.Conflict)?.ToStatus;
-                if (decided == ReferralStatus.Accepted)
-                    referral.TransferDueAt = receivedAt.AddMonths(policy.TransferMonths);
-                else if (decided == ReferralStatus.Refused)
-                    referral.ReexaminationRequestDueAt = receivedAt.AddDays(policy.ReexaminationRequestDays);
+            default:
+                Publish(referral, FeedEventTypes.Late, row.MessageId, row.Step, $"received after the deadline; {referral.Status} stands");
                 break;
         }
         Touch(referral);
     }
 
-    /// <summary>Applies what a lapsed deadline decides by rule; the change is dated at the deadline itself.</summary>
-    public bool ApplyLapse(Referral referral)
+    /// <summary>The lapses at the end of the settled history dated before <paramref name="before"/>, latest first.</summary>
+    private List<ReferralStep> LapsesMet(Referral referral, DateTimeOffset before) =>
+        db.Steps.Local.Where(s => s.ReferralId == referral.Id && s.Position is not null)
+            .OrderByDescending(s => s.Position)
+            .TakeWhile(s => s.TakenBy == Rule && s.At < before)
+            .ToList();
+
+    /// <summary>
+    /// Starts the clock a submission starts, from its receipt time. Called by the receiver when it signs the
+    /// receipt and by the sender when it stores that receipt: the same instant on both sides.
+    /// </summary>
+    public void StartSubmissionClock(Referral referral, DateTimeOffset receivedAt)
     {
-        if (DeadlineRules.Lapse(referral.Status, DeadlinesOf(referral), time.GetUtcNow()) is not { } lapse)
+        var policy = options.Value.For(referral.LegalBasis);
+        referral.ReceivedAt = receivedAt;
+        referral.ReplyDueAt = (referral.Urgent ? policy.UrgentReply : policy.Reply).AddTo(receivedAt);
+        Touch(referral);
+    }
+
+    private void StartClocks(Referral referral, string step, string toStatus, DateTimeOffset legalAt)
+    {
+        var policy = options.Value.For(referral.LegalBasis);
+        switch (step)
+        {
+            case Lifecycle.InformationRequest:
+                referral.InformationDueAt = policy.InformationAnswer.AddTo(legalAt);
+                break;
+            case Lifecycle.ReexaminationRequest:
+                referral.ReexaminationReplyDueAt = policy.ReexaminationReply.AddTo(legalAt);
+                break;
+            case Lifecycle.Decision when toStatus == ReferralStatus.Accepted:
+                referral.TransferDueAt = policy.Transfer.AddTo(legalAt);
+                break;
+            case Lifecycle.Decision when toStatus == ReferralStatus.Refused:
+                referral.ReexaminationRequestDueAt = policy.ReexaminationRequest.AddTo(legalAt);
+                break;
+        }
+    }
+
+    /// <summary>Applies every lapse due before now, unless a step of this node awaits its receipt (it may answer it).</summary>
+    public bool ApplyDueLapses(Referral referral)
+    {
+        if (referral.PendingMessageId is not null)
+            return false;
+        var now = time.GetUtcNow();
+        var any = false;
+        while (ApplyLapse(referral, now)) any = true;
+        return any;
+    }
+
+    /// <summary>Applies what a deadline strictly before <paramref name="before"/> decides by rule; dated at the deadline.</summary>
+    private bool ApplyLapse(Referral referral, DateTimeOffset before)
+    {
+        if (DeadlineRules.Lapse(referral.Status, DeadlinesOf(referral), before) is not { } lapse)
             return false;
         if (lapse.Status == ReferralStatus.TacitlyAccepted)
-            referral.TransferDueAt = lapse.At.AddMonths(options.Value.For(referral.LegalBasis).TransferMonths);
-        Transition(referral, $"deadline:{lapse.Deadline}", null, Rule, lapse.Status, lapse.At, null, false, FeedEventTypes.DeadlinePassed);
+            referral.TransferDueAt = options.Value.For(referral.LegalBasis).Transfer.AddTo(lapse.At);
+        Transition(referral, $"deadline:{lapse.Deadline}", null, Rule, lapse.Status, lapse.At, null, false, FeedEventTypes.DeadlinePassed,
+            legalAt: lapse.At);
         return true;
     }
 
@@ -117,7 +304,9 @@ public sealed class CaseLifecycle(NodeDbContext db, IOptions<DeadlineOptions> op
 
     private void Touch(Referral referral)
     {
-        referral.NextDueAt = DeadlinesOf(referral).Open(referral.Status);
+        var deadlines = DeadlinesOf(referral);
+        referral.NextDueAt = deadlines.Open(referral.Status);
+        referral.LapseDueAt = DeadlineRules.Next(referral.Status, deadlines)?.At;
         referral.UpdatedAt = time.GetUtcNow();
     }
 }

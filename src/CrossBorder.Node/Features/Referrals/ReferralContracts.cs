@@ -53,11 +53,17 @@ public sealed record ReferralState(
 public sealed record ReferralLinks(string Self, string Messages);
 
 /// <summary>
-/// One entry of the case history: a step (<c>takenBy</c> a country) or a lapse by rule (<c>takenBy: rule</c>).
-/// A <c>conflict</c> entry is a step the peer sent that this node's status did not allow: stored, not applied.
+/// One entry of the case history: a step (<c>takenBy</c> a country) or a lapse by rule (<c>takenBy: rule</c>), in the
+/// same order on both nodes. A step's legal time is the receiver's signed receipt time (<c>legalAt</c>, which
+/// <c>at</c> repeats once known); <c>inTime</c> says whether it was at or before the deadline the step answered
+/// (null: it answered none). <c>state</c>: <c>applied</c>; <c>pending</c> (sent, awaiting the peer's receipt, which
+/// decides it); <c>held</c> (received while this node's own step awaits its receipt; applied in order after it);
+/// <c>late</c> (received after a deadline lapsed: stored, not applied, the lapse stands); <c>conflict</c> (not
+/// allowed from the status it met, e.g. the loser of two crossing steps: stored on both nodes, not applied).
+/// See docs/agreement.md for the order of crossing steps.
 /// </summary>
 public sealed record StepView(string Step, string? Outcome, string TakenBy, string FromStatus, string ToStatus, DateTimeOffset At,
-    Guid? MessageId, bool Conflict);
+    Guid? MessageId, bool Conflict, string State, DateTimeOffset? TakenAt, DateTimeOffset? LegalAt, bool? InTime);
 
 /// <summary>A referral in a list: metadata only, no personal data.</summary>
 public sealed record ReferralSummary(

@@ -12,6 +12,21 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider
 
     public static Side SideOf(Referral r) => r.Direction == Directions.Outgoing ? Side.Requesting : Side.Requested;
 
+    /// <summary>
+    /// The steps this node may take now: none while its own message awaits the peer's receipt or a deadline has
+    /// lapsed unapplied, and no re-examination request once its window closed.
+    /// </summary>
+    public static IReadOnlyList<string> AllowedSteps(Referral r, DateTimeOffset now)
+    {
+        if (r.PendingMessageId is not null || r.Status == ReferralStatus.Submitted
+            || DeadlineRules.Lapse(r.Status, CaseLifecycle.DeadlinesOf(r), now) is not null)
+            return [];
+        var allowed = Lifecycle.Allowed(r.Status, SideOf(r));
+        return r.ReexaminationRequestDueAt is { } window && now > window
+            ? allowed.Where(s => s != Lifecycle.ReexaminationRequest).ToList()
+            : allowed;
+    }
+
     public async Task<ReferralView?> FindAsync(Guid id, CancellationToken ct)
     {
         // One snapshot for the referral, its delivery and its history: read separately, a receipt committed in
@@ -23,13 +38,14 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider
         if (referral is null)
             return null;
         var delivery = await LatestDeliveriesAsync([id], ct);
-        var history = await db.Steps.AsNoTracking().Where(s => s.ReferralId == id).OrderBy(s => s.At).ThenBy(s => s.Id)
-            .Select(s => new StepView(s.Step, s.Outcome, s.TakenBy, s.FromStatus, s.ToStatus, s.At, s.MessageId, s.Conflict))
+        var history = await db.Steps.AsNoTracking().Where(s => s.ReferralId == id).OrderBy(s => s.Position == null).ThenBy(s => s.Position).ThenBy(s => s.Id)
+            .Select(s => new StepView(s.Step, s.Outcome, s.TakenBy, s.FromStatus, s.ToStatus, s.At, s.MessageId, s.Conflict, s.State,
+                s.TakenAt, s.LegalAt, s.InTime))
             .ToListAsync(ct);
         return new ReferralView(referral.Id, referral.Reference, referral.CounterpartReference, referral.Direction, referral.Status,
             referral.LegalBasis, referral.RequestingState, referral.RequestedState, referral.Urgent, referral.ApplicationLodgedOn,
             referral.CreatedAt, referral.UpdatedAt, referral.ReceivedAt, DeadlinesOf(referral, time.GetUtcNow()),
-            delivery.GetValueOrDefault(id), referral.HasConflict, Lifecycle.Allowed(referral.Status, SideOf(referral)), history,
+            delivery.GetValueOrDefault(id), referral.HasConflict, AllowedSteps(referral, time.GetUtcNow()), history,
             ETag(referral), ReferralData.Open(keys, referral));
     }
 
@@ -37,7 +53,7 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider
     public ReferralState State(Referral r, DeliveryView? delivery) =>
         new(r.Id, r.Reference, r.CounterpartReference, r.Direction, r.Status, r.LegalBasis, r.RequestingState, r.RequestedState,
             r.Urgent, r.CreatedAt, r.UpdatedAt, r.ReceivedAt, DeadlinesOf(r, time.GetUtcNow()), delivery, r.HasConflict,
-            Lifecycle.Allowed(r.Status, SideOf(r)), ETag(r), Links(r.Id));
+            AllowedSteps(r, time.GetUtcNow()), ETag(r), Links(r.Id));
 
     /// <summary>The metadata of a stored referral (an idempotent replay), or null.</summary>
     public async Task<ReferralState?> FindStateAsync(Guid id, CancellationToken ct)

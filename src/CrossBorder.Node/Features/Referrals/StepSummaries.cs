@@ -21,5 +21,8 @@ public static class StepSummaries
         $"Taken by the {step.TakenBy.ToString().ToLowerInvariant()} state; carried to the peer as a signed `{step.MessageType}` " +
         "message. Requires `If-Match` with the referral's ETag (412 when stale, 428 when missing) and an `Idempotency-Key`. " +
         "A step not allowed from the current status answers 409 naming `currentStatus` and `allowedSteps`; a step of the other " +
-        "state answers 403. Answers 200 with the referral as it now stands; follow `delivery` for the message to the peer.";
+        "state answers 403. Answers 200 with the referral's metadata: the step is `pending` in `history` until the peer's " +
+        "signed receipt arrives; the receipt time is the step's legal time and decides it (applied when at or before the " +
+        "deadline it answers, `late` after it, the lapse standing; a step that crossed one of the requesting state is a " +
+        "`conflict` on both nodes; see docs/agreement.md). While a step awaits its receipt no other step is taken here (409).";
 }

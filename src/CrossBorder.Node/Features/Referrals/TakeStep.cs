@@ -60,22 +60,33 @@ public static class TakeStep
 
         var side = ReferralReader.SideOf(referral);
         var accepted = body is DecisionBody { Outcome: DecisionOutcome.ACCEPT };
-        var allowed = Lifecycle.Allowed(referral.Status, side);
+        var now = time.GetUtcNow();
+        var allowed = ReferralReader.AllowedSteps(referral, now);
         if (definition.TakenBy != side)
             return Problems.WrongSide.Result(http, $"'{step}' is taken by the {definition.TakenBy} state; this node is the {side} state.",
                 StatusExtensions(referral, allowed));
+        if (referral.PendingMessageId is not null || referral.Status == ReferralStatus.Submitted)
+            return Problems.StepNotAllowed.Result(http,
+                "A message of this node for this referral awaits the peer's signed receipt, which decides it; follow 'delivery'.",
+                StatusExtensions(referral, allowed));
+        if (DeadlineRules.Lapse(referral.Status, CaseLifecycle.DeadlinesOf(referral), now) is { } lapse)
+            return Problems.StepNotAllowed.Result(http,
+                $"The {lapse.Deadline} deadline passed at {lapse.At:O}; the referral moves to {lapse.Status} by rule. Read it again.",
+                StatusExtensions(referral, []));
         if (Lifecycle.Next(referral.Status, step, accepted) is not { } next)
             return Problems.StepNotAllowed.Result(http, $"'{step}' is not allowed while the referral is {referral.Status}.",
                 StatusExtensions(referral, allowed));
+        if (step == Lifecycle.ReexaminationRequest && referral.ReexaminationRequestDueAt is { } window && now > window)
+            return Problems.StepNotAllowed.Result(http, $"The re-examination request window closed at {window:O}.",
+                StatusExtensions(referral, allowed));
 
-        var now = time.GetUtcNow();
         var errors = StepValidator.Validate(body, DateOnly.FromDateTime(now.UtcDateTime), referral.TransferDueAt);
         if (errors.Count > 0)
             return Problems.ValidationResult(http, errors.ToDictionary(e => e.Key, e => e.Value));
 
-        var message = outbox.Queue(referral, definition.MessageType, body);
-        lifecycle.Transition(referral, step, IncomingReferrals.Outcome(body), message.FromCountry, next, message.SentAt, message.Id,
-            false, FeedEventTypes.StepTaken, clientId);
+        // Sent, not applied: the peer's signed receipt decides it (docs/agreement.md).
+        var message = outbox.Queue(referral, definition.MessageType, body, lifecycle.NextOrderTime(referral));
+        lifecycle.TakePending(referral, step, IncomingReferrals.Outcome(body), message, next, clientId);
         referral.Version++;
         idempotency.Complete(clientId, key, hash, StatusCodes.Status200OK, id);
         await db.SaveChangesAsync(ct);
