@@ -58,6 +58,8 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
         {
             while (!ct.IsCancellationRequested)
             {
+                foreach (var peer in peers.ProbesDue(o.BreakDuration))
+                    await ProbeAsync(peer, ct);
                 // Claim in batches: with sends running, wait until a quarter of the slots is free rather than
                 // spending a claim (a write and a commit) on every single slot that frees up.
                 var free = o.MaxParallelSends - _sending.Count;
@@ -116,6 +118,20 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
             claims.Add(new Claim(message.Id, token, message.Attempts, new ClaimedMessage(message, reader.GetFieldValue<byte[]>(10))));
         }
         return claims;
+    }
+
+    /// <summary>Makes the soonest waiting message to a failing peer due now: the half-open probe.</summary>
+    private async Task ProbeAsync(string peer, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            UPDATE messages SET next_attempt_at = clock_timestamp()
+            WHERE id = (SELECT id FROM messages
+                        WHERE direction = 'outgoing' AND state = 'queued' AND to_country = $1 AND lease_token IS NULL
+                          AND next_attempt_at > clock_timestamp()
+                        ORDER BY next_attempt_at LIMIT 1)
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = peer });
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private async Task SendAsync(Claim claim, CancellationToken ct)

@@ -11,6 +11,7 @@ public sealed class PeerHealth(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, bool> _failing = new();
     private readonly ConcurrentDictionary<string, long> _pausedUntil = new();
+    private readonly ConcurrentDictionary<string, long> _lastProbe = new();
 
     public void Failed(string peer) => _failing[peer] = true;
 
@@ -23,6 +24,22 @@ public sealed class PeerHealth(TimeProvider time)
         if (_pausedUntil.IsEmpty) return [];
         var now = time.GetTimestamp();
         return [.. _pausedUntil.Where(p => p.Value > now).Select(p => p.Key)];
+    }
+
+    /// <summary>
+    /// Failing peers that are owed a probe: not paused, and not probed within <paramref name="every"/>. The caller
+    /// makes one waiting message due now, so a peer that is back is found within about one break, not at the end
+    /// of each message's back-off.
+    /// </summary>
+    public string[] ProbesDue(TimeSpan every)
+    {
+        if (_failing.IsEmpty) return [];
+        var now = time.GetTimestamp();
+        var paused = Paused();
+        var due = _failing.Keys.Where(peer => !paused.Contains(peer)
+            && (!_lastProbe.TryGetValue(peer, out var last) || now - last >= every.TotalSeconds * time.TimestampFrequency)).ToArray();
+        foreach (var peer in due) _lastProbe[peer] = now;
+        return due;
     }
 
     /// <summary>Records a success; true when the peer was failing until now.</summary>
