@@ -20,9 +20,12 @@ public sealed record BenchWriteOptions(
 
     public string BaselineProject => Path.Combine(Root, "bench", "CrossBorder.Bench.Baseline");
 
-    public string NodeAssembly => Path.Combine(NodeProject, "bin", "Release", "net10.0", "CrossBorder.Node.dll");
+    /// <summary>Where the Release, ReadyToRun-compiled node and baseline are published (as a deployment would run them).</summary>
+    public string PublishFolder => Path.Combine(Root, ".local", "bench", "publish");
 
-    public string BaselineAssembly => Path.Combine(BaselineProject, "bin", "Release", "net10.0", "CrossBorder.Bench.Baseline.dll");
+    public string NodeAssembly => Path.Combine(PublishFolder, "node", "CrossBorder.Node.dll");
+
+    public string BaselineAssembly => Path.Combine(PublishFolder, "baseline", "CrossBorder.Bench.Baseline.dll");
 
     public string ReferralBodyPath => Path.Combine(NodeProject, "Hosting", "Examples", "referral.json");
 }

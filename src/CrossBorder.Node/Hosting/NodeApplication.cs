@@ -44,7 +44,7 @@ public static class NodeApplication
         services.TryAddSingleton(TimeProvider.System);
         // A worker's failure is handled inside the worker (NodeWorker); this is the last line: never stop the host.
         services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddSingleton(_ => DataSource(connectionString));
         services.AddSingleton<WorkSignals>();
         services.AddSingleton<WakeOnCommitInterceptor>();
         services.AddDbContextPool<NodeDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()).UseOpenIddict()
@@ -152,6 +152,23 @@ public static class NodeApplication
 
     /// <summary>About ten minutes of waiting for the database at start before giving up.</summary>
     private const int MaxStartAttempts = 130;
+
+    /// <summary>
+    /// The node's connection pool. Its statements repeat (the create batch, the claim, the receipt), so they are
+    /// prepared on each connection after two uses, unless the connection string says otherwise: PostgreSQL then
+    /// skips parsing and planning them on every request.
+    /// </summary>
+    private static NpgsqlDataSource DataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        var given = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase) && given.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
+        return builder.Build();
+    }
 
     private static int StatusFor(Exception e) => e switch
     {
