@@ -109,8 +109,10 @@ public sealed class DeliveryTests
         var gb = await _pair.Gb.MinistryAsync();
         await NodePair.EventuallyAsync(async () => JsonNode.Parse(await gb.GetStringAsync("api/v1/referrals?direction=incoming&limit=200"))!["items"]!.AsArray().Count,
             count => count == ids.Count, because: "every referral should reach GB");
-        var page = JsonNode.Parse(await fr.GetStringAsync("api/v1/referrals?direction=outgoing&limit=200"))!["items"]!.AsArray();
-        Assert.That(page.Select(r => r!["delivery"]!["state"]!.GetValue<string>()), Is.All.EqualTo("delivered"));
+        // GB commits before FR records its receipt: wait for FR's side too (regression: read right after GB's count).
+        var page = await NodePair.EventuallyAsync(async () => JsonNode.Parse(await fr.GetStringAsync("api/v1/referrals?direction=outgoing&limit=200"))!["items"]!.AsArray(),
+            p => p.All(r => r!["delivery"]!["state"]!.GetValue<string>() == "delivered"), because: "FR holds every receipt");
+        Assert.That(page, Has.Count.EqualTo(ids.Count));
         var incoming = JsonNode.Parse(await gb.GetStringAsync("api/v1/referrals?direction=incoming&limit=200"))!["items"]!.AsArray();
         Assert.That(incoming.Select(r => r!["id"]!.GetValue<string>()), Is.EquivalentTo(ids));
     }
