@@ -109,6 +109,18 @@ public sealed class ContractFuzzTests
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
     }
 
+    /// <summary>Regression (found by the fuzzer): an OAuth error code longer than the audit code column was a 500.</summary>
+    [TestCase("grant_type=password&client_id=fr-ministry&client_secret=x")]
+    [TestCase("grant_type=%7B%7D&client_id=-&client_secret=x")]
+    public async Task TokenEndpoint_UnsupportedGrantType_IsAnOAuthErrorNotA500(string form)
+    {
+        using var http = _pair.Fr.Anonymous();
+        using var response = await http.PostAsync("connect/token", new StringContent(form, Encoding.ASCII, "application/x-www-form-urlencoded"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(400), body);
+        Assert.That(JsonNode.Parse(body)!["error"]!.GetValue<string>(), Is.EqualTo("unsupported_grant_type"));
+    }
+
     private async Task RunAsync(FuzzCase fuzzCase, List<string> failures, IDictionary<string, int> counts, IDictionary<int, int> statuses,
         bool corpusCase)
     {
@@ -123,9 +135,9 @@ public sealed class ContractFuzzTests
         {
             response = await http.SendAsync(request);
         }
-        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.Unknown && e.InnerException is null)
+        catch (HttpRequestException) when (fuzzCase.Body?.Length > 2 * 1024 * 1024)
         {
-            return; // the client itself refused to send it (a header value it cannot encode): nothing reached the node
+            return; // a body over Kestrel's limit: the node may answer 413 and close before the client is done sending
         }
         using (response)
         {
@@ -138,6 +150,9 @@ public sealed class ContractFuzzTests
                 .ToDictionary(g => g.Key, g => string.Join(", ", g.SelectMany(h => h.Value)), StringComparer.OrdinalIgnoreCase);
             var (document, contract) = _documents[fuzzCase.Document];
             var path = OpenApiDocumentTests.Operations(document).Single(o => o.Operation["operationId"]!.GetValue<string>() == fuzzCase.OperationId).Path;
+            // Kestrel refuses a path holding %00 itself, before the node runs, with an empty 400 (documented on 400).
+            if (status == 400 && body.Length == 0 && fuzzCase.Path.Contains("%00", StringComparison.Ordinal))
+                return;
             var problems = contract.Check(path, fuzzCase.Method, status, response.Content.Headers.ContentType?.MediaType, body, headers).ToList();
             if (before is not null && status >= 400)
             {

@@ -13,7 +13,7 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
 {
     private static readonly IReadOnlyDictionary<int, string> Descriptions = new Dictionary<int, string>
     {
-        [400] = "The request is not valid: see `errors` for each field (CB0001), malformed JSON (CB0002), a missing Idempotency-Key (CB0003), a bad cursor (CB0009), or for the exchange a message that fails verification (CB0101-CB0109).",
+        [400] = "The request is not valid: see `errors` for each field (CB0001), malformed JSON (CB0002), a missing Idempotency-Key (CB0003), a bad cursor (CB0009), a query value or header that breaks the text rule (CB0001, on any operation), or for the exchange a message that fails verification (CB0101-CB0109). (A path holding an encoded NUL, `%00`, is refused by the HTTP server itself, with no body.)",
         [401] = "No valid bearer token (CB0010).",
         [403] = "The token does not grant the scope this operation needs (CB0011).",
         [404] = "No such resource on this node (CB0006).",
@@ -90,13 +90,11 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
             });
 
         var hasBody = operation.RequestBody is not null;
-        var hasInput = hasBody || operation.Parameters.Any(p => p.In is ParameterLocation.Query or ParameterLocation.Header);
-        // Every request passes the rate limiter (429) and the request-target bound (414, whatever the operation's
-        // parameters: a caller may always add a query); an operation that reads or writes the store answers 503 while
-        // the database is unreachable.
-        var statuses = new SortedSet<int> { 414, 429, 500 };
+        // Every request passes the rate limiter (429), the request-target bound (414) and the text rule for query values
+        // and headers (400), whatever the operation's parameters: a caller may always add a query or a header. An
+        // operation that reads or writes the store answers 503 while the database is unreachable.
+        var statuses = new SortedSet<int> { 400, 414, 429, 500 };
         if (endpoint.TouchesDatabase) statuses.Add(503);
-        if (hasInput || endpoint.Idempotent) statuses.Add(400);
         if (endpoint.Authenticated) statuses.UnionWith([401, 403]);
         if (endpoint.HasPathParameters) statuses.Add(404);
         if (hasBody) statuses.UnionWith([413, 415]);

@@ -150,11 +150,13 @@ public static class RequestFactory
         {
             case JsonObject o:
                 foreach (var key in o.Select(p => p.Key).ToList())
-                    o[key] = Replace(o[key], marker);
+                    if (Replace(o[key], marker) is var replaced && !ReferenceEquals(replaced, o[key]))
+                        o[key] = replaced;
                 return o;
             case JsonArray a:
                 for (var i = 0; i < a.Count; i++)
-                    a[i] = Replace(a[i], marker);
+                    if (Replace(a[i], marker) is var replaced && !ReferenceEquals(replaced, a[i]))
+                        a[i] = replaced;
                 return a;
             case JsonValue value when value.TryGetValue<string>(out var text) && !CrossBorder.Core.Text.StorableText.IsStorable(text.Replace("\0", "", StringComparison.Ordinal)):
                 return JsonValue.Create(marker);

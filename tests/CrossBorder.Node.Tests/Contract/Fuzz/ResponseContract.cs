@@ -140,5 +140,5 @@ public sealed class ResponseContract
 
     /// <summary>A JSON pointer as a URI fragment: the characters a URI cannot hold percent-encoded.</summary>
     private static string EncodePointer(string pointer) => string.Concat(pointer.Select(c =>
-        char.IsAsciiLetterOrDigit(c) || "/~-._!$&'()*+,;=:@".Contains(c) ? c.ToString() : Uri.EscapeDataString(c.ToString())));
+        char.IsAsciiLetterOrDigit(c) || "/~-._!$&'()*,;=:@".Contains(c) ? c.ToString() : Uri.EscapeDataString(c.ToString())));
 }
