@@ -56,7 +56,14 @@ public sealed class ExamplesOperationFilter : IOperationFilter
 
         if (operation.OperationId is not { } id)
             return;
-        if (OperationExamples.Request(id) is { } request && operation.RequestBody?.Content is { } content)
+        if (OperationExamples.RequestOutcomes(id) is { } outcomes && operation.RequestBody?.Content is { } named)
+            foreach (var media in named.Values.OfType<OpenApiMediaType>())
+                media.Examples = outcomes.ToDictionary(o => o.Name, o => (IOpenApiExample)new OpenApiExample
+                {
+                    Summary = o.Summary,
+                    Value = o.Value.DeepClone(),
+                });
+        else if (OperationExamples.Request(id) is { } request && operation.RequestBody?.Content is { } content)
             foreach (var media in content.Values.OfType<OpenApiMediaType>())
                 media.Example = request.DeepClone();
 
