@@ -64,10 +64,12 @@ public static class RequestFactory
                 value = Text(breakIt ? v.Invalid(schema, parameter["example"]) : v.Valid(schema, parameter["example"]));
             if (value is null)
                 continue;
+            if (where == "path" && value.Length == 0)
+                value = "%20"; // an empty segment would name another resource (/referrals/ is the list), not this operation
             if (breakIt) notes.Add($"bad {name}");
             switch (where)
             {
-                case "path": path = path.Replace($"{{{name}}}", value == FuzzCase.ReferralPlaceholder ? value : Encode(value), StringComparison.Ordinal); break;
+                case "path": path = path.Replace($"{{{name}}}", value is FuzzCase.ReferralPlaceholder or "%20" ? value : Encode(value), StringComparison.Ordinal); break;
                 case "query": query.Add($"{Encode(name)}={Encode(value)}"); break;
                 case "header": headers.Add(new(name, value)); break;
             }
