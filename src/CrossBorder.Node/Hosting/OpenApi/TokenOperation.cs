@@ -83,7 +83,9 @@ public static class TokenOperation
     {
         Type = JsonSchemaType.Object,
         Required = new HashSet<string> { "grant_type" },
-        AdditionalPropertiesAllowed = false,
+        // RFC 6749 §3.1: "The authorization server MUST ignore unrecognized request parameters", so the form admits
+        // members it does not name (bounded in number); a parameter sent empty counts as not sent.
+        MaxProperties = 20,
         Properties = new Dictionary<string, IOpenApiSchema>
         {
             ["grant_type"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["client_credentials"], Description = "Always `client_credentials`." },
@@ -91,7 +93,7 @@ public static class TokenOperation
             ["client_secret"] = Text(200, "The client secret, when the client authenticates with one."),
             ["client_assertion_type"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"], Description = "For `private_key_jwt`." },
             ["client_assertion"] = Text(8000, "For `private_key_jwt`: a JWT signed with the client's key, single use (`jti`).", ContractBounds.JwsPattern),
-            ["scope"] = Text(200, "Space-separated scopes; omit for every scope the client holds.", "^[a-z.]+( [a-z.]+)*$"),
+            ["scope"] = Text(200, "Space-separated scopes; omit (or send empty) for every scope the client holds.", Auth.TokenRequestRules.ScopePattern),
         },
     };
 

@@ -62,6 +62,8 @@ public static class RequestFactory
                 continue;
             else
                 value = Text(breakIt ? v.Invalid(schema, parameter["example"]) : v.Valid(schema, parameter["example"]));
+            if (where == "path")
+                value ??= "null"; // a path parameter is always there
             if (value is null)
                 continue;
             if (where == "path" && value.Length == 0)

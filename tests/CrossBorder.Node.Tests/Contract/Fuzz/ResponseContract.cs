@@ -100,7 +100,7 @@ public sealed class ResponseContract
         return problems;
     }
 
-    private JsonNode Resolve(JsonNode node)
+    public JsonNode Resolve(JsonNode node)
     {
         for (var hops = 0; node["$ref"] is JsonValue reference && hops < 20; hops++)
             node = reference.GetValue<string>()[2..].Split('/')
@@ -126,7 +126,7 @@ public sealed class ResponseContract
         return JsonSerializer.SerializeToElement(body); // application/jose, text/csv: one string
     }
 
-    private IEnumerable<string> Validate(string pointer, JsonElement instance)
+    public IEnumerable<string> Validate(string pointer, JsonElement instance)
     {
         var schema = _schemas.GetOrAdd(pointer, p => JsonSchema.FromText(
             JsonSerializer.Serialize(new Dictionary<string, string> { ["$ref"] = $"{_base}#{EncodePointer(p)}" }), _build));
