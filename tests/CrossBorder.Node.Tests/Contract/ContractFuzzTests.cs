@@ -101,6 +101,32 @@ public sealed class ContractFuzzTests
         Assert.That(failures, Is.Empty, $"seed {seed}: every failing input was added to {FuzzCorpus.FileName}\n" + string.Join("\n", failures));
     }
 
+    /// <summary>
+    /// A method the document does not declare on a path is 405 with <c>Allow</c> naming the declared ones, as a problem
+    /// document, whoever asks (the path exists; the method is simply not served).
+    /// </summary>
+    [Test]
+    public async Task EveryPath_UndeclaredMethod_Is405WithAllow()
+    {
+        var failures = new List<string>();
+        foreach (var (file, (document, _)) in _documents)
+            foreach (var (path, item) in document["paths"]!.AsObject())
+            {
+                var declared = item!.AsObject().Select(m => m.Key.ToUpperInvariant()).ToHashSet();
+                var concrete = path.Replace("{id}", Guid.NewGuid().ToString(), StringComparison.Ordinal).Replace("{index}", "0", StringComparison.Ordinal);
+                foreach (var method in new[] { "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE" }.Where(m => !declared.Contains(m)))
+                {
+                    using var http = (file == OpenApiDocumentTests.Documents[1].File ? _pair.Gb : _pair.Fr).Anonymous();
+                    using var response = await http.SendAsync(new HttpRequestMessage(new HttpMethod(method), concrete.TrimStart('/')));
+                    var allow = response.Content.Headers.Allow.ToHashSet();
+                    if ((int)response.StatusCode != 405 || !declared.IsSubsetOf(allow)
+                        || response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+                        failures.Add($"{method} {path}: {(int)response.StatusCode}, Allow: {string.Join(",", allow)}, {response.Content.Headers.ContentType?.MediaType}");
+                }
+            }
+        Assert.That(failures, Is.Empty, string.Join("\n", failures));
+    }
+
     /// <summary>Regression (found by the fuzzer): an OAuth error code longer than the audit code column was a 500.</summary>
     [TestCase("grant_type=password&client_id=fr-ministry&client_secret=x")]
     [TestCase("grant_type=%7B%7D&client_id=-&client_secret=x")]
