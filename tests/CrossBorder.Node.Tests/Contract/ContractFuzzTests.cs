@@ -1,16 +1,10 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using CrossBorder.Core.Exchange;
-using CrossBorder.Node.Features.Exchange;
 using CrossBorder.Node.Tests.Contract.Fuzz;
 using CrossBorder.Node.Tests.Infrastructure;
-using CrossBorder.Node.Tests.Security;
 using CsCheck;
-using Npgsql;
 
 namespace CrossBorder.Node.Tests.Contract;
 
@@ -28,18 +22,14 @@ public sealed class ContractFuzzTests
     private const ulong CiSeed = 20261129;
 
     private NodePair _pair = null!;
-    private FrImpersonator _peer = null!;
+    private FuzzSession _session = null!;
     private readonly Dictionary<string, (JsonNode Document, ResponseContract Contract)> _documents = [];
-    private readonly Dictionary<(string Node, string Who), string> _tokens = [];
-    private DateTime _tokensAt;
-    private string _referral = "";
-    private int _referralUses;
 
     [OneTimeSetUp]
     public async Task StartAsync()
     {
         _pair = await NodePair.StartAsync();
-        _peer = new FrImpersonator(_pair);
+        _session = new FuzzSession(_pair);
         foreach (var (_, file) in OpenApiDocumentTests.Documents)
         {
             var document = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(OpenApiDocumentTests.RepositoryRoot(), "openapi", file)))!;
@@ -61,8 +51,8 @@ public sealed class ContractFuzzTests
 
         var operations = _documents.SelectMany(d => OpenApiDocumentTests.Operations(d.Value.Document)
             .Select(o => new FuzzOperation(d.Key, o.Path, o.Method, o.Operation))).OrderBy(o => o.Id, StringComparer.Ordinal).ToList();
-        await RefreshTokensAsync();
-        await NewReferralAsync();
+        await _session.RefreshTokensAsync();
+        await _session.NewReferralAsync();
 
         var failures = new List<string>();
         var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -85,12 +75,9 @@ public sealed class ContractFuzzTests
             var node = op.Document == OpenApiDocumentTests.Documents[1].File ? "GB"
                 : step is not null && values.Chance(75) ? (step.TakenBy == CrossBorder.Core.Lifecycle.Side.Requesting ? "FR" : "GB")
                 : values.Chance(60) ? "FR" : "GB";
-            var fuzzCase = RequestFactory.Create(op, values, node, SignedMessage);
+            var fuzzCase = RequestFactory.Create(op, values, node, _session.SignedMessage);
             await RunAsync(fuzzCase, failures, counts, statuses, corpusCase: false);
-            if (++_referralUses % 150 == 0)
-                await NewReferralAsync(values);
-            if (DateTime.UtcNow - _tokensAt > TimeSpan.FromMinutes(3))
-                await RefreshTokensAsync();
+            await _session.NextCaseAsync(values);
         }
 
         var summary = $"Contract fuzz: seed {seed}, {index} generated cases in {clock.Elapsed.TotalSeconds:F0} s over {operations.Count} operations " +
@@ -155,8 +142,9 @@ public sealed class ContractFuzzTests
     private async Task RunAsync(FuzzCase fuzzCase, List<string> failures, IDictionary<string, int> counts, IDictionary<int, int> statuses,
         bool corpusCase)
     {
-        var target = fuzzCase.Node == "FR" ? _pair.Fr : _pair.Gb;
-        var before = fuzzCase.Method == "POST" && fuzzCase.OperationId != "Token" ? await StateAsync(target, fuzzCase.Document) : null;
+        var target = _session.Node(fuzzCase.Node);
+        var exchange = fuzzCase.Document == OpenApiDocumentTests.Documents[1].File;
+        var before = fuzzCase.Method == "POST" && fuzzCase.OperationId != "Token" ? await FuzzSession.StateAsync(target, exchange) : null;
         var built = await BuildAsync(fuzzCase, target);
         if (built is not var (request, sent))
             return;
@@ -198,14 +186,14 @@ public sealed class ContractFuzzTests
                 problems.Add($"a request the document refuses ({violation}) was answered {status}");
             if (before is not null && status >= 400)
             {
-                var after = await StateAsync(target, fuzzCase.Document);
+                var after = await FuzzSession.StateAsync(target, exchange);
                 if (after != before)
                     problems.Add($"a refused write ({status}) changed the node: {before} -> {after}");
             }
             if (status is 200 or 201 && fuzzCase.Method == "POST" && fuzzCase.OperationId != "Token")
                 counts[$"{fuzzCase.OperationId}:2xx"] = counts.TryGetValue($"{fuzzCase.OperationId}:2xx", out var w) ? w + 1 : 1;
             if (status is 200 or 201 && fuzzCase.OperationId == "CreateReferral")
-                _referralUses += 20; // a fresh referral soon: the live one stays the most used
+                _session.ReferralCreated();
             if (problems.Count == 0)
                 return;
             failures.Add($"{fuzzCase}{(corpusCase ? " (corpus)" : "")}: {string.Join(" | ", problems)} — body: {Truncate(body, 400)}");
@@ -219,13 +207,13 @@ public sealed class ContractFuzzTests
     /// <summary>The request to send, and the case as sent (live referral, ETag and credentials filled in), or null when HTTP cannot carry it.</summary>
     private async Task<(HttpRequestMessage Request, FuzzCase Sent)?> BuildAsync(FuzzCase fuzzCase, TestNode target)
     {
-        var sent = fuzzCase with { Path = fuzzCase.Path.Replace(FuzzCase.ReferralPlaceholder, _referral, StringComparison.Ordinal) };
+        var sent = fuzzCase with { Path = fuzzCase.Path.Replace(FuzzCase.ReferralPlaceholder, _session.Referral, StringComparison.Ordinal) };
         var path = sent.Path.TrimStart('/');
         var request = new HttpRequestMessage(new HttpMethod(fuzzCase.Method), new Uri(target.Url, path + (fuzzCase.Query.Length > 0 ? "?" + fuzzCase.Query : "")));
         var headers = new List<KeyValuePair<string, string>>();
         foreach (var (name, value) in fuzzCase.Headers)
         {
-            var text = value == FuzzCase.ETagPlaceholder ? await ETagAsync(target) : value;
+            var text = value == FuzzCase.ETagPlaceholder ? await _session.ETagAsync(target) : value;
             if (text.Any(ch => ch is '\r' or '\n' or '\0' || ch > '\u007e'))
             {
                 request.Dispose();
@@ -238,8 +226,8 @@ public sealed class ContractFuzzTests
         var scopes = Operation(fuzzCase).Scopes;
         var bearer = fuzzCase.Auth switch
         {
-            FuzzAuth.Right when scopes.Count > 0 => Token(fuzzCase.Node, scopes[0]),
-            FuzzAuth.WrongScope when scopes.Count > 0 => WrongToken(fuzzCase.Node, scopes[0]),
+            FuzzAuth.Right when scopes.Count > 0 => _session.Token(fuzzCase.Node, scopes[0]),
+            FuzzAuth.WrongScope when scopes.Count > 0 => _session.WrongToken(fuzzCase.Node, scopes[0]),
             FuzzAuth.Garbage => "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
             _ => null,
         };
@@ -249,7 +237,7 @@ public sealed class ContractFuzzTests
         {
             var body = fuzzCase.Body;
             if (fuzzCase.OperationId == "Token" && fuzzCase.Auth == FuzzAuth.Right)
-                body = Credentials(body, target);
+                body = FuzzSession.Credentials(body, target);
             sent = sent with { Body = body };
             request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
             if (!string.IsNullOrEmpty(fuzzCase.ContentType))
@@ -258,114 +246,10 @@ public sealed class ContractFuzzTests
         return (request, sent);
     }
 
-    /// <summary>A generated token request with "Right" credentials authenticates as the node's ministry client.</summary>
-    private static string Credentials(string form, TestNode target)
-    {
-        var fields = form.Split('&').Where(f => f.Length > 0 && !f.StartsWith("client_id=", StringComparison.Ordinal)
-            && !f.StartsWith("client_secret=", StringComparison.Ordinal) && !f.StartsWith("client_assertion", StringComparison.Ordinal)).ToList();
-        fields.Add("client_id=" + Uri.EscapeDataString(target.MinistryClientId));
-        fields.Add("client_secret=" + Uri.EscapeDataString(target.MinistrySecret));
-        return string.Join('&', fields);
-    }
-
     private FuzzOperation Operation(FuzzCase fuzzCase)
     {
         var document = _documents[fuzzCase.Document].Document;
         var (path, method, operation) = OpenApiDocumentTests.Operations(document).Single(o => o.Operation["operationId"]!.GetValue<string>() == fuzzCase.OperationId);
         return new FuzzOperation(fuzzCase.Document, path, method, operation);
-    }
-
-    /// <summary>A message the peer really signed, with drawn content: gets past the signature to the checks behind it.</summary>
-    private string SignedMessage(SchemaValues v)
-    {
-        var now = _pair.Clock.GetUtcNow().TruncateToMilliseconds();
-        var referral = v.Chance(50) && Guid.TryParse(_referral, out var live) ? live : v.Draw(Gen.Guid);
-        var type = v.Pick([MessageTypes.Submitted, .. CrossBorder.Core.Lifecycle.Lifecycle.Steps.Select(s => s.MessageType), "referral.unknown"]);
-        var body = type == MessageTypes.Submitted && v.Chance(70)
-            ? FrImpersonator.SubmissionBody()
-            : JsonSerializer.SerializeToElement(new JsonObject { ["x"] = v.Pick(SchemaValues.NastyStrings) });
-        var envelope = new MessageEnvelope(Guid.CreateVersion7(now), type, v.Chance(90) ? "FR" : "GB", v.Chance(90) ? "GB" : "FR", referral,
-            v.Draw(Gen.Int[0, 4]), now.AddSeconds(v.Chance(80) ? 0 : v.Draw(Gen.Int[-100_000, 100_000])), "DUBLIN_III_ART8", body);
-        return _peer.Sign(envelope);
-    }
-
-    private string Token(string node, string scope) => scope == "exchange" ? _tokens[("GB", "peer")]
-        : scope == "audit.read" ? _tokens[(node, "auditor")]
-        : scope == "referrals.read" && (_referralUses & 1) == 0 ? _tokens[(node, "reader")] : _tokens[(node, "ministry")];
-
-    private string WrongToken(string node, string scope) => scope switch
-    {
-        "exchange" => _tokens[("GB", "ministry")],
-        "audit.read" => _tokens[(node, "ministry")],
-        "referrals.write" => (_referralUses & 1) == 0 ? _tokens[(node, "reader")] : _tokens[(node, "auditor")],
-        _ => node == "GB" && (_referralUses & 1) == 0 ? _tokens[("GB", "peer")] : _tokens[(node, "auditor")],
-    };
-
-    private async Task RefreshTokensAsync()
-    {
-        foreach (var node in new[] { _pair.Fr, _pair.Gb })
-        {
-            _tokens[(node.Country, "ministry")] = await BearerAsync(await node.MinistryAsync());
-            _tokens[(node.Country, "reader")] = await BearerAsync(await node.MinistryAsync("referrals.read"));
-            _tokens[(node.Country, "auditor")] = await BearerAsync(await node.AuditorAsync());
-        }
-        _tokens[("GB", "peer")] = await BearerAsync(await _peer.ExchangeClientAsync());
-        _tokensAt = DateTime.UtcNow;
-    }
-
-    private static Task<string> BearerAsync(HttpClient client)
-    {
-        using (client)
-            return Task.FromResult(client.DefaultRequestHeaders.Authorization!.Parameter!);
-    }
-
-    /// <summary>
-    /// A referral the {id} paths point at, submitted at FR and held by both nodes; left under examination, accepted or
-    /// refused, so that the steps of each of those states get past "not allowed now" (409) to their own rules.
-    /// </summary>
-    private async Task NewReferralAsync(SchemaValues? values = null)
-    {
-        using var fr = await _pair.Fr.MinistryAsync();
-        using var gb = await _pair.Gb.MinistryAsync();
-        var driver = new CaseDriver(_pair, fr, gb);
-        _referral = await driver.SubmitAsync();
-        switch (values?.Draw(Gen.Int[0, 2]))
-        {
-            case 1: await driver.TakeAsync(_referral, CrossBorder.Core.Lifecycle.Lifecycle.Decision, CrossBorder.Core.Lifecycle.ReferralStatus.Accepted); break;
-            case 2: await driver.TakeAsync(_referral, CrossBorder.Core.Lifecycle.Lifecycle.Decision, CrossBorder.Core.Lifecycle.ReferralStatus.Refused, accept: false); break;
-        }
-    }
-
-    private async Task<string> ETagAsync(TestNode node)
-    {
-        using var http = node.Anonymous();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens[(node.Country, "ministry")]);
-        using var response = await http.GetAsync($"api/v1/referrals/{_referral}");
-        return response.Headers.ETag?.ToString() ?? "\"none\"";
-    }
-
-    /// <summary>
-    /// What a write changes synchronously, read from the node's database: the ministry API's idempotency keys and its
-    /// own referrals and outgoing messages; the exchange API's received messages (after the peer's outbox is drained, so
-    /// a real delivery in flight is not taken for a change).
-    /// </summary>
-    private async Task<string> StateAsync(TestNode node, string document)
-    {
-        var exchange = document == OpenApiDocumentTests.Documents[1].File;
-        if (exchange)
-            await NodePair.EventuallyAsync(() => CountAsync(node.Peer!, "SELECT count(*) FROM messages WHERE direction = 'outgoing' AND state = 'queued'"),
-                queued => queued == 0, TimeSpan.FromSeconds(30), "the peer's outbox drained");
-        var sql = exchange
-            ? "SELECT count(*) FROM messages WHERE direction = 'incoming'"
-            : "SELECT (SELECT count(*) FROM idempotency_keys) * 1000000 + (SELECT count(*) FROM referrals WHERE direction = 'outgoing') * 1000 + (SELECT count(*) FROM messages WHERE direction = 'outgoing')";
-        return (await CountAsync(node, sql)).ToString(CultureInfo.InvariantCulture);
-    }
-
-    private static async Task<long> CountAsync(TestNode node, string sql)
-    {
-        await using var connection = new NpgsqlConnection(node.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 }

@@ -73,8 +73,11 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
                 Name = ContractInfo.IfMatchHeader,
                 In = ParameterLocation.Header,
                 Required = true,
-                Description = "The referral's current ETag, from `GET /api/v1/referrals/{id}`: the step is refused (412) when someone changed the referral since.",
-                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 64, Pattern = "^(W/)?\"[!#-~]{1,60}\"$" },
+                // What the node takes (RFC 9110 §13.1.1): one entity-tag, a comma-separated list of them, or `*`
+                // (regression, contract fuzzer: the node took `*` and lists, the document allowed one tag only).
+                Description = "The referral's current ETag, from `GET /api/v1/referrals/{id}`: the step is refused (412) when someone changed the referral since. " +
+                    "As RFC 9110 allows, a comma-separated list of ETags matches when one of them is current, and `*` matches any version (it gives up the protection against lost updates: send the ETag).",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 1000, Pattern = "^(\\*|(W/)?\"[!#-~]{1,60}\"( *, *(W/)?\"[!#-~]{1,60}\")*)$" },
                 Example = JsonValue.Create("\"v1\""),
             });
 

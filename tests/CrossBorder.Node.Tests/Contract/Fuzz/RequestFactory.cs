@@ -98,7 +98,10 @@ public static class RequestFactory
             var (mediaType, media) = content.First();
             contentType = mediaType;
             var schema = media!["schema"] ?? new JsonObject();
-            var example = media["example"];
+            // One documented example seeds the body: the only one, or one of the named ones (a decision: accept or refuse).
+            var example = media["example"] ?? (media["examples"] is JsonObject named && named.Count > 0
+                ? v.Pick([.. named.Select(e => e.Value!["value"])])
+                : null);
             var breakBody = !valid && (v.Chance(60) || notes.Count == 1);
             if (breakBody) notes.Add("bad body");
             body = mediaType switch
