@@ -57,9 +57,12 @@ public static class AuditModel
         });
     }
 
+    /// <summary>The <c>code</c> column: a problem code (<c>CB0101</c>) or a short OAuth error code.</summary>
+    public const int CodeMaxLength = 16;
+
     private static void Strings(params Microsoft.EntityFrameworkCore.Metadata.Builders.PropertyBuilder[] properties)
     {
         foreach (var p in properties)
-            p.HasMaxLength(p.Metadata.Name switch { "Detail" => 200, "Purpose" => 100, "ClientId" => 100, "Peer" => 2, "Code" => 16, _ => 64 });
+            p.HasMaxLength(p.Metadata.Name switch { "Detail" => 200, "Purpose" => 100, "ClientId" => 100, "Peer" => 2, "Code" => CodeMaxLength, _ => 64 });
     }
 }

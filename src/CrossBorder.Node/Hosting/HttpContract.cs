@@ -87,6 +87,9 @@ public static class HttpContract
             foreach (var (name, values) in http.Request.Headers)
                 if (values.Any(v => v is not null && !StorableText.IsStorable(v)))
                     errors[name] = [StorableText.Rule];
+            foreach (var name in InstantParameters(http))
+                if (http.Request.Query.TryGetValue(name, out var instant) && !errors.ContainsKey(name) && !QueryValues.IsRfc3339(instant.ToString()))
+                    errors[name] = [QueryValues.InstantError];
             if (errors.Count > 0)
             {
                 await Problems.ValidationResult(http, errors).ExecuteAsync(http);
@@ -96,6 +99,12 @@ public static class HttpContract
         });
         return app;
     }
+
+    /// <summary>The endpoint handler's query parameters bound as instants, which take RFC 3339 only (<see cref="QueryValues.IsRfc3339"/>).</summary>
+    private static IEnumerable<string> InstantParameters(HttpContext http) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<MethodInfo>()?.GetParameters()
+            .Where(p => (Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType) == typeof(DateTimeOffset))
+            .Select(p => p.Name).OfType<string>() ?? [];
 
     private static void Customize(ProblemDetailsContext c)
     {
@@ -120,7 +129,8 @@ public static class HttpContract
         }
         // The framework's own 400 (a query or route value it could not bind) says nothing about which: name it,
         // as the node's own validation problems do. Never the value: it may be personal data.
-        if (problem.Status == 400 && !problem.Extensions.ContainsKey("errors") && c.Exception is null or Microsoft.AspNetCore.Http.BadHttpRequestException)
+        if (problem.Status == 400 && problem is not HttpValidationProblemDetails && !problem.Extensions.ContainsKey("errors")
+            && c.Exception is null or Microsoft.AspNetCore.Http.BadHttpRequestException)
         {
             var errors = BindingErrors(c.HttpContext);
             if (errors.Count > 0)
@@ -180,7 +190,7 @@ public static class HttpContract
         _ when type == typeof(long) => long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out _),
         _ when type == typeof(bool) => bool.TryParse(raw, out _),
         _ when type == typeof(Guid) => Guid.TryParse(raw, out _),
-        _ when type == typeof(DateTimeOffset) => DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.None, out _),
+        _ when type == typeof(DateTimeOffset) => QueryValues.IsRfc3339(raw),
         _ when type == typeof(DateOnly) => DateOnly.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.None, out _),
         _ => true,
     };

@@ -7,7 +7,7 @@ namespace CrossBorder.Node.Hosting;
 /// The one parser for paging cursors and the one rule for instants in query strings, so every list endpoint
 /// bounds and reads them alike.
 /// </summary>
-public static class QueryValues
+public static partial class QueryValues
 {
     /// <summary>A referral cursor: base64url (no padding) of a 16-byte id, always 22 characters.</summary>
     public const int IdCursorLength = 22;
@@ -53,10 +53,24 @@ public static class QueryValues
         return position <= OpenApi.ContractBounds.MaxSafeInteger;
     }
 
+    public const string InstantError = "Must be an RFC 3339 date-time with an offset, e.g. 2026-10-20T09:15:00Z or 2026-10-20T11:15:00+02:00.";
+
+    /// <summary>
+    /// The one spelling of an instant in a query string: RFC 3339 §5.6 <c>date-time</c>, offset required. The framework's
+    /// own binding of <see cref="DateTimeOffset"/> is lenient (regression, contract fuzzer: <c>1.5</c> bound as 5 January,
+    /// a value without an offset as the server's local time), so every instant parameter is checked with this first.
+    /// </summary>
+    public static bool IsRfc3339(string text) =>
+        Rfc3339().IsMatch(text)
+        && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,7})?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    private static partial System.Text.RegularExpressions.Regex Rfc3339();
+
     /// <summary>
     /// Instants in query strings (RFC 3339 <c>date-time</c>) may carry any offset: they name one instant, which is
     /// compared in UTC. PostgreSQL's <c>timestamptz</c> parameters take UTC only, so every instant is normalised
-    /// here rather than refused; a value without an offset is read as UTC.
+    /// here rather than refused (a value without an offset never gets here: see <see cref="IsRfc3339"/>).
     /// </summary>
     public static DateTimeOffset? Utc(DateTimeOffset? instant) => instant?.ToUniversalTime();
 }

@@ -113,6 +113,11 @@ public sealed class InputContractTests
     [TestCase("api/v1/events?limit=99999999999", "limit")]
     [TestCase("api/v1/referrals?overdue=maybe", "overdue")]
     [TestCase("api/v1/referrals?updatedSince=yesterday", "updatedSince")]
+    // Regression (contract fuzzer): the framework's lenient binding took `1.5` as 5 January and a time without an
+    // offset as the server's local time; instants are RFC 3339 date-times with an offset, as the document says.
+    [TestCase("api/v1/referrals?dueBefore=1.5", "dueBefore")]
+    [TestCase("api/v1/referrals?updatedSince=2026-01-01T00:00:00", "updatedSince")]
+    [TestCase("api/v1/referrals?updatedSince=2026-01-01", "updatedSince")]
     public async Task UnparsableQueryValue_400NamingTheField(string path, string field)
     {
         using var response = await _ministry.GetAsync(path);

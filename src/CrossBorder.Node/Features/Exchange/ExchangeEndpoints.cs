@@ -19,6 +19,7 @@ public static class ExchangeEndpoints
             .WithSummary("The node's public signing keys (JWKS)")
             .WithDescription("Current and retired ES256 public keys. Verify messages, receipts and checkpoints with them. Peers pin these keys in configuration; this endpoint is for auditors and integrators.")
             .Produces<JsonWebKeySet>(200, "application/jwk-set+json")
+            .WithMetadata(NoDatabase.Instance)
             .AllowAnonymous();
 
         group.MapPost("/messages", DeliverAsync)

@@ -37,6 +37,11 @@ public static class ContractBounds
     /// <summary>Status-like fields whose values depend on the record that holds them, by <c>Record.property</c>.</summary>
     private static readonly Dictionary<string, Bound> ByMember = new(StringComparer.OrdinalIgnoreCase)
     {
+        // A page holds at most its own endpoint's page size (regression, contract fuzzer: every `items` had the
+        // referral list's 200, so a feed page of 500 or an audit page of 1000 broke its schema).
+        ["ReferralPage.items"] = new(MaxItems: ReferralEndpoints.MaxPageSize),
+        ["FeedPage.items"] = new(MaxItems: Features.Feed.FeedEndpoints.MaxPageSize),
+        ["AuditEntryPage.items"] = new(MaxItems: AuditEndpoints.MaxPageSize),
         ["FeedEventView.type"] = new(MaxLength: 64, Enum: Values(typeof(FeedEventTypes)), Open: true),
         ["MessageView.type"] = new(MaxLength: 64, Enum: Values(typeof(MessageTypes)), Open: true),
         ["DeliveryView.messageType"] = new(MaxLength: 64, Enum: Values(typeof(MessageTypes)), Open: true),

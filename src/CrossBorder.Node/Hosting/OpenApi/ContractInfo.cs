@@ -24,7 +24,7 @@ public static class ContractInfo
             Authenticate with OAuth2 client credentials at `POST /connect/token` (see the `Token` operation) and send
             the access token as `Authorization: Bearer`. Every error is an RFC 9457 problem document
             (`application/problem+json`) with a stable `code` and a `traceId`; react to `code`, not to the text.
-            """,
+            """ + "\n\n" + OperationExamples.DatesNote,
         Contact = new OpenApiContact { Name = "CrossBorder maintainers", Url = new Uri("https://crossborder.example/contact") },
         License = new OpenApiLicense { Name = "Apache-2.0", Url = new Uri("https://www.apache.org/licenses/LICENSE-2.0") },
     };

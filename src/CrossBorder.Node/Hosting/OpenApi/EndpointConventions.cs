@@ -10,7 +10,7 @@ namespace CrossBorder.Node.Hosting.OpenApi;
 /// takes an Idempotency-Key and an If-Match. One place, so the served contract and the code agree.
 /// </summary>
 public sealed partial record EndpointConventions(string Method, string Path, bool Anonymous, IReadOnlyList<string> Scopes,
-    bool Idempotent, bool Conditional)
+    bool Idempotent, bool Conditional, bool TouchesDatabase = true)
 {
     public bool Authenticated => !Anonymous && Scopes.Count > 0;
 
@@ -29,7 +29,8 @@ public sealed partial record EndpointConventions(string Method, string Path, boo
         // (draft-ietf-httpapi-idempotency-key-header); a step on an existing referral also needs If-Match.
         var idempotent = method == "POST" && api.GroupName == OpenApiSetup.MinistryDocument && path.StartsWith("/api/", StringComparison.Ordinal);
         var conditional = idempotent && StepRoute().IsMatch(path);
-        return new EndpointConventions(method, path, anonymous, scopes, idempotent, conditional);
+        var touchesDatabase = !metadata.OfType<NoDatabase>().Any();
+        return new EndpointConventions(method, path, anonymous, scopes, idempotent, conditional, touchesDatabase);
     }
 
     /// <summary>Policies are named after the scope they require (<see cref="AuthSetup"/>).</summary>

@@ -25,14 +25,14 @@ public sealed class ExamplesOperationFilter : IOperationFilter
         ["id"] = "The referral id (UUID).",
         ["direction"] = "Only referrals this node sent (`outgoing`) or received from the peer (`incoming`).",
         ["status"] = "Only referrals in this status.",
-        ["updatedSince"] = "Only referrals changed at or after this instant (RFC 3339; any offset, compared as the same UTC instant).",
-        ["dueBefore"] = "Only referrals whose current deadline (`deadlines.nextDueAt`) is before this instant (RFC 3339, any offset).",
+        ["updatedSince"] = "Only referrals changed at or after this instant (RFC 3339 date-time with an offset, `Z` or any `±hh:mm`, compared as the same UTC instant).",
+        ["dueBefore"] = "Only referrals whose current deadline (`deadlines.nextDueAt`) is before this instant (RFC 3339 date-time with an offset, `Z` or any `±hh:mm`).",
         ["overdue"] = "`true`: only referrals whose current deadline has passed; `false`: only those with no deadline passed.",
         ["cursor"] = "The `nextCursor` of the previous page, as returned; omit for the first page.",
         ["limit"] = "Page size, from 1 to the maximum stated here.",
         ["after"] = "Read events after this position: 0 (the default) from the start, or the `last` of the previous page or of `GET /api/v1/events/latest`.",
-        ["since"] = "Only entries recorded at or after this instant (RFC 3339, any offset).",
-        ["until"] = "Only entries recorded before this instant (RFC 3339, any offset); not before `since`.",
+        ["since"] = "Only entries recorded at or after this instant (RFC 3339 date-time with an offset, `Z` or any `±hh:mm`).",
+        ["until"] = "Only entries recorded before this instant (RFC 3339 date-time with an offset, `Z` or any `±hh:mm`); not before `since`.",
         ["referralId"] = "Only entries about this referral.",
         ["messageId"] = "Only entries about this message.",
         ["client"] = "Only entries of this client id (e.g. `fr-ministry`, `node-GB`).",
@@ -56,7 +56,14 @@ public sealed class ExamplesOperationFilter : IOperationFilter
 
         if (operation.OperationId is not { } id)
             return;
-        if (OperationExamples.Request(id) is { } request && operation.RequestBody?.Content is { } content)
+        if (OperationExamples.RequestOutcomes(id) is { } outcomes && operation.RequestBody?.Content is { } named)
+            foreach (var media in named.Values.OfType<OpenApiMediaType>())
+                media.Examples = outcomes.ToDictionary(o => o.Name, o => (IOpenApiExample)new OpenApiExample
+                {
+                    Summary = o.Summary,
+                    Value = o.Value.DeepClone(),
+                });
+        else if (OperationExamples.Request(id) is { } request && operation.RequestBody?.Content is { } content)
             foreach (var media in content.Values.OfType<OpenApiMediaType>())
                 media.Example = request.DeepClone();
 

@@ -79,6 +79,22 @@ public static class OperationExamples
     /// <summary>The embedded example body of a step; the decision's is an acceptance (decision-refuse.json shows a refusal).</summary>
     public static string StepExampleFile(string step) => (step == Lifecycle.Decision ? "decision-accept" : step) + ".json";
 
+    /// <summary>
+    /// Named request examples, one per outcome, for operations whose body has several (the decision: accept or refuse);
+    /// null for an operation with one outcome, whose single <see cref="Request"/> example is used.
+    /// </summary>
+    public static IReadOnlyList<(string Name, string Summary, JsonNode Value)>? RequestOutcomes(string operationId) =>
+        StepOf(operationId)?.Name == Lifecycle.Decision
+            ?
+            [
+                ("accept", "Accept: the requested state takes charge of the child", JsonNode.Parse(ExampleDocuments.Read("decision-accept.json"))!),
+                ("refuse", "Refuse, with the reasons (required when refusing)", JsonNode.Parse(ExampleDocuments.Read("decision-refuse.json"))!),
+            ]
+            : null;
+
+    /// <summary>What the documents say about the dates in examples (stated once, on the ministry document).</summary>
+    public const string DatesNote = "Dates in examples are illustrative: they were valid when the document was written, and a test fails well before any of them would be refused. Rules that depend on the day you send a request (a `transferDate` from today to the transfer deadline, six months after acceptance; an `arrivedOn` or `applicationLodgedOn` not in the future) apply to your values, not to the examples'.";
+
     /// <summary>The lifecycle step of a <c>Take...</c> operation id (<c>TakeTransferProposal</c> is <c>transfer-proposal</c>).</summary>
     public static StepDefinition? StepOf(string operationId) =>
         Lifecycle.Steps.FirstOrDefault(s => operationId == "Take" + string.Concat(s.Name.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..])));

@@ -13,7 +13,7 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
 {
     private static readonly IReadOnlyDictionary<int, string> Descriptions = new Dictionary<int, string>
     {
-        [400] = "The request is not valid: see `errors` for each field (CB0001), malformed JSON (CB0002), a missing Idempotency-Key (CB0003), a bad cursor (CB0009), or for the exchange a message that fails verification (CB0101-CB0109).",
+        [400] = "The request is not valid: see `errors` for each field (CB0001), malformed JSON (CB0002), a missing Idempotency-Key (CB0003), a bad cursor (CB0009), a query value or header that breaks the text rule (CB0001, on any operation), or for the exchange a message that fails verification (CB0101-CB0109). (A path holding an encoded NUL, `%00`, is refused by the HTTP server itself, with no body.)",
         [401] = "No valid bearer token (CB0010).",
         [403] = "The token does not grant the scope this operation needs (CB0011).",
         [404] = "No such resource on this node (CB0006).",
@@ -26,6 +26,7 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
         [428] = "An If-Match header with the referral's current ETag is required (CB0014).",
         [429] = "Too many requests (CB0012): retry after the number of seconds in Retry-After.",
         [500] = "The node could not complete the request (CB0013); quote the traceId when reporting it.",
+        [503] = "The node cannot reach its database right now (CB0030): nothing was changed; retry after the number of seconds in Retry-After (a write with the same Idempotency-Key).",
     };
 
     /// <summary>What a lifecycle step adds to a status's meaning.</summary>
@@ -40,6 +41,17 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
         [403] = "The token does not grant the `exchange` scope (CB0011), or the message's sender is not the authenticated peer (CB0104).",
         [409] = "A different message with this id was already received (CB0107), the message is out of sequence (CB0108) or names an unknown referral (CB0110); for a checkpoint, the proof does not start at the size this node last cosigned (CB0203) or the log shrank or forked (CB0204, CB0205).",
     };
+
+    /// <summary>The Retry-After header of a 429 or 503 answer (delay in seconds, RFC 9110 §10.2.3).</summary>
+    public static OpenApiHeader RetryAfter() => new()
+    {
+        Description = "Seconds to wait before retrying.",
+        Required = true,
+        Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "1", Maximum = "3600" },
+    };
+
+    /// <summary>A problem answer of <paramref name="status"/> (shared with the token operation, which is built by hand).</summary>
+    public static string Describe(int status) => Descriptions[status];
 
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
@@ -61,8 +73,11 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
                 Name = ContractInfo.IfMatchHeader,
                 In = ParameterLocation.Header,
                 Required = true,
-                Description = "The referral's current ETag, from `GET /api/v1/referrals/{id}`: the step is refused (412) when someone changed the referral since.",
-                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 64, Pattern = "^(W/)?\"[!#-~]{1,60}\"$" },
+                // What the node takes (RFC 9110 §13.1.1): one entity-tag, a comma-separated list of them, or `*`
+                // (regression, contract fuzzer: the node took `*` and lists, the document allowed one tag only).
+                Description = "The referral's current ETag, from `GET /api/v1/referrals/{id}`: the step is refused (412) when someone changed the referral since. " +
+                    "As RFC 9110 allows, a comma-separated list of ETags matches when one of them is current, and `*` matches any version (it gives up the protection against lost updates: send the ETag).",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 1000, Pattern = "^(\\*|(W/)?\"[!#-~]{1,60}\"( *, *(W/)?\"[!#-~]{1,60}\")*)$" },
                 Example = JsonValue.Create("\"v1\""),
             });
 
@@ -78,14 +93,15 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
             });
 
         var hasBody = operation.RequestBody is not null;
-        var hasInput = hasBody || operation.Parameters.Any(p => p.In is ParameterLocation.Query or ParameterLocation.Header);
-        var statuses = new SortedSet<int> { 429, 500 };
-        if (hasInput || endpoint.Idempotent) statuses.Add(400);
+        // Every request passes the rate limiter (429), the request-target bound (414) and the text rule for query values
+        // and headers (400), whatever the operation's parameters: a caller may always add a query or a header. An
+        // operation that reads or writes the store answers 503 while the database is unreachable.
+        var statuses = new SortedSet<int> { 400, 414, 429, 500 };
+        if (endpoint.TouchesDatabase) statuses.Add(503);
         if (endpoint.Authenticated) statuses.UnionWith([401, 403]);
         if (endpoint.HasPathParameters) statuses.Add(404);
         if (hasBody) statuses.UnionWith([413, 415]);
-        var hasQuery = operation.Parameters.Any(p => p.In is ParameterLocation.Query);
-        if (endpoint.Idempotent) statuses.UnionWith([409, 422]);
+                if (endpoint.Idempotent) statuses.UnionWith([409, 422]);
         if (endpoint.Conditional) statuses.UnionWith([409, 412, 428]);
         var exchange = endpoint.Method == "POST" && context.DocumentName == OpenApiSetup.ExchangeDocument;
         if (exchange) statuses.Add(409);
@@ -95,7 +111,6 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
             .Select(m => m.StatusCode).Where(Descriptions.ContainsKey).Where(s => s >= 400));
 
         operation.Responses ??= [];
-        if (hasQuery) statuses.Add(414);
         foreach (var status in statuses)
         {
             var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -113,15 +128,8 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
                     },
                 },
             };
-            if (status == 429)
-                response.Headers = new Dictionary<string, IOpenApiHeader>
-                {
-                    ["Retry-After"] = new OpenApiHeader
-                    {
-                        Description = "Seconds to wait before retrying.",
-                        Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "1", Maximum = "3600" },
-                    },
-                };
+            if (status is 429 or 503)
+                response.Headers = new Dictionary<string, IOpenApiHeader> { ["Retry-After"] = RetryAfter() };
             operation.Responses[key] = response;
         }
     }

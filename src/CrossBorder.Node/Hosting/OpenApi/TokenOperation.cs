@@ -30,18 +30,15 @@ public static class TokenOperation
             Responses = new OpenApiResponses
             {
                 ["200"] = Json("An access token.", TokenSchema()),
-                ["400"] = Json("The request is not a valid token request (`invalid_request`, `invalid_scope`, `unsupported_grant_type`).", ErrorSchema()),
+                ["400"] = Json("The request is not a valid token request (`invalid_request`, `invalid_scope`, `unsupported_grant_type`), or (as a problem document, CB0001) a query or header value breaks the node's text rule.", ErrorSchema(),
+                    Problem(document, ContractInfo.ValidationProblemSchema, 400)),
                 ["401"] = Json("The client could not be authenticated (`invalid_client`).", ErrorSchema()),
-                ["429"] = Json("Too many token requests; retry later.", ErrorSchema()),
-                ["500"] = Json("The token server could not answer.", ErrorSchema()),
-            },
-        };
-        ((OpenApiResponse)operation.Responses["429"]).Headers = new Dictionary<string, IOpenApiHeader>
-        {
-            ["Retry-After"] = new OpenApiHeader
-            {
-                Description = "Seconds to wait before retrying.",
-                Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "1", Maximum = "3600" },
+                ["413"] = ProblemOnly(document, 413),
+                ["414"] = ProblemOnly(document, 414),
+                ["429"] = ProblemOnly(document, 429),
+                ["500"] = Json("The token server could not answer: an OAuth `server_error`, or a problem document (CB0013).", ErrorSchema(),
+                    Problem(document, ContractInfo.ProblemSchema, 500)),
+                ["503"] = ProblemOnly(document, 503),
             },
         };
         ExamplesOperationFilter.Apply(operation);
@@ -49,10 +46,34 @@ public static class TokenOperation
         document.Paths.Add(ContractInfo.TokenPath, item);
     }
 
-    private static OpenApiResponse Json(string description, OpenApiSchema schema) => new()
+    private static OpenApiResponse Json(string description, OpenApiSchema schema, OpenApiMediaType? problem = null)
     {
-        Description = description,
-        Content = new Dictionary<string, IOpenApiMediaType> { ["application/json"] = new OpenApiMediaType { Schema = schema } },
+        var content = new Dictionary<string, IOpenApiMediaType> { ["application/json"] = new OpenApiMediaType { Schema = schema } };
+        if (problem is not null)
+            content[ContractInfo.ProblemMediaType] = problem;
+        return new OpenApiResponse { Description = description, Content = content };
+    }
+
+    /// <summary>
+    /// What the node answers before or around OpenIddict (body and target bounds, rate limiter, a lost database) is a
+    /// problem document, as on every other operation; only the token server's own refusals use OAuth's format.
+    /// </summary>
+    private static OpenApiResponse ProblemOnly(OpenApiDocument document, int status)
+    {
+        var response = new OpenApiResponse
+        {
+            Description = ProblemResponsesOperationFilter.Describe(status),
+            Content = new Dictionary<string, IOpenApiMediaType> { [ContractInfo.ProblemMediaType] = Problem(document, ContractInfo.ProblemSchema, status) },
+        };
+        if (status is 429 or 503)
+            response.Headers = new Dictionary<string, IOpenApiHeader> { ["Retry-After"] = ProblemResponsesOperationFilter.RetryAfter() };
+        return response;
+    }
+
+    private static OpenApiMediaType Problem(OpenApiDocument document, string schema, int status) => new()
+    {
+        Schema = new OpenApiSchemaReference(schema, document),
+        Example = ProblemExamples.For(status, ContractInfo.TokenPath),
     };
 
     private static OpenApiSchema Text(int maxLength, string description, string? pattern = null) =>
@@ -62,7 +83,9 @@ public static class TokenOperation
     {
         Type = JsonSchemaType.Object,
         Required = new HashSet<string> { "grant_type" },
-        AdditionalPropertiesAllowed = false,
+        // RFC 6749 §3.1: "The authorization server MUST ignore unrecognized request parameters", so the form admits
+        // members it does not name (bounded in number); a parameter sent empty counts as not sent.
+        MaxProperties = 20,
         Properties = new Dictionary<string, IOpenApiSchema>
         {
             ["grant_type"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["client_credentials"], Description = "Always `client_credentials`." },
@@ -70,7 +93,7 @@ public static class TokenOperation
             ["client_secret"] = Text(200, "The client secret, when the client authenticates with one."),
             ["client_assertion_type"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"], Description = "For `private_key_jwt`." },
             ["client_assertion"] = Text(8000, "For `private_key_jwt`: a JWT signed with the client's key, single use (`jti`).", ContractBounds.JwsPattern),
-            ["scope"] = Text(200, "Space-separated scopes; omit for every scope the client holds.", "^[a-z.]+( [a-z.]+)*$"),
+            ["scope"] = Text(200, "Space-separated scopes; omit (or send empty) for every scope the client holds.", Auth.TokenRequestRules.ScopePattern),
         },
     };
 
