@@ -61,7 +61,7 @@ public sealed class ExampleDatesTests
         var step = OperationExamples.StepOf(operationId)!;
         var body = StepValidator.Read(step.Name, Encoding.UTF8.GetBytes(json));
         var acceptedOn = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        return StepValidator.Validate(body, day, acceptedOn.AddMonths(DeadlinePolicy.Default.TransferMonths));
+        return StepValidator.Validate(body, day, IsoDuration.Parse(DeadlinePolicy.Domain.Transfer!).AddTo(acceptedOn));
     }
 
     [Test]
