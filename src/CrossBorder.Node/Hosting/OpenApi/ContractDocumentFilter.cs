@@ -169,14 +169,14 @@ public sealed class ContractDocumentFilter : IDocumentFilter
         {
             [RateLimiting.RateLimitHeader] = new OpenApiHeader
             {
-                Description = "The caller's remaining budget: `\"client\";r={requests left};t={seconds until the budget is whole again}` (draft-ietf-httpapi-ratelimit-headers).",
-                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 100, Pattern = "^\"client\";r=[0-9]{1,9};t=[0-9]{1,9}$" },
+                Description = "The caller's remaining budget: `\"client\";r={requests left};t={seconds until the budget is whole again}` (draft-ietf-httpapi-ratelimit-headers); a peer node's own, larger budget is named `\"peer\"`.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 100, Pattern = "^\"(client|peer)\";r=[0-9]{1,9};t=[0-9]{1,9}$" },
                 Example = JsonValue.Create("\"client\";r=199;t=1"),
             },
             [RateLimiting.RateLimitPolicyHeader] = new OpenApiHeader
             {
-                Description = "The caller's quota: `\"client\";q={burst};w={seconds to refill it}`; one bucket per client id (per address before authentication).",
-                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 100, Pattern = "^\"client\";q=[0-9]{1,9};w=[0-9]{1,9}$" },
+                Description = "The caller's quota: `\"client\";q={burst};w={seconds to refill it}`; one bucket per client id (per address before authentication); peer nodes have their own partition, `\"peer\"`, sized for exchange volume.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 100, Pattern = "^\"(client|peer)\";q=[0-9]{1,9};w=[0-9]{1,9}$" },
                 Example = JsonValue.Create("\"client\";q=200;w=4"),
             },
             ["Access-Control-Allow-Origin"] = new OpenApiHeader
