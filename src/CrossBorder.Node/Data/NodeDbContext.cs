@@ -60,8 +60,9 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
         {
             e.ToTable("messages");
             e.HasIndex(m => new { m.ReferralId, m.Direction, m.Seq }).IsUnique();
-            // The dispatcher's claim query scans queued outgoing rows by due time.
-            e.HasIndex(m => m.NextAttemptAt).HasFilter("state = 'queued'");
+            // The outbox: queued outgoing rows, oldest first. The claim walks this index and stops after its batch, so
+            // its cost does not grow with a backlog (sorting every queued row by due time on each claim did).
+            e.HasIndex(m => m.Id).HasFilter("direction = 'outgoing' AND state = 'queued'").HasDatabaseName("ix_messages_outbox");
             e.Property(m => m.Type).HasMaxLength(64);
             e.Property(m => m.Direction).HasMaxLength(16);
             e.Property(m => m.State).HasMaxLength(16);

@@ -373,8 +373,9 @@ namespace CrossBorder.Node.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("NextAttemptAt")
-                        .HasFilter("state = 'queued'");
+                    b.HasIndex("Id")
+                        .HasDatabaseName("ix_messages_outbox")
+                        .HasFilter("direction = 'outgoing' AND state = 'queued'");
 
                     b.HasIndex("ReferralId", "Direction", "Seq")
                         .IsUnique();

@@ -29,7 +29,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
               AND NOT EXISTS (SELECT 1 FROM messages p
                               WHERE p.referral_id = m.referral_id AND p.direction = 'outgoing'
                                 AND p.seq < m.seq AND p.state <> 'delivered')
-            ORDER BY m.next_attempt_at NULLS FIRST, m.id
+            ORDER BY m.id
             LIMIT $1
             FOR UPDATE OF m SKIP LOCKED)
         UPDATE messages SET lease_until = clock_timestamp() + $2, lease_token = $3,
