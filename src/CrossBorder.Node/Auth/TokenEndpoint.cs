@@ -20,6 +20,7 @@ public static class TokenEndpoint
         // OpenIddict has already authenticated the client (secret or private_key_jwt, signature, audience,
         // lifetime) and checked that every requested scope exists before this runs.
         app.MapPost("/connect/token", async (HttpContext http, IOpenIddictApplicationManager applications, NodeDbContext db,
+            Features.Audit.AuditLog audit,
             TimeProvider time, CancellationToken ct) =>
         {
             var request = http.GetOpenIddictServerRequest()
@@ -45,7 +46,7 @@ public static class TokenEndpoint
             identity.SetClaim(Claims.Subject, request.ClientId);
             identity.SetScopes(scopes);
             identity.SetDestinations(_ => [Destinations.AccessToken]);
-            await Features.Audit.AuditLog.TokenIssuedAsync(http, request.ClientId!, scopes, ct);
+            await audit.TokenIssuedAsync(request.ClientId!, scopes, ct);
             return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         })
         .ExcludeFromDescription();

@@ -8,9 +8,10 @@ namespace CrossBorder.Node.Features.Audit;
 
 /// <summary>
 /// Records every 403 (a valid token used beyond its scopes) as a security event, then answers as usual.
-/// The entry names the route template, never the raw path or query.
+/// The entry names the route template, never the raw path or query. Scoped: the authorization middleware resolves
+/// its result handler from the request's services, so the request's <see cref="AuditLog"/> is injected.
 /// </summary>
-public sealed class AuditForbiddenHandler : IAuthorizationMiddlewareResultHandler
+public sealed class AuditForbiddenHandler(AuditLog audit) : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
@@ -22,7 +23,6 @@ public sealed class AuditForbiddenHandler : IAuthorizationMiddlewareResultHandle
             string? client = null;
             try { client = context.User.ClientId(); }
             catch (InvalidOperationException) { }
-            var audit = context.RequestServices.GetRequiredService<AuditLog>();
             await audit.SecurityEventAsync(AuditKinds.SecurityForbidden, client, Problems.Forbidden.Code,
                 $"{context.Request.Method} {route}", ct: context.RequestAborted);
         }

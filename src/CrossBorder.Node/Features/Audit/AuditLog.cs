@@ -53,36 +53,32 @@ public sealed class AuditLog(NodeDbContext db, NpgsqlDataSource dataSource, Time
     /// Records a read of a referral's personal data by the calling client, with the purpose from <c>X-Purpose</c>,
     /// committed before the data is answered. Returns a 400 problem (and records nothing) when the header is not valid.
     /// </summary>
-    public static async Task<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult?> RecordReadAsync(HttpContext http, Guid referralId,
+    public async Task<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult?> RecordReadAsync(HttpContext http, Guid referralId,
         string what, CancellationToken ct)
     {
         var purpose = ReadPurpose(http.Request, out var valid);
         if (!valid)
             return Problems.PurposeInvalid.Result(http,
                 $"{PurposeHeader}: 1-{MaxPurposeLength} characters, letters, digits, space and ._:/- only, starting with a letter or digit.");
-        await http.RequestServices.GetRequiredService<AuditLog>()
-            .PersonalDataReadAsync(Auth.ClaimsExtensions.ClientId(http.User), referralId, purpose, what, ct);
+        await PersonalDataReadAsync(Auth.ClaimsExtensions.ClientId(http.User), referralId, purpose, what, ct);
         return null;
     }
 
     /// <summary>Records a token the token server is about to issue (its own connection: issuing has no transaction).</summary>
-    public static Task TokenIssuedAsync(HttpContext http, string client, IEnumerable<string> scopes, CancellationToken ct)
-    {
-        var audit = http.RequestServices.GetRequiredService<AuditLog>();
-        return audit.RecordNowAsync(audit.Entry(AuditKinds.TokenIssued, client, null, null, null, null, null, null, null, null,
+    public Task TokenIssuedAsync(string client, IEnumerable<string> scopes, CancellationToken ct) =>
+        RecordNowAsync(Entry(AuditKinds.TokenIssued, client, null, null, null, null, null, null, null, null,
             "scopes=" + string.Join(' ', scopes.Order(StringComparer.Ordinal))), ct);
-    }
 
     /// <summary>
     /// Records a refused inbound message (nothing was applied: its transaction is rolled back) and answers the problem.
     /// The entry names the message and referral ids the payload claims, when it can be read at all: unverified (the
     /// refusal may be for the signature), but what an auditor needs to match the sender's dead letter.
     /// </summary>
-    public static async Task<IResult> MessageRejectedAsync(HttpContext http, string client, Hosting.ProblemKind problem, string? detail,
+    public async Task<IResult> MessageRejectedAsync(HttpContext http, string client, Hosting.ProblemKind problem, string? detail,
         string? jws, CancellationToken ct)
     {
         var (messageId, referralId) = jws is null ? default : ClaimedIds(jws);
-        await http.RequestServices.GetRequiredService<AuditLog>().SecurityEventAsync(AuditKinds.SecurityMessageRejected, client,
+        await SecurityEventAsync(AuditKinds.SecurityMessageRejected, client,
             problem.Code, null, Auth.PeerIdentity.CountryOf(client),
             jws is null ? null : Jws.Digest(jws), referralId, messageId, ct: ct);
         return Hosting.Problems.Result(problem, http, detail);
@@ -108,8 +104,8 @@ public sealed class AuditLog(NodeDbContext db, NpgsqlDataSource dataSource, Time
     }
 
     /// <summary>Records an Idempotency-Key reused with a different request (the request's own transaction is rolled back).</summary>
-    public static Task IdempotencyMisuseAsync(HttpContext http, CancellationToken ct) =>
-        http.RequestServices.GetRequiredService<AuditLog>().SecurityEventAsync(AuditKinds.SecurityIdempotencyMisuse,
+    public Task IdempotencyMisuseAsync(HttpContext http, CancellationToken ct) =>
+        SecurityEventAsync(AuditKinds.SecurityIdempotencyMisuse,
             Auth.ClaimsExtensions.ClientId(http.User), Hosting.Problems.IdempotencyKeyReused.Code,
             $"{http.Request.Method} {(http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText}", ct: ct);
 

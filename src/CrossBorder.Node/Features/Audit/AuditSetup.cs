@@ -12,7 +12,7 @@ public static class AuditSetup
         services.AddScoped<AuditWitness>();
         services.AddSingleton<AuditTree>();
         services.AddSingleton<AuditWitnessClient>();
-        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuditForbiddenHandler>();
+        services.AddScoped<IAuthorizationMiddlewareResultHandler, AuditForbiddenHandler>();
         services.AddHostedService<AuditSequencer>();
         return services;
     }

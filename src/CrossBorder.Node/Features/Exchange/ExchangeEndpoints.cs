@@ -33,16 +33,16 @@ public static class ExchangeEndpoints
         return app;
     }
 
-    private static async Task<IResult> DeliverAsync(HttpContext http, InboundMessages inbound, CancellationToken ct)
+    private static async Task<IResult> DeliverAsync(HttpContext http, InboundMessages inbound, Audit.AuditLog audit, CancellationToken ct)
     {
         var clientId = http.User.ClientId();
         if (PeerIdentity.CountryOf(clientId) is not { } peer)
-            return await Audit.AuditLog.MessageRejectedAsync(http, clientId, Problems.WrongSender, null, null, ct);
+            return await audit.MessageRejectedAsync(http, clientId, Problems.WrongSender, null, null, ct);
         if (!RequestBody.HasMediaType(http.Request, PeerClient.JoseMediaType))
-            return await Audit.AuditLog.MessageRejectedAsync(http, clientId, Problems.UnsupportedMediaType, "Send the JWS as application/jose.", null, ct);
+            return await audit.MessageRejectedAsync(http, clientId, Problems.UnsupportedMediaType, "Send the JWS as application/jose.", null, ct);
         var body = await RequestBody.ReadAsync(http.Request, MaxMessageBytes, ct);
         if (body is null)
-            return await Audit.AuditLog.MessageRejectedAsync(http, clientId, Problems.PayloadTooLarge, $"A message is at most {MaxMessageBytes} bytes.", null, ct);
+            return await audit.MessageRejectedAsync(http, clientId, Problems.PayloadTooLarge, $"A message is at most {MaxMessageBytes} bytes.", null, ct);
 
         var jws = Encoding.ASCII.GetString(body).Trim();
         var result = await inbound.AcceptAsync(peer, jws, ct);
@@ -52,7 +52,7 @@ public static class ExchangeEndpoints
             return result.Problem.Result(http, result.Detail);
         }
         if (result.Problem is { } problem)
-            return await Audit.AuditLog.MessageRejectedAsync(http, clientId, problem, result.Detail, jws, ct);
+            return await audit.MessageRejectedAsync(http, clientId, problem, result.Detail, jws, ct);
         return Results.Text(result.ReceiptJws!, PeerClient.JoseMediaType, Encoding.ASCII, result.IsDuplicate ? 200 : 201);
     }
 }

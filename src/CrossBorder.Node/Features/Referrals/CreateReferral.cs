@@ -53,7 +53,7 @@ public static class CreateReferral
             case IdempotencyState.InFlight:
                 return Problems.IdempotencyKeyInFlight.Result(http);
             case IdempotencyState.Mismatch:
-                await Audit.AuditLog.IdempotencyMisuseAsync(http, ct);
+                await s.Audit.IdempotencyMisuseAsync(http, ct);
                 return Problems.IdempotencyKeyReused.Result(http);
             case IdempotencyState.Replay:
                 var replay = await s.Reader.FindStateAsync(check.Record!.ResourceId!.Value, ct);

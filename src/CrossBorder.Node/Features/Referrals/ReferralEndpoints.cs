@@ -59,12 +59,12 @@ public static class ReferralEndpoints
     }
 
     private static async Task<Results<Ok<ReferralView>, ProblemHttpResult>> GetAsync(Guid id, HttpContext http, ReferralReader reader,
-        CancellationToken ct)
+        Audit.AuditLog audit, CancellationToken ct)
     {
         var view = await reader.FindAsync(id, ct);
         if (view is null)
             return Problems.NotFound.Result(http, "No referral with this id on this node.");
-        if (await Audit.AuditLog.RecordReadAsync(http, id, "referral", ct) is { } refused) return refused;
+        if (await audit.RecordReadAsync(http, id, "referral", ct) is { } refused) return refused;
         http.Response.Headers.ETag = view.ETag;
         return TypedResults.Ok(view);
     }
@@ -115,12 +115,12 @@ public static class ReferralEndpoints
     }
 
     private static async Task<Results<Ok<IReadOnlyList<MessageView>>, ProblemHttpResult>> MessagesAsync(Guid id, HttpContext http,
-        NodeDbContext db, NodeKeys keys, CancellationToken ct)
+        NodeDbContext db, NodeKeys keys, Audit.AuditLog audit, CancellationToken ct)
     {
         var referral = await db.Referrals.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         if (referral is null)
             return Problems.NotFound.Result(http, "No referral with this id on this node.");
-        if (await Audit.AuditLog.RecordReadAsync(http, id, "messages", ct) is { } refused) return refused;
+        if (await audit.RecordReadAsync(http, id, "messages", ct) is { } refused) return refused;
         var messages = await db.Messages.AsNoTracking().Where(m => m.ReferralId == id)
             .OrderBy(m => m.SentAt).ThenBy(m => m.Direction).ThenBy(m => m.Seq).ToListAsync(ct);
         IReadOnlyList<MessageView> views = messages.Select(m => new MessageView(m.Id, m.Direction, m.Seq, m.Type, m.FromCountry,

@@ -18,7 +18,7 @@ public static class TakeStep
 
     public static async Task<IResult> HandleAsync(Guid id, string step, HttpContext http, WriteServices s, CancellationToken ct)
     {
-        var (db, idempotency, outbox, lifecycle, reader, time) = s;
+        var (db, idempotency, outbox, lifecycle, reader, time, _) = s;
         if (Lifecycle.Find(step) is not { } definition)
             return Problems.NotFound.Result(http, $"Unknown step. Steps: {string.Join(", ", Lifecycle.Steps.Select(s => s.Name))}.");
         if (Idempotency.ReadKey(http.Request) is not { } key)
@@ -44,7 +44,7 @@ public static class TakeStep
         {
             case IdempotencyState.InFlight: return Problems.IdempotencyKeyInFlight.Result(http);
             case IdempotencyState.Mismatch:
-                await Audit.AuditLog.IdempotencyMisuseAsync(http, ct);
+                await s.Audit.IdempotencyMisuseAsync(http, ct);
                 return Problems.IdempotencyKeyReused.Result(http);
             case IdempotencyState.Replay:
                 return await reader.FindStateAsync(id, ct) is { } replay ? Ok(http, replay) : Problems.NotFound.Result(http, NoSuchReferral);

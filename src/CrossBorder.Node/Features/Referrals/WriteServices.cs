@@ -6,4 +6,4 @@ namespace CrossBorder.Node.Features.Referrals;
 
 /// <summary>What every write of the ministry API uses, bound with <c>[AsParameters]</c>.</summary>
 public sealed record WriteServices(NodeDbContext Db, Idempotency Idempotency, Outbox Outbox, CaseLifecycle Lifecycle,
-    ReferralReader Reader, TimeProvider Time);
+    ReferralReader Reader, TimeProvider Time, Audit.AuditLog Audit);
