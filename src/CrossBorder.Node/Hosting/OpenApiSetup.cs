@@ -27,6 +27,7 @@ public static class OpenApiSetup
             o.NonNullableReferenceTypesAsRequired();
             o.UseAllOfToExtendReferenceSchemas();
             o.SchemaFilter<BoundsSchemaFilter>();
+            o.SchemaFilter<DefaultedMembersSchemaFilter>();
             o.OperationFilter<SecurityOperationFilter>();
             o.OperationFilter<ProblemResponsesOperationFilter>();
             o.OperationFilter<ExamplesOperationFilter>();
