@@ -1,7 +1,7 @@
 namespace CrossBorder.Core.Lifecycle;
 
 /// <summary>
-/// How long each party has (DOMAIN.md "Deadlines"), as ISO 8601 durations. A null value inherits: a legal
+/// How long each party has (docs/domain.md "Deadlines"), as ISO 8601 durations. A null value inherits: a legal
 /// basis from the configured default, the default from <see cref="Domain"/>. Months are calendar months
 /// (<see cref="IsoDuration.AddTo"/>), so both nodes compute the same instant from the same receipt.
 /// </summary>
@@ -25,7 +25,7 @@ public sealed class DeadlinePolicy
     /// <summary>Answer an information request, from its receipt: a reminder, not a status change (default <c>P35D</c>).</summary>
     public string? InformationAnswer { get; set; }
 
-    /// <summary>DOMAIN.md's defaults.</summary>
+    /// <summary>docs/domain.md's defaults.</summary>
     public static DeadlinePolicy Domain => new()
     {
         Reply = "P2M", UrgentReply = "P1M", ReexaminationRequest = "P21D", ReexaminationReply = "P14D", Transfer = "P6M",

@@ -1,7 +1,7 @@
 namespace CrossBorder.Core.Lifecycle;
 
 /// <summary>
-/// What passes by rule when a deadline runs out with no step taken (DOMAIN.md): silence on a referral
+/// What passes by rule when a deadline runs out with no step taken (docs/domain.md): silence on a referral
 /// is acceptance, silence on a re-examination is NOT, and an unused acceptance expires. A step whose legal
 /// time (its receipt time) is at or before a deadline is in time, so a deadline lapses only strictly after it.
 /// </summary>

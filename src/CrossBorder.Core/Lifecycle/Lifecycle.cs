@@ -6,7 +6,7 @@ namespace CrossBorder.Core.Lifecycle;
 public sealed record StepDefinition(string Name, string MessageType, Side TakenBy);
 
 /// <summary>
-/// DOMAIN.md's lifecycle table as code: which step moves which status where, and who takes it. Both
+/// docs/domain.md's lifecycle table as code: which step moves which status where, and who takes it. Both
 /// nodes run this same function on the same signed messages, so they reach the same status.
 /// </summary>
 public static class Lifecycle

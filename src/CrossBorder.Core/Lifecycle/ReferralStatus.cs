@@ -1,6 +1,6 @@
 namespace CrossBorder.Core.Lifecycle;
 
-/// <summary>The statuses of DOMAIN.md's case lifecycle, as they appear on the wire.</summary>
+/// <summary>The statuses of docs/domain.md's case lifecycle, as they appear on the wire.</summary>
 public static class ReferralStatus
 {
     public const string Submitted = "SUBMITTED";

@@ -2,7 +2,7 @@ namespace CrossBorder.Node.Data;
 
 /// <summary>
 /// One entry of the ministry change feed. Written without a position by the transaction that makes the change;
-/// <see cref="Features.Feed.FeedSequencer"/> gives committed events contiguous positions afterwards, so the feed
+/// <see cref="Feed.FeedSequencer"/> gives committed events contiguous positions afterwards, so the feed
 /// is gap-free and ordered without any lock held across a request's transaction.
 /// </summary>
 public sealed class FeedEvent

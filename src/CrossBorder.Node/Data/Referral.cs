@@ -59,8 +59,20 @@ public sealed class Referral
     public int LastOutgoingSeq { get; set; }
     public int LastIncomingSeq { get; set; }
 
-    /// <summary>Optimistic concurrency token, exposed as the ETag.</summary>
+    /// <summary>Optimistic concurrency token, exposed as the ETag (<see cref="ETag"/>); moved by <see cref="Changed"/>.</summary>
     public int Version { get; set; }
+
+    public string ETag => $"\"v{Version}\"";
+
+    /// <summary>
+    /// The one version rule: every transaction that changes a stored referral calls this once, so its ETag moves and a
+    /// client's If-Match from before it fails.
+    /// </summary>
+    public void Changed(DateTimeOffset at)
+    {
+        Version++;
+        UpdatedAt = at;
+    }
 
     public required byte[] DataKey { get; set; }
     public required byte[] PersonalData { get; set; }

@@ -1,5 +1,5 @@
 using System.Data.Common;
-using CrossBorder.Node.Hosting.Workers;
+using CrossBorder.Node.Workers;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace CrossBorder.Node.Data;

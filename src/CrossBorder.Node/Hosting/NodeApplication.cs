@@ -1,14 +1,20 @@
-using CrossBorder.Node.Auth;
+using CrossBorder.Node.Audit;
+using CrossBorder.Node.Contract;
+using CrossBorder.Node.Health;
+using CrossBorder.Node.Configuration;
 using CrossBorder.Node.Data;
-using CrossBorder.Node.Features.Audit;
-using CrossBorder.Node.Features.Exchange;
-using CrossBorder.Node.Features.Feed;
-using CrossBorder.Node.Features.Health;
-using CrossBorder.Node.Features.Referrals;
-using CrossBorder.Node.Hosting.Workers;
+using CrossBorder.Node.Deadlines;
+using CrossBorder.Node.Exchange;
+using CrossBorder.Node.Feed;
+using CrossBorder.Node.Http;
+using CrossBorder.Node.Identity;
+using CrossBorder.Node.Keys;
+using CrossBorder.Node.Peers;
+using CrossBorder.Node.Referrals;
+using CrossBorder.Node.Workers;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -33,7 +39,6 @@ public static class NodeApplication
         var services = builder.Services;
         services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>();
-        services.AddOptions<ExchangeOptions>().BindConfiguration(ExchangeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var node = builder.Configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
         var exchange = builder.Configuration.GetSection(ExchangeOptions.Section).Get<ExchangeOptions>() ?? new ExchangeOptions();
         var connectionString = builder.Configuration.GetConnectionString("Node");
@@ -44,64 +49,20 @@ public static class NodeApplication
         services.TryAddSingleton(TimeProvider.System);
         // A worker's failure is handled inside the worker (NodeWorker); this is the last line: never stop the host.
         services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
-        services.AddSingleton(_ => DataSource(connectionString));
-        services.AddSingleton<WorkSignals>();
-        services.AddSingleton<WakeOnCommitInterceptor>();
-        services.AddDbContextPool<NodeDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()).UseOpenIddict()
-            .AddInterceptors(sp.GetRequiredService<WakeOnCommitInterceptor>(), new NoSavepointsInterceptor()));
+
+        // One line per room (docs/architecture.md), kernel first.
+        services.AddNodeData(connectionString);
         services.AddSingleton<NodeKeys>();
-        services.AddNodeAuth(node);
-        services.AddExceptionHandler<DatabaseUnavailableHandler>();
-        services.AddExceptionHandler<IdempotencyConflictHandler>();
         services.AddNodeHttpContract(builder.Configuration);
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
-        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = 2 * 1024 * 1024);
-        services.AddNodeRateLimiting(builder.Configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new());
+        services.AddNodeAuth(node);
         services.AddNodeHealth();
         services.AddNodeOpenApi();
         services.AddNodeAudit();
-
-        services.AddScoped<Idempotency>();
-        services.AddSingleton<ReferenceNumbers>();
-        services.AddScoped<Outbox>();
-        services.AddScoped<ReferralReader>();
-        services.AddScoped<InboundMessages>();
-        services.AddScoped<IncomingReferrals>();
-        services.AddScoped<SentMessages>();
-        services.AddScoped<Delivery>();
-        services.AddScoped<CaseLifecycle>();
-        services.AddOptions<DeadlineOptions>().BindConfiguration(DeadlineOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DeadlineOptions>, DeadlineOptionsValidator>();
-        services.AddHostedService<DeadlineClock>();
-        services.AddOptions<FeedOptions>().BindConfiguration(FeedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddHostedService<FeedSequencer>();
-        services.AddSingleton<PeerTokenCache>();
-        services.AddSingleton<PeerHealth>();
-        services.AddHostedService<OutboxDispatcher>();
-        services.AddHttpClient<PeerClient>().AddResilienceHandler("peer", b =>
-        {
-            // A peer's 429 is not a failure of the peer: the outbox retries it after its Retry-After, and it
-            // neither retries here nor counts toward opening the circuit.
-            static ValueTask<bool> PeerFailed(Outcome<HttpResponseMessage> o) => ValueTask.FromResult(
-                o.Result?.StatusCode != System.Net.HttpStatusCode.TooManyRequests && HttpClientResiliencePredicates.IsTransient(o));
-            b.AddRetry(new HttpRetryStrategyOptions
-            {
-                MaxRetryAttempts = 2,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(200),
-                ShouldHandle = a => PeerFailed(a.Outcome),
-            });
-            b.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
-            {
-                SamplingDuration = TimeSpan.FromSeconds(30),
-                MinimumThroughput = 5,
-                FailureRatio = 0.5,
-                BreakDuration = exchange.BreakDuration,
-                ShouldHandle = a => PeerFailed(a.Outcome),
-            });
-            b.AddTimeout(exchange.AttemptTimeout);
-        });
+        services.AddPeers(exchange.BreakDuration, exchange.AttemptTimeout);
+        services.AddExchange();
+        services.AddFeed();
+        services.AddDeadlines();
+        services.AddReferrals();
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor });
@@ -152,23 +113,6 @@ public static class NodeApplication
 
     /// <summary>About ten minutes of waiting for the database at start before giving up.</summary>
     private const int MaxStartAttempts = 130;
-
-    /// <summary>
-    /// The node's connection pool. Its statements repeat (the create batch, the claim, the receipt), so they are
-    /// prepared on each connection after two uses, unless the connection string says otherwise: PostgreSQL then
-    /// skips parsing and planning them on every request.
-    /// </summary>
-    private static NpgsqlDataSource DataSource(string connectionString)
-    {
-        var builder = new NpgsqlDataSourceBuilder(connectionString);
-        var given = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase) && given.MaxAutoPrepare == 0)
-        {
-            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
-            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
-        }
-        return builder.Build();
-    }
 
     private static int StatusFor(Exception e) => e switch
     {

@@ -1,4 +1,6 @@
-using CrossBorder.Node.Auth;
+using CrossBorder.Node.Configuration;
+using CrossBorder.Node.Http;
+using CrossBorder.Node.Peers;
 using Microsoft.Extensions.Options;
 
 namespace CrossBorder.Node.Hosting;
@@ -39,7 +41,7 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         {
             foreach (var scope in o.Clients[i].Scopes.Where(s => !Scopes.Ministry.Contains(s)))
                 errors.Add($"Node:Clients:{i}:Scopes: '{scope}' is not a client scope (allowed: {string.Join(", ", Scopes.Ministry)}).");
-            if (Auth.PeerIdentity.IsPeer(o.Clients[i].ClientId))
+            if (PeerIdentity.IsPeer(o.Clients[i].ClientId))
                 errors.Add($"Node:Clients:{i}:ClientId: the 'node-' prefix is reserved for peer nodes.");
         }
         if (o.Clients.GroupBy(c => c.ClientId).Any(g => g.Count() > 1))

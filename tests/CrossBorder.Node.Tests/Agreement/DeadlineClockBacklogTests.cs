@@ -1,6 +1,6 @@
 using CrossBorder.Core.Lifecycle;
 using CrossBorder.Node.Data;
-using CrossBorder.Node.Features.Referrals;
+using CrossBorder.Node.Deadlines;
 using CrossBorder.Node.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,13 +1,12 @@
 using System.Net.Http.Headers;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using CrossBorder.Core.Audit;
 using CrossBorder.Core.Exchange;
 using CrossBorder.Core.Lifecycle;
 using CrossBorder.Core.Signing;
+using CrossBorder.Node.Contract;
 using CrossBorder.Node.Data;
-using CrossBorder.Node.Features.Exchange;
-using CrossBorder.Node.Hosting.Examples;
 using CrossBorder.Node.Tests.Infrastructure;
 using CrossBorder.Node.Tests.Security;
 using Microsoft.EntityFrameworkCore;

@@ -5,7 +5,7 @@ using CrossBorder.Node.Tests.Security;
 
 namespace CrossBorder.Node.Tests.Audit;
 
-/// <summary>DESIGN.md: an auditor reads metadata and proofs but no personal data; nobody else reads the audit API.</summary>
+/// <summary>docs/design.md: an auditor reads metadata and proofs but no personal data; nobody else reads the audit API.</summary>
 public sealed class AuditScopeTests
 {
     private static readonly string[] AuditPaths =

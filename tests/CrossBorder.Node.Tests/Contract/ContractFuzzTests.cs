@@ -71,7 +71,7 @@ public sealed class ContractFuzzTests
             var op = operations[index % operations.Count];
             var values = new SchemaValues(_documents[op.Document].Document, new PCG((uint)index, seed));
             // A step goes mostly to the node of the side that takes it, so that it gets past "wrong side" to the rules behind.
-            var step = Node.Hosting.OpenApi.OperationExamples.StepOf(op.Id);
+            var step = Node.Contract.OperationExamples.StepOf(op.Id);
             var node = op.Document == OpenApiDocumentTests.Documents[1].File ? "GB"
                 : step is not null && values.Chance(75) ? (step.TakenBy == CrossBorder.Core.Lifecycle.Side.Requesting ? "FR" : "GB")
                 : values.Chance(60) ? "FR" : "GB";

@@ -1,10 +1,10 @@
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
 using CrossBorder.Core.Lifecycle;
 using CrossBorder.Core.Referrals;
-using CrossBorder.Node.Hosting.OpenApi;
-
+using CrossBorder.Node.Contract;
+using CrossBorder.Node.Referrals;
 namespace CrossBorder.Node.Tests.Contract;
 
 /// <summary>
@@ -12,7 +12,7 @@ namespace CrossBorder.Node.Tests.Contract;
 /// cannot follow the calendar). <see cref="SpecExamplesTests"/> sends them with the day-relative dates moved to today;
 /// this test checks the dates as written: every request example of every lifecycle step and of CreateReferral must
 /// pass the node's own validation today and <see cref="Warning"/> from now, so CI fails a month before an integrator
-/// who sends an example unchanged would be refused. Then move the dates in <c>Hosting/Examples</c> forward.
+/// who sends an example unchanged would be refused. Then move the dates in <c>Contract/Examples</c> forward.
 /// </summary>
 [TestFixture]
 public sealed class ExampleDatesTests
@@ -69,8 +69,8 @@ public sealed class ExampleDatesTests
     {
         var names = Examples().Select(c => $"{c.Arguments[0]}").ToList();
         foreach (var step in Lifecycle.Steps)
-            Assert.That(names, Does.Contain(Features.Referrals.ReferralEndpoints.StepOperationId(step.Name)), step.Name);
-        var decision = Features.Referrals.ReferralEndpoints.StepOperationId(Lifecycle.Decision);
+            Assert.That(names, Does.Contain(ReferralEndpoints.StepOperationId(step.Name)), step.Name);
+        var decision = ReferralEndpoints.StepOperationId(Lifecycle.Decision);
         Assert.That(names.Count(n => n == decision), Is.EqualTo(Enum.GetValues<DecisionOutcome>().Length), "one decision example per outcome");
     }
 }

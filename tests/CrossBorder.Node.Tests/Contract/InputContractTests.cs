@@ -4,8 +4,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CrossBorder.Core.Exchange;
-using CrossBorder.Core.Signing;
-using CrossBorder.Node.Features.Exchange;
 using CrossBorder.Node.Tests.Infrastructure;
 using CrossBorder.Node.Tests.Security;
 

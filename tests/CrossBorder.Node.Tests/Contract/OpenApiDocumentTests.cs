@@ -112,7 +112,7 @@ public sealed class OpenApiDocumentTests
             foreach (var status in secured ? new[] { "401", "403", "429", "500" } : ["429", "500"])
                 if (responses[status] is null) missing.Add($"{name}: no {status} response");
         }
-        Assert.That(missing, Is.Empty, "Name and describe the endpoint (.WithName/.WithSummary/.WithDescription); the rest comes from Hosting/OpenApi.");
+        Assert.That(missing, Is.Empty, "Name and describe the endpoint (.WithName/.WithSummary/.WithDescription); the rest comes from Contract/.");
     }
 
     public static IEnumerable<(string Path, string Method, JsonObject Operation)> Operations(JsonNode spec) =>

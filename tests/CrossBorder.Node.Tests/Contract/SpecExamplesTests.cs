@@ -1,10 +1,10 @@
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
 using CrossBorder.Core.Lifecycle;
-using LifecycleRules = CrossBorder.Core.Lifecycle.Lifecycle;
-using CrossBorder.Node.Hosting.OpenApi;
+using CrossBorder.Node.Contract;
 using CrossBorder.Node.Tests.Infrastructure;
+using LifecycleRules = CrossBorder.Core.Lifecycle.Lifecycle;
 
 namespace CrossBorder.Node.Tests.Contract;
 

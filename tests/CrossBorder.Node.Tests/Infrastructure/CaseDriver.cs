@@ -1,10 +1,9 @@
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
 using CrossBorder.Core.Lifecycle;
+using CrossBorder.Node.Contract;
 using LifecycleRules = CrossBorder.Core.Lifecycle.Lifecycle;
-using CrossBorder.Node.Hosting.Examples;
-
 namespace CrossBorder.Node.Tests.Infrastructure;
 
 /// <summary>Drives cases through the lifecycle over HTTP on both nodes of a pair.</summary>

@@ -1,8 +1,7 @@
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
-using CrossBorder.Node.Hosting.Examples;
-
+using System.Text;
+using CrossBorder.Node.Contract;
 namespace CrossBorder.Node.Tests.Infrastructure;
 
 /// <summary>

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CrossBorder.Core.Exchange;
 using CrossBorder.Core.Signing;
-using CrossBorder.Node.Features.Exchange;
 using CrossBorder.Node.Tests.Infrastructure;
 
 namespace CrossBorder.Node.Tests.Security;

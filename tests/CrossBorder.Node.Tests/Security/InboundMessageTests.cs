@@ -6,7 +6,7 @@ using CrossBorder.Node.Tests.Infrastructure;
 
 namespace CrossBorder.Node.Tests.Security;
 
-/// <summary>DESIGN.md "The exchange, step by step", step 4 and the replay rules, seen from the receiving node.</summary>
+/// <summary>docs/design.md "The exchange, step by step", step 4 and the replay rules, seen from the receiving node.</summary>
 public sealed class InboundMessageTests
 {
     private NodePair _pair = null!;
@@ -196,7 +196,7 @@ public sealed class InboundMessageTests
     public async Task DeliverMessage_SameBytesAfterMaxMessageAge_DuplicateReceiptWithFirstReceiptTime()
     {
         // The receipt may be lost on the way back and FR may only retry after a long outage of its own;
-        // DESIGN.md: same id and same bytes again get a receipt (200, outcome duplicate, the first receipt time), so FR can still close the row.
+        // docs/design.md: same id and same bytes again get a receipt (200, outcome duplicate, the first receipt time), so FR can still close the row.
         using var peer = await _fr.ExchangeClientAsync();
         var envelope = _fr.Submission();
         var jws = _fr.Sign(envelope);
@@ -214,7 +214,7 @@ public sealed class InboundMessageTests
     }
 
     /// <summary>
-    /// DESIGN.md receipt outcome: a redelivery gets a freshly signed receipt saying <c>duplicate</c>, for the same message
+    /// docs/design.md receipt outcome: a redelivery gets a freshly signed receipt saying <c>duplicate</c>, for the same message
     /// and bytes, with the first receipt's <c>receivedAt</c> (the legal time does not move).
     /// </summary>
     private void AssertDuplicateOf(string acceptedJws, string duplicateJws)

@@ -1,16 +1,16 @@
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
 using CrossBorder.Core.Exchange;
 using CrossBorder.Core.Signing;
-using CrossBorder.Node.Features.Exchange;
+using CrossBorder.Node.Exchange;
 using CrossBorder.Node.Tests.Infrastructure;
 
 namespace CrossBorder.Node.Tests.Security;
 
 /// <summary>
-/// DESIGN.md: bad signature, unknown key, wrong addressee, stale or future time: a 4xx problem document
+/// docs/design.md: bad signature, unknown key, wrong addressee, stale or future time: a 4xx problem document
 /// with a stable code, and nothing applied.
 /// </summary>
 public sealed class RejectedMessageTests

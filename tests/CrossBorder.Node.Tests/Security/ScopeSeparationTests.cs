@@ -7,8 +7,8 @@ using CrossBorder.Node.Tests.Infrastructure;
 namespace CrossBorder.Node.Tests.Security;
 
 /// <summary>
-/// DESIGN.md "Public contract": scopes never overlap in power. Also the token server's own refusals
-/// (OAuth error format) and the token lifetime of DESIGN.md "Security".
+/// docs/design.md "Public contract": scopes never overlap in power. Also the token server's own refusals
+/// (OAuth error format) and the token lifetime of docs/design.md "Security".
 /// </summary>
 public sealed class ScopeSeparationTests
 {
@@ -215,7 +215,7 @@ public sealed class ScopeSeparationTests
     [Test]
     public async Task Token_PeerAssertionReused_InvalidClient()
     {
-        // DESIGN.md "Security": a client assertion's jti is single-use.
+        // docs/design.md "Security": a client assertion's jti is single-use.
         var assertion = _fr.ClientAssertion();
         using var first = await _fr.RequestTokenAsync(assertion);
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK), await first.Content.ReadAsStringAsync());

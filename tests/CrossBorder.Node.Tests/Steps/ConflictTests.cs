@@ -1,11 +1,10 @@
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using CrossBorder.Core.Exchange;
 using CrossBorder.Core.Lifecycle;
+using CrossBorder.Node.Contract;
 using CrossBorder.Node.Data;
-using CrossBorder.Node.Features.Exchange;
-using CrossBorder.Node.Hosting.Examples;
 using CrossBorder.Node.Tests.Infrastructure;
 using CrossBorder.Node.Tests.Security;
 

@@ -8,7 +8,7 @@ using static CrossBorder.Core.Lifecycle.ReferralStatus;
 namespace CrossBorder.Node.Tests.Steps;
 
 /// <summary>
-/// Every status × step × side over two real nodes, against DOMAIN.md's table written out here by hand
+/// Every status × step × side over two real nodes, against docs/domain.md's table written out here by hand
 /// (not derived from the code under test). TACITLY_ACCEPTED and TRANSFER_EXPIRED are reached by the
 /// clock and covered in DeadlineClockTests.
 /// </summary>
@@ -34,7 +34,7 @@ public sealed class StepMatrixTests
         [Withdrawn] = [("withdrawal", true, Withdrawn)],
     };
 
-    /// <summary>DOMAIN.md "The case lifecycle": (status, step, outcome) → next status.</summary>
+    /// <summary>docs/domain.md "The case lifecycle": (status, step, outcome) → next status.</summary>
     private static readonly Dictionary<(string, string, bool), string> Allowed = new()
     {
         [(UnderExamination, "information-request", true)] = InformationRequested,

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using CrossBorder.Core.Exchange;
 using CrossBorder.Core.Signing;
-using CrossBorder.Node.Features.Exchange;
+using CrossBorder.Node.Exchange;
 using CrossBorder.Node.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

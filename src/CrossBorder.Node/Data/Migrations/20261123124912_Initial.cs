@@ -464,7 +464,7 @@ namespace CrossBorder.Node.Data.Migrations
                 table: "used_client_assertions",
                 column: "expires_at");
 
-            // The audit log is append-only for every role, owner included (DESIGN.md "The audit log").
+            // The audit log is append-only for every role, owner included (docs/design.md "The audit log").
             migrationBuilder.Sql("""
                 CREATE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN

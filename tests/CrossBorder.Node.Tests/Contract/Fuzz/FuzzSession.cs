@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CrossBorder.Core.Exchange;
 using CrossBorder.Core.Lifecycle;
-using CrossBorder.Node.Features.Exchange;
 using CrossBorder.Node.Tests.Infrastructure;
 using CrossBorder.Node.Tests.Security;
 using CsCheck;

@@ -1,0 +1,47 @@
+using System.Text.RegularExpressions;
+using CrossBorder.Node.Http;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc.ApiExplorer;
+
+namespace CrossBorder.Node.Contract;
+
+/// <summary>
+/// What the conventions read off an endpoint: its scopes (from its authorization policy), whether it
+/// takes an Idempotency-Key and an If-Match. One place, so the served contract and the code agree.
+/// </summary>
+public sealed partial record EndpointConventions(string Method, string Path, bool Anonymous, IReadOnlyList<string> Scopes,
+    bool Idempotent, bool Conditional, bool TouchesDatabase = true)
+{
+    public bool Authenticated => !Anonymous && Scopes.Count > 0;
+
+    public bool HasPathParameters => Path.Contains('{');
+
+    public static EndpointConventions Of(ApiDescription api)
+    {
+        var metadata = api.ActionDescriptor.EndpointMetadata;
+        var method = api.HttpMethod?.ToUpperInvariant() ?? "GET";
+        var path = "/" + RouteConstraint().Replace(api.RelativePath ?? "", "{$1}").TrimEnd('/');
+        var anonymous = metadata.OfType<IAllowAnonymous>().Any();
+        var scopes = anonymous
+            ? []
+            : metadata.OfType<IAuthorizeData>().Select(a => a.Policy).OfType<string>().Distinct().Select(ScopeOf).ToList();
+        // Every POST of the ministry API creates or changes a case: each needs an Idempotency-Key
+        // (draft-ietf-httpapi-idempotency-key-header); a step on an existing referral also needs If-Match.
+        var idempotent = method == "POST" && api.GroupName == OpenApiSetup.MinistryDocument && path.StartsWith("/api/", StringComparison.Ordinal);
+        var conditional = idempotent && StepRoute().IsMatch(path);
+        var touchesDatabase = !metadata.OfType<NoDatabase>().Any();
+        return new EndpointConventions(method, path, anonymous, scopes, idempotent, conditional, touchesDatabase);
+    }
+
+    /// <summary>Policies are named after the scope they require (<c>Identity/AuthSetup</c>).</summary>
+    private static string ScopeOf(string policy) => Http.Scopes.All.Contains(policy)
+        ? policy
+        : throw new InvalidOperationException($"Authorization policy '{policy}' has no OAuth2 scope; name policies after their scope.");
+
+    /// <summary>ApiExplorer keeps route constraints (<c>{id:guid}</c>); the document's paths do not.</summary>
+    [GeneratedRegex(@"\{([^}:?]+)[^}]*\}")]
+    private static partial Regex RouteConstraint();
+
+    [GeneratedRegex(@"^/api/v1/referrals/\{[^}]+\}/[^/{}]+$")]
+    private static partial Regex StepRoute();
+}

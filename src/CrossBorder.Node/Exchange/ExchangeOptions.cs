@@ -1,0 +1,51 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CrossBorder.Node.Exchange;
+
+/// <summary>Timing of delivery to peers and of the checks on what peers deliver.</summary>
+public sealed class ExchangeOptions
+{
+    public const string Section = "Exchange";
+
+    /// <summary>First outbox back-off after a failed attempt; doubles per attempt, with jitter.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Ceiling of the outbox back-off: during a long outage each message is tried at least this often (and all
+    /// of them at once as soon as one gets through).
+    /// </summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a claim holds, by the database clock. The claiming replica renews it every third of this while
+    /// it sends, so after a replica dies its messages go out from another one within about this much.
+    /// </summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Messages one replica sends at once (it claims only as many as it has free slots).</summary>
+    [Range(1, 1000)]
+    public int MaxParallelSends { get; set; } = 16;
+
+    /// <summary>Attempts after which a message that keeps failing for a reason of its own is dead-lettered.</summary>
+    [Range(1, 1000)]
+    public int PoisonAttempts { get; set; } = 5;
+
+    /// <summary>Fallback poll when no notification arrives (retries fall due without one).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most rows claimed by one claim query.</summary>
+    [Range(1, 1000)]
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>Per-attempt HTTP timeout towards the peer.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the circuit to a failing peer stays open before a trial request.</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Accepted clock difference between nodes for message and token times.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Oldest <c>sentAt</c> accepted: a message queued through a longer outage needs an operator.</summary>
+    public TimeSpan MaxMessageAge { get; set; } = TimeSpan.FromDays(30);
+}

@@ -1,0 +1,135 @@
+using System.Net;
+using CrossBorder.Node.Configuration;
+using CrossBorder.Node.Http;
+using CrossBorder.Node.Peers;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+
+namespace CrossBorder.Node.Exchange;
+
+/// <summary>
+/// Sends one claimed message and records what came of it: the peer's receipt, a retry at a time the
+/// database clock sets, or a dead letter. Failures are isolated to the message: a peer that is down or busy
+/// is retried without limit (capped back-off, and at once when the peer answers again); a message that keeps
+/// failing for a reason of its own (a receipt that does not verify, a bug) is dead-lettered after
+/// <see cref="ExchangeOptions.PoisonAttempts"/> attempts, with its reason.
+/// </summary>
+public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth health, IOptions<ExchangeOptions> options,
+    IOptions<NodeOptions> node, ILogger<Delivery> log)
+{
+    public async Task DeliverAsync(Claim claim, CancellationToken ct)
+    {
+        var claimed = claim.Loaded ?? await sent.LoadClaimedAsync(claim, ct);
+        if (claimed is null)
+            return; // delivered or re-claimed meanwhile: this claim is stale
+        var message = claimed.Message;
+        var failure = await SendAsync(claimed, claim, ct);
+        if (failure is null)
+        {
+            log.LogInformation("Message {MessageId} ({Type}) delivered to {Peer}", message.Id, message.Type, message.ToCountry);
+            if (health.Recovered(message.ToCountry))
+                await sent.WakeBacklogAsync(message.ToCountry, ct); // the peer is back: drain now, not at each row's back-off
+            return;
+        }
+
+        var deadLetter = failure.Kind == FailureKind.Refused
+            || (failure.Kind == FailureKind.Poison && claim.Attempt >= options.Value.PoisonAttempts);
+        if (failure.Kind == FailureKind.PeerUnavailable) health.Failed(message.ToCountry);
+        if (failure.Kind is FailureKind.PeerUnavailable or FailureKind.Busy && failure.NotBefore is { } pause)
+            health.Pause(message.ToCountry, pause); // an open circuit or a 429: claim nothing for this peer meanwhile
+        if (deadLetter)
+            log.LogError("Message {MessageId} to {Peer} dead-lettered: {Error}", message.Id, message.ToCountry, failure.Error);
+        else
+            log.LogWarning("Message {MessageId} not delivered to {Peer} (attempt {Attempt}): {Error}", message.Id, message.ToCountry,
+                claim.Attempt, failure.Error);
+        await sent.RecordFailureAsync(claim, deadLetter, failure.Error, deadLetter ? null : RetryDelay(claim.Attempt, failure), ct);
+    }
+
+    private async Task<Failure?> SendAsync(ClaimedMessage claimed, Claim claim, CancellationToken ct)
+    {
+        var to = claimed.Message.ToCountry;
+        if (node.Value.Peers.FirstOrDefault(p => p.Country == to) is not { } peer)
+            return new Failure(FailureKind.Poison, $"no peer configured for {to}");
+        try
+        {
+            var outbound = sent.Open(claimed);
+            var response = await client.DeliverAsync(peer, outbound.Jws, ct);
+            return (int)response.Status switch
+            {
+                200 or 201 => await sent.RecordReceiptAsync(outbound, claim, response.Body, ct) is { } error
+                    ? new Failure(FailureKind.Poison, error)
+                    : null,
+                429 => new Failure(FailureKind.Busy, "peer answered 429", response.RetryAfter ?? TimeSpan.FromSeconds(1)),
+                408 or >= 500 => new Failure(FailureKind.PeerUnavailable, $"peer answered {(int)response.Status}"),
+                _ => new Failure(FailureKind.Refused, $"peer refused with {(int)response.Status}{ProblemCode(response)}"),
+            };
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
+        catch (BrokenCircuitException e)
+        {
+            return new Failure(FailureKind.PeerUnavailable, "circuit open after repeated failures", e.RetryAfter ?? options.Value.BreakDuration);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutException
+                                      or PeerTokenException or Polly.Timeout.TimeoutRejectedException)
+        {
+            return new Failure(FailureKind.PeerUnavailable, Describe(e));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException && !DatabaseUnavailableHandler.IsDatabaseUnavailable(e))
+        {
+            // Not the peer, not our database: something about this message (a ciphertext that does not open, a bug).
+            return new Failure(FailureKind.Poison, $"internal error ({e.GetType().Name})");
+        }
+    }
+
+    /// <summary>Exponential with "equal jitter", capped; a peer's Retry-After or an open circuit sets the floor.</summary>
+    private TimeSpan RetryDelay(int attempt, Failure failure)
+    {
+        var o = options.Value;
+        var exponential = o.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 20));
+        var capped = Math.Min(exponential, o.RetryMaxDelay.TotalMilliseconds);
+        var delay = TimeSpan.FromMilliseconds(capped * (0.5 + Random.Shared.NextDouble() / 2));
+        if (failure.NotBefore is { } floor && floor > delay)
+            delay = floor + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250));
+        return delay;
+    }
+
+    /// <summary>Only the peer's stable problem code is kept: problem text is not ours to store.</summary>
+    private static string ProblemCode(PeerResponse r)
+    {
+        if (r.MediaType != "application/problem+json") return "";
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(r.Body);
+            return doc.RootElement.TryGetProperty("code", out var code) && code.ValueKind == System.Text.Json.JsonValueKind.String
+                ? $" ({code.GetString()})"
+                : "";
+        }
+        catch (System.Text.Json.JsonException) { return ""; }
+    }
+
+    private static string Describe(Exception e) => e switch
+    {
+        HttpRequestException { StatusCode: { } s } => $"HTTP error {(int)s}",
+        HttpRequestException h => $"connection failed ({h.HttpRequestError})",
+        PeerTokenException { Status: HttpStatusCode.TooManyRequests } => "peer's token endpoint answered 429",
+        PeerTokenException t => t.Message,
+        _ => "timed out",
+    };
+
+    private enum FailureKind
+    {
+        /// <summary>Down, failing or timing out: retried without limit.</summary>
+        PeerUnavailable,
+
+        /// <summary>429: retried after the peer's Retry-After; not a sign the peer is down.</summary>
+        Busy,
+
+        /// <summary>A permanent 4xx: dead-lettered at once.</summary>
+        Refused,
+
+        /// <summary>Something about this message itself: dead-lettered after bounded attempts.</summary>
+        Poison,
+    }
+
+    private sealed record Failure(FailureKind Kind, string Error, TimeSpan? NotBefore = null);
+}

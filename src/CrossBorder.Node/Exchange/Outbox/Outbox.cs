@@ -1,0 +1,54 @@
+using System.Text.Json;
+using CrossBorder.Core.Exchange;
+using CrossBorder.Core.Signing;
+using CrossBorder.Node.Data;
+using CrossBorder.Node.Keys;
+using CrossBorder.Node.Workers;
+namespace CrossBorder.Node.Exchange;
+
+/// <summary>
+/// Queues a signed message to the peer inside the caller's transaction: the message (and its audit entry)
+/// exists if and only if the business change that produced it commits, and this replica's dispatcher is
+/// woken once it has. The JWS is signed once, here; retries send these exact bytes.
+/// </summary>
+public sealed class Outbox(NodeDbContext db, NodeKeys keys, TimeProvider time, Audit.AuditLog audit)
+{
+    // sentAt: the message's time when the caller fixed it (a step's order time, docs/agreement.md); default now.
+    public ExchangeMessage Queue(Referral referral, string type, object body, DateTimeOffset? sentAt = null)
+    {
+        var now = sentAt ?? time.GetUtcNow().TruncateToMilliseconds();
+        referral.LastOutgoingSeq++;
+        var peer = referral.Direction == Directions.Outgoing ? referral.RequestedState : referral.RequestingState;
+        var envelope = new MessageEnvelope(Guid.CreateVersion7(now), type,
+            From: referral.Direction == Directions.Outgoing ? referral.RequestingState : referral.RequestedState,
+            To: peer, referral.Id, referral.LastOutgoingSeq, now, referral.LegalBasis,
+            JsonSerializer.SerializeToElement(body, ExchangeJson.Options));
+        var jws = Jws.Sign(ExchangeJson.Serialize(envelope), keys.Signing, JwsTypes.Message);
+
+        var message = new ExchangeMessage
+        {
+            Id = envelope.Id,
+            ReferralId = referral.Id,
+            Direction = Directions.Outgoing,
+            Seq = envelope.Seq,
+            Type = type,
+            FromCountry = envelope.From,
+            ToCountry = envelope.To,
+            SentAt = now,
+            Jws = keys.Cipher.Encrypt(referral.DataKey, referral.Id, MessageColumns.Jws(envelope.Id), System.Text.Encoding.ASCII.GetBytes(jws)),
+            Digest = Jws.Digest(jws),
+            State = MessageStates.Queued,
+            NextAttemptAt = null, // due at once; retry times come from the database clock (OutboxDispatcher)
+        };
+        db.Messages.Add(message);
+        audit.MessageSent(message);
+        db.WakeAfterCommit(Work.Outbox);
+        return message;
+    }
+}
+
+/// <summary>Associated-data labels binding each ciphertext to its message.</summary>
+public static class MessageColumns
+{
+    public static string Jws(Guid messageId) => $"message/{messageId:N}";
+}

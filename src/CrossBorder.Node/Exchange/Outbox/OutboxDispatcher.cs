@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using CrossBorder.Node.Data;
+using CrossBorder.Node.Peers;
+using CrossBorder.Node.Workers;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CrossBorder.Node.Exchange;
+
+/// <summary>
+/// Delivers the outbox (docs/design.md, exchange step 3). It claims only as many due rows as it has free send
+/// slots, with <c>FOR UPDATE SKIP LOCKED</c>, a lease timed by the database clock and a fencing token; it
+/// renews the leases of the sends still running, so a slow send keeps its rows and a dead replica's rows
+/// come back within one lease. Only the oldest undelivered message of a referral is claimable (per-referral
+/// order); different referrals go in parallel. Sending happens outside any transaction, in
+/// <see cref="Delivery"/>; every later update of a claimed row checks its token.
+/// </summary>
+public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSource dataSource, WorkSignals signals,
+    PeerHealth peers, IOptions<ExchangeOptions> options, ILogger<OutboxDispatcher> log) : NodeWorker(log)
+{
+    private const string ClaimSql = """
+        WITH due AS (
+            SELECT m.id FROM messages m
+            WHERE m.direction = 'outgoing' AND m.state = 'queued'
+              AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= clock_timestamp())
+              AND (m.lease_until IS NULL OR m.lease_until < clock_timestamp())
+              AND m.to_country <> ALL($4)
+              AND NOT EXISTS (SELECT 1 FROM messages p
+                              WHERE p.referral_id = m.referral_id AND p.direction = 'outgoing'
+                                AND p.seq < m.seq AND p.state <> 'delivered')
+            ORDER BY m.id
+            LIMIT $1
+            FOR UPDATE OF m SKIP LOCKED)
+        UPDATE messages SET lease_until = clock_timestamp() + $2, lease_token = $3,
+                            attempts = messages.attempts + 1, last_attempt_at = clock_timestamp()
+        FROM due WHERE messages.id = due.id
+        RETURNING messages.id, messages.attempts, messages.referral_id, messages.seq, messages.type, messages.from_country,
+                  messages.to_country, messages.sent_at, messages.jws, messages.digest,
+                  (SELECT r.data_key FROM referrals r WHERE r.id = messages.referral_id)
+        """;
+
+    private const string RenewSql = """
+        UPDATE messages SET lease_until = clock_timestamp() + $2
+        WHERE lease_token = ANY($1) AND state = 'queued'
+        """;
+
+    private readonly ConcurrentDictionary<Guid, Claim> _sending = new();
+
+    protected override string Name => "Outbox dispatcher";
+
+    protected override async Task RunAsync(CancellationToken ct)
+    {
+        var o = options.Value;
+        using var stopRenewing = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var renewing = RenewLeasesAsync(stopRenewing.Token);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                foreach (var peer in peers.ProbesDue(o.BreakDuration))
+                    await ProbeAsync(peer, ct);
+                // Claim in batches: with sends running, wait until a quarter of the slots is free rather than
+                // spending a claim (a write and a commit) on every single slot that frees up.
+                var free = o.MaxParallelSends - _sending.Count;
+                var worthClaiming = _sending.IsEmpty ? free > 0 : free >= Math.Max(1, o.MaxParallelSends / 4);
+                var claimed = worthClaiming ? await ClaimAsync(Math.Min(free, o.BatchSize), ct) : [];
+                foreach (var claim in claimed)
+                {
+                    _sending[claim.MessageId] = claim;
+                    _ = SendAsync(claim, ct);
+                }
+                // A full claim may leave more due rows; otherwise wait for a commit, a finished send or the poll.
+                if (!worthClaiming || claimed.Count < free)
+                    await signals.Outbox.WaitAsync(o.PollInterval, ct);
+            }
+        }
+        finally
+        {
+            await stopRenewing.CancelAsync();
+            try { await renewing; } catch (OperationCanceledException) { }
+        }
+    }
+
+    /// <summary>
+    /// Claims up to <paramref name="count"/> due messages for this replica, under one fresh token, leaving out peers
+    /// that are paused (<see cref="PeerHealth"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<Claim>> ClaimAsync(int count, CancellationToken ct)
+    {
+        var token = Guid.CreateVersion7();
+        await using var cmd = dataSource.CreateCommand(ClaimSql);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = count });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = options.Value.Lease, NpgsqlDbType = NpgsqlDbType.Interval });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = token });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = peers.Paused(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar });
+        var claims = new List<Claim>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            // The claim returns what sending needs, so a send costs no further read.
+            var message = new ExchangeMessage
+            {
+                Id = reader.GetGuid(0),
+                Attempts = reader.GetInt32(1),
+                ReferralId = reader.GetGuid(2),
+                Direction = Data.Directions.Outgoing,
+                Seq = reader.GetInt32(3),
+                Type = reader.GetString(4),
+                FromCountry = reader.GetString(5),
+                ToCountry = reader.GetString(6),
+                SentAt = reader.GetFieldValue<DateTimeOffset>(7),
+                Jws = reader.GetFieldValue<byte[]>(8),
+                Digest = reader.GetString(9),
+                State = MessageStates.Queued,
+                LeaseToken = token,
+            };
+            claims.Add(new Claim(message.Id, token, message.Attempts, new ClaimedMessage(message, reader.GetFieldValue<byte[]>(10))));
+        }
+        return claims;
+    }
+
+    /// <summary>Makes the soonest waiting message to a failing peer due now: the half-open probe.</summary>
+    private async Task ProbeAsync(string peer, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            UPDATE messages SET next_attempt_at = clock_timestamp()
+            WHERE id = (SELECT id FROM messages
+                        WHERE direction = 'outgoing' AND state = 'queued' AND to_country = $1 AND lease_token IS NULL
+                          AND next_attempt_at > clock_timestamp()
+                        ORDER BY next_attempt_at LIMIT 1)
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = peer });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task SendAsync(Claim claim, CancellationToken ct)
+    {
+        await Task.Yield(); // the claim loop goes on while this message is sent
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<Delivery>().DeliverAsync(claim, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (Exception e)
+        {
+            // Delivery records its own failures; this is a failure to record one (e.g. the database is gone).
+            // The lease lapses and the message is claimed again: nothing is lost.
+            log.LogWarning("Message {MessageId}: delivery could not be recorded ({Error}{State})", claim.MessageId, e.GetType().Name,
+                SqlState(e));
+        }
+        finally
+        {
+            _sending.TryRemove(claim.MessageId, out _);
+            signals.Outbox.Notify(); // a send slot is free
+        }
+    }
+
+    /// <summary>Keeps the leases of running sends alive, a third of a lease at a time.</summary>
+    private async Task RenewLeasesAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(options.Value.Lease / 3);
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            var tokens = _sending.Values.Select(c => c.Token).Distinct().ToArray();
+            if (tokens.Length == 0) continue;
+            try
+            {
+                await using var cmd = dataSource.CreateCommand(RenewSql);
+                cmd.Parameters.Add(new NpgsqlParameter { Value = tokens });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = options.Value.Lease, NpgsqlDbType = NpgsqlDbType.Interval });
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogWarning("Outbox leases could not be renewed ({Error}{State})", e.GetType().Name, SqlState(e));
+            }
+        }
+    }
+}
+
+/// <summary>
+/// One claimed message: <see cref="Token"/> fences every update this claim makes. <see cref="Loaded"/> is the
+/// message as the claim returned it (null when only the claim's identity is known).
+/// </summary>
+public sealed record Claim(Guid MessageId, Guid Token, int Attempt, ClaimedMessage? Loaded = null);

@@ -1,9 +1,0 @@
-using CrossBorder.Node.Data;
-using CrossBorder.Node.Features.Exchange;
-using CrossBorder.Node.Hosting;
-
-namespace CrossBorder.Node.Features.Referrals;
-
-/// <summary>What every write of the ministry API uses, bound with <c>[AsParameters]</c>.</summary>
-public sealed record WriteServices(NodeDbContext Db, Idempotency Idempotency, Outbox Outbox, CaseLifecycle Lifecycle,
-    ReferralReader Reader, TimeProvider Time, Audit.AuditLog Audit);

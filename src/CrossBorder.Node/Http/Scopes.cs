@@ -1,0 +1,15 @@
+namespace CrossBorder.Node.Http;
+
+/// <summary>Scopes never overlap in power: ministry, auditor and peer tokens reach disjoint APIs.</summary>
+public static class Scopes
+{
+    public const string ReferralsRead = "referrals.read";
+    public const string ReferralsWrite = "referrals.write";
+    public const string AuditRead = "audit.read";
+    public const string Exchange = "exchange";
+
+    /// <summary>Scopes a configured (non-peer) client may hold.</summary>
+    public static readonly IReadOnlySet<string> Ministry = new HashSet<string> { ReferralsRead, ReferralsWrite, AuditRead };
+
+    public static readonly IReadOnlyList<string> All = [ReferralsRead, ReferralsWrite, AuditRead, Exchange];
+}

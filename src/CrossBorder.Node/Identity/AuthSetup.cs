@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+using CrossBorder.Node.Configuration;
+using CrossBorder.Node.Data;
+using CrossBorder.Node.Http;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Validation.AspNetCore;
+
+namespace CrossBorder.Node.Identity;
+
+public static class AuthSetup
+{
+    public const string ExchangePolicy = Scopes.Exchange;
+
+    /// <summary>The node's own token server (client credentials only) and the validation of its tokens.</summary>
+    public static IServiceCollection AddNodeAuth(this IServiceCollection services, NodeOptions node)
+    {
+        // The options are validated at start; here we only need the raw values to wire OpenIddict.
+        var pem = node.SigningKey.PrivateKeyPem ?? File.ReadAllText(node.SigningKey.PrivateKeyPath!);
+        var ecdsa = ECDsa.Create();
+        ecdsa.ImportFromPem(pem);
+        var tokenKey = new ECDsaSecurityKey(ecdsa) { KeyId = node.SigningKey.Kid };
+        // OpenIddict needs an encryption key even when access tokens are not encrypted; derive it from
+        // the KEK so every replica of the node holds the same one.
+        var encryptionKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, Convert.FromBase64String(node.KeyEncryptionKey),
+            32, info: "crossborder/openiddict-encryption"u8.ToArray());
+
+        services.AddOpenIddict()
+            .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<NodeDbContext>())
+            .AddServer(o =>
+            {
+                o.SetIssuer(node.PublicUrl!);
+                o.SetTokenEndpointUris(TokenRequestRules.TokenPath);
+                o.AddTokenRequestRules();
+                o.AllowClientCredentialsFlow();
+                // Scope permissions are checked in TokenEndpoint, to answer invalid_scope (RFC 6749 §5.2).
+                o.IgnoreScopePermissions();
+                o.RegisterScopes([.. Scopes.All]);
+                o.SetAccessTokenLifetime(TimeSpan.FromMinutes(5));
+                o.AddSigningKey(tokenKey);
+                o.AddEncryptionKey(new SymmetricSecurityKey(encryptionKey));
+                // Access tokens are signed JWTs (ES256) that any resource server can check from the JWKS.
+                o.DisableAccessTokenEncryption();
+                var aspnet = o.UseAspNetCore().EnableTokenEndpointPassthrough();
+                if (node.PublicUrl!.Scheme == Uri.UriSchemeHttp)
+                    aspnet.DisableTransportSecurityRequirement(); // loopback only: NodeOptionsValidator refuses anything else
+            })
+            .AddValidation(o =>
+            {
+                o.UseLocalServer();
+                o.UseAspNetCore();
+            });
+
+        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Scopes.ReferralsRead, p => p.RequireAssertion(c => c.User.HasScope(Scopes.ReferralsRead)))
+            .AddPolicy(Scopes.ReferralsWrite, p => p.RequireAssertion(c => c.User.HasScope(Scopes.ReferralsWrite)))
+            .AddPolicy(Scopes.AuditRead, p => p.RequireAssertion(c => c.User.HasScope(Scopes.AuditRead)))
+            .AddPolicy(ExchangePolicy, p => p.RequireAssertion(c => c.User.HasScope(Scopes.Exchange)));
+        services.AddScoped<ClientRegistrar>();
+        return services;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Net;
+using System.Text.Json;
+using System.Text;
+using CrossBorder.Core.Signing;
+using CrossBorder.Node.Configuration;
+using CrossBorder.Node.Keys;
+using Microsoft.Extensions.Options;
+
+namespace CrossBorder.Node.Peers;
+
+/// <summary>
+/// Talks to peer nodes: gets an <c>exchange</c> token from the peer's token server with a
+/// <c>private_key_jwt</c> assertion signed by this node's key (RFC 7523), then delivers one JWS.
+/// The resilience pipeline on the <see cref="HttpClient"/> adds timeouts, retries and a circuit breaker.
+/// </summary>
+public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOptions> options, TimeProvider time, PeerTokenCache tokens)
+{
+    public const string JoseMediaType = "application/jose";
+
+    public async Task<PeerResponse> DeliverAsync(PeerOptions peer, string jws, CancellationToken ct)
+    {
+        var response = await PostAsync(peer, jws, refreshToken: false, ct);
+        if (response.Status == HttpStatusCode.Unauthorized)
+            response = await PostAsync(peer, jws, refreshToken: true, ct); // the cached token may have lapsed early
+        return response;
+    }
+
+    /// <summary>Asks the peer to cosign one of this node's audit checkpoints (<c>POST /exchange/v1/checkpoints</c>).</summary>
+    public async Task<PeerResponse> CosignAsync(PeerOptions peer, string requestJson, CancellationToken ct)
+    {
+        async Task<PeerResponse> SendAsync(bool refresh)
+        {
+            var token = await TokenAsync(peer, refresh, ct);
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(peer.Url!, "exchange/v1/checkpoints"))
+            {
+                Content = new StringContent(requestJson, Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(request, ct);
+            return new PeerResponse(response.StatusCode, await response.Content.ReadAsStringAsync(ct), response.Content.Headers.ContentType?.MediaType);
+        }
+        var result = await SendAsync(refresh: false);
+        return result.Status == HttpStatusCode.Unauthorized ? await SendAsync(refresh: true) : result;
+    }
+
+    private async Task<PeerResponse> PostAsync(PeerOptions peer, string jws, bool refreshToken, CancellationToken ct)
+    {
+        var token = await TokenAsync(peer, refreshToken, ct);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(peer.Url!, "exchange/v1/messages"))
+        {
+            Content = new StringContent(jws, Encoding.ASCII, JoseMediaType),
+        };
+        request.Content.Headers.ContentType!.CharSet = null;
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        return new PeerResponse(response.StatusCode, body, response.Content.Headers.ContentType?.MediaType, RetryAfter(response));
+    }
+
+    private async Task<string> TokenAsync(PeerOptions peer, bool refresh, CancellationToken ct)
+    {
+        var cacheKey = peer.Country;
+        var now = time.GetUtcNow();
+        if (!refresh && tokens.Entries.TryGetValue(cacheKey, out var cached) && cached.Expires > now.AddSeconds(30))
+            return cached.Token;
+
+        var self = PeerIdentity.ClientIdOf(options.Value.Country);
+        var tokenEndpoint = new Uri(peer.Url!, "connect/token");
+        var assertion = Jws.Sign(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["iss"] = self,
+            ["sub"] = self,
+            ["aud"] = peer.Url!.AbsoluteUri,
+            ["jti"] = Guid.NewGuid().ToString("N"),
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["nbf"] = now.ToUnixTimeSeconds(),
+            ["exp"] = now.AddMinutes(1).ToUnixTimeSeconds(),
+        }), keys.Signing, "client-authentication+jwt"); // explicit type (draft-ietf-oauth-rfc7523bis), required by OpenIddict 7
+
+        using var response = await http.PostAsync(tokenEndpoint, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = self,
+            ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ["client_assertion"] = assertion,
+            ["scope"] = "exchange",
+        }), ct);
+        if (!response.IsSuccessStatusCode)
+            throw new PeerTokenException(response.StatusCode, await OAuthErrorAsync(response, ct));
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
+        var accessToken = json.RootElement.GetProperty("access_token").GetString()!;
+        var expiresIn = json.RootElement.TryGetProperty("expires_in", out var e) ? e.GetInt32() : 60;
+        tokens.Entries[cacheKey] = (accessToken, now.AddSeconds(expiresIn));
+        return accessToken;
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - time.GetUtcNow(),
+        _ => null,
+    };
+
+    /// <summary>The OAuth error code and description (RFC 6749 §5.2): server text, never personal data.</summary>
+    private static async Task<string> OAuthErrorAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
+            var error = json.RootElement.TryGetProperty("error", out var e) ? e.GetString() : null;
+            var description = json.RootElement.TryGetProperty("error_description", out var d) ? d.GetString() : null;
+            return $"{error}: {description}";
+        }
+        catch (JsonException) { return "no OAuth error document"; }
+    }
+}
+
+/// <summary>The peer's answer; <see cref="RetryAfter"/> is its Retry-After (RFC 9110 §10.2.3), when it sent one.</summary>
+public sealed record PeerResponse(HttpStatusCode Status, string Body, string? MediaType, TimeSpan? RetryAfter = null);
+
+/// <summary>The peer's token server refused this node: a configuration problem on one side.</summary>
+public sealed class PeerTokenException(HttpStatusCode status, string oauthError)
+    : Exception($"The peer's token endpoint answered {(int)status} ({oauthError}).")
+{
+    public HttpStatusCode Status { get; } = status;
+}
+
+/// <summary>Access tokens this node holds for each peer, shared by every dispatch.</summary>
+public sealed class PeerTokenCache
+{
+    public ConcurrentDictionary<string, (string Token, DateTimeOffset Expires)> Entries { get; } = new();
+}

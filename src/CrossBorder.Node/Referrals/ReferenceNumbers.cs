@@ -1,0 +1,43 @@
+using CrossBorder.Node.Configuration;
+using CrossBorder.Node.Data;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CrossBorder.Node.Referrals;
+
+/// <summary>
+/// Human references like <c>FR-5-2026-000123</c>: country, DubliNet type 5, year, number. Numbers come from
+/// the database sequence <c>reference_seq</c> in blocks of <see cref="BlockSize"/> (the hi/lo pattern): each
+/// replica takes a block on its own connection and hands it out from memory, so a create spends no round
+/// trip on its number. Numbers are unique across replicas and never reused; a restart leaves a gap (the
+/// rest of its block), and the sequence runs across years rather than restarting each January.
+/// </summary>
+public sealed class ReferenceNumbers(NpgsqlDataSource dataSource, IOptions<NodeOptions> node)
+{
+    /// <summary>Equal to the sequence's INCREMENT BY (see NodeDbContext).</summary>
+    public const int BlockSize = NodeDbContext.ReferenceBlockSize;
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private long _next, _end;
+
+    public async Task<string> NextAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        long number;
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (_next >= _end)
+            {
+                await using var cmd = dataSource.CreateCommand($"SELECT nextval('{NodeDbContext.ReferenceSequence}')");
+                _next = (long)(await cmd.ExecuteScalarAsync(ct))!;
+                _end = _next + BlockSize;
+            }
+            number = _next++;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        return $"{node.Value.Country}-5-{now.Year:D4}-{number:D6}";
+    }
+}

@@ -1,0 +1,89 @@
+using CrossBorder.Core.Lifecycle;
+using CrossBorder.Node.Data;
+using CrossBorder.Node.Deadlines;
+using CrossBorder.Node.Keys;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrossBorder.Node.Referrals;
+
+/// <summary>Builds the referral representations the ministry API returns.</summary>
+public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider time)
+{
+    public static Side SideOf(Referral r) => r.Direction == Directions.Outgoing ? Side.Requesting : Side.Requested;
+
+    /// <summary>
+    /// The steps this node may take now: none while its own message awaits the peer's receipt or a deadline has
+    /// lapsed unapplied, and no re-examination request once its window closed.
+    /// </summary>
+    public static IReadOnlyList<string> AllowedSteps(Referral r, DateTimeOffset now)
+    {
+        if (r.PendingMessageId is not null || r.Status == ReferralStatus.Submitted
+            || DeadlineRules.Lapse(r.Status, LegalClocks.Of(r), now) is not null)
+            return [];
+        var allowed = Lifecycle.Allowed(r.Status, SideOf(r));
+        return r.ReexaminationRequestDueAt is { } window && now > window
+            ? allowed.Where(s => s != Lifecycle.ReexaminationRequest).ToList()
+            : allowed;
+    }
+
+    public async Task<ReferralView?> FindAsync(Guid id, CancellationToken ct)
+    {
+        // One snapshot for the referral, its delivery and its history: read separately, a receipt committed in
+        // between would show "delivered" beside the status from before it (regression: PeerDown test flake).
+        await using var snapshot = db.Database.CurrentTransaction is null
+            ? await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct)
+            : null;
+        var referral = await db.Referrals.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
+        if (referral is null)
+            return null;
+        var delivery = await LatestDeliveriesAsync([id], ct);
+        var history = await db.Steps.AsNoTracking().Where(s => s.ReferralId == id).OrderBy(s => s.Position == null).ThenBy(s => s.Position).ThenBy(s => s.Id)
+            .Select(s => new StepView(s.Step, s.Outcome, s.TakenBy, s.FromStatus, s.ToStatus, s.At, s.MessageId, s.Conflict, s.State,
+                s.TakenAt, s.LegalAt, s.InTime))
+            .ToListAsync(ct);
+        return new ReferralView(referral.Id, referral.Reference, referral.CounterpartReference, referral.Direction, referral.Status,
+            referral.LegalBasis, referral.RequestingState, referral.RequestedState, referral.Urgent, referral.ApplicationLodgedOn,
+            referral.CreatedAt, referral.UpdatedAt, referral.ReceivedAt, DeadlinesView(referral, time.GetUtcNow()),
+            delivery.GetValueOrDefault(id), referral.HasConflict, AllowedSteps(referral, time.GetUtcNow()), history,
+            referral.ETag, ReferralData.Open(keys, referral));
+    }
+
+    /// <summary>The metadata a write answers with, from the entity as the write left it (no second read).</summary>
+    public ReferralState State(Referral r, DeliveryView? delivery) =>
+        new(r.Id, r.Reference, r.CounterpartReference, r.Direction, r.Status, r.LegalBasis, r.RequestingState, r.RequestedState,
+            r.Urgent, r.CreatedAt, r.UpdatedAt, r.ReceivedAt, DeadlinesView(r, time.GetUtcNow()), delivery, r.HasConflict,
+            AllowedSteps(r, time.GetUtcNow()), r.ETag, Links(r.Id));
+
+    /// <summary>The metadata of a stored referral (an idempotent replay), or null.</summary>
+    public async Task<ReferralState?> FindStateAsync(Guid id, CancellationToken ct)
+    {
+        var referral = await db.Referrals.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
+        return referral is null ? null : State(referral, (await LatestDeliveriesAsync([id], ct)).GetValueOrDefault(id));
+    }
+
+    public static ReferralLinks Links(Guid id) => new($"/api/v1/referrals/{id}", $"/api/v1/referrals/{id}/messages");
+
+    public static DeliveryView Queued(ExchangeMessage m) =>
+        new(m.Id, m.Type, MessageStates.Queued, m.Attempts, m.LastAttemptAt, m.NextAttemptAt, m.LastError, m.ReceivedAt);
+
+    public ReferralSummary Summarize(Referral r, DeliveryView? delivery) =>
+        new(r.Id, r.Reference, r.CounterpartReference, r.Direction, r.Status, r.LegalBasis, r.RequestingState, r.RequestedState,
+            r.Urgent, r.CreatedAt, r.UpdatedAt, DeadlinesView(r, time.GetUtcNow()), delivery, r.HasConflict);
+
+    public static Deadlines DeadlinesView(Referral r, DateTimeOffset now) =>
+        new(r.ReplyDueAt, r.InformationDueAt, r.ReexaminationRequestDueAt, r.ReexaminationReplyDueAt, r.TransferDueAt, r.NextDueAt,
+            r.NextDueAt is { } due && due <= now);
+
+    /// <summary>The latest outgoing message of each referral, as a delivery state.</summary>
+    public async Task<Dictionary<Guid, DeliveryView>> LatestDeliveriesAsync(IReadOnlyCollection<Guid> referralIds, CancellationToken ct)
+    {
+        var latest = await db.Messages.AsNoTracking()
+            .Where(m => referralIds.Contains(m.ReferralId) && m.Direction == Directions.Outgoing)
+            .GroupBy(m => m.ReferralId)
+            .Select(g => g.OrderByDescending(m => m.Seq).First())
+            .ToListAsync(ct);
+        return latest.ToDictionary(m => m.ReferralId, m => new DeliveryView(m.Id, m.Type,
+            m.State == MessageStates.Queued && m.LastError is not null ? "retrying" : m.State,
+            m.Attempts, m.LastAttemptAt, m.NextAttemptAt, m.LastError, m.ReceivedAt));
+    }
+}

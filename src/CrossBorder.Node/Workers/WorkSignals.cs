@@ -1,0 +1,41 @@
+namespace CrossBorder.Node.Workers;
+
+/// <summary>What a committed transaction left for the background workers of this replica.</summary>
+[Flags]
+public enum Work
+{
+    None = 0,
+    Outbox = 1,
+    Feed = 2,
+}
+
+/// <summary>
+/// In-process wake-ups, fired by <see cref="Data.WakeOnCommitInterceptor"/> after a commit that queued work.
+/// Other replicas find the same work by polling; nothing here is needed for correctness, only for latency.
+/// </summary>
+public sealed class WorkSignals
+{
+    public WorkSignal Outbox { get; } = new();
+    public WorkSignal Feed { get; } = new();
+
+    public void Wake(Work work)
+    {
+        if (work.HasFlag(Work.Outbox)) Outbox.Notify();
+        if (work.HasFlag(Work.Feed)) Feed.Notify();
+    }
+}
+
+/// <summary>A coalescing wake-up: any number of notifications before a wait count as one.</summary>
+public sealed class WorkSignal
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Notify()
+    {
+        try { _signal.Release(); }
+        catch (SemaphoreFullException) { } // already signalled: one wake-up covers all pending work
+    }
+
+    /// <summary>Waits for a notification or the timeout; false on timeout.</summary>
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
+}
