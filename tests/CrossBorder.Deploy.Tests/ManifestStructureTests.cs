@@ -33,6 +33,18 @@ public sealed class ManifestStructureTests(string overlay, string country)
     }
 
     [Test]
+    public void EveryObject_BelongsToOneStageOfTheDocumentedApplyOrder()
+    {
+        // deploy/README.md applies an overlay in stages with `-l app.kubernetes.io/component=<stage>`: nothing may fall between.
+        string[] stages = ["namespace", "database", "migrations", "node"];
+        Assert.Multiple(() =>
+        {
+            foreach (var m in _manifests)
+                Assert.That(m.Json["metadata"]?["labels"]?["app.kubernetes.io/component"]?.GetValue<string>(), Is.AnyOf(stages), $"{m.Kind} {m.Name}");
+        });
+    }
+
+    [Test]
     public void Deployments_RunTwoOrMoreReplicas()
     {
         Assert.That(All<V1Deployment>("Deployment").Select(d => d.Spec.Replicas ?? 1), Is.Not.Empty.And.All.GreaterThanOrEqualTo(2));
