@@ -102,9 +102,16 @@ public static class DatabaseMigration
         }
     }
 
-    /// <summary>Pending migrations, without touching a history table that does not exist yet (no failed command in the log).</summary>
-    private static async Task<IEnumerable<string>> PendingAsync(NodeDbContext db, CancellationToken ct) =>
-        await db.GetService<IHistoryRepository>().ExistsAsync(ct)
-            ? await db.Database.GetPendingMigrationsAsync(ct)
-            : db.Database.GetMigrations();
+    /// <summary>
+    /// Pending migrations. Whether the history table exists is asked of the catalog: EF's own check runs a query that
+    /// fails on a fresh database and logs it as a failed command, which is no failure here.
+    /// </summary>
+    private static async Task<IEnumerable<string>> PendingAsync(NodeDbContext db, CancellationToken ct)
+    {
+        var options = RelationalOptionsExtension.Extract(db.GetService<IDbContextOptions>());
+        var table = options.MigrationsHistoryTableName ?? HistoryRepository.DefaultTableName;
+        var qualified = options.MigrationsHistoryTableSchema is { } schema ? $"\"{schema}\".\"{table}\"" : $"\"{table}\"";
+        var exists = await db.Database.SqlQuery<bool>($"SELECT to_regclass({qualified}) IS NOT NULL AS \"Value\"").SingleAsync(ct);
+        return exists ? await db.Database.GetPendingMigrationsAsync(ct) : db.Database.GetMigrations();
+    }
 }

@@ -24,6 +24,7 @@ public sealed class DatabaseMigrateTests
         var first = await RunNodeAsync(OnlyEnvironment(connectionString));
         Assert.That(first.ExitCode, Is.EqualTo(0), first.Output);
         Assert.That(await AppliedAsync(connectionString), Is.EqualTo(AllMigrations()), "every migration of this build is applied");
+        Assert.That(first.Output, Does.Not.Contain("fail:"), "a fresh database is no failure (issue 13: a clean first start)");
 
         var again = await RunNodeAsync(OnlyEnvironment(connectionString));
         Assert.That(again.ExitCode, Is.EqualTo(0), $"a second run finds nothing to do and still succeeds: {again.Output}");
