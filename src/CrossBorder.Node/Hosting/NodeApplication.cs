@@ -92,10 +92,7 @@ public static class NodeApplication
             {
                 await using var scope = app.Services.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<NodeDbContext>();
-                // Without the history table EF logs its first lookup as a failed command: create it first, quietly.
-                await db.Database.ExecuteSqlRawAsync(
-                    db.GetService<Microsoft.EntityFrameworkCore.Migrations.IHistoryRepository>().GetCreateIfNotExistsScript(), ct);
-                await db.Database.MigrateAsync(ct); // EF Core takes a database lock: replicas starting together are safe
+                await DatabaseMigration.PrepareAsync(db, DatabaseMigration.ModeOf(app.Configuration), log, ct);
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
                 await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockIds.ClientSync})", ct);
                 await scope.ServiceProvider.GetRequiredService<ClientRegistrar>().SyncAsync(ct);
