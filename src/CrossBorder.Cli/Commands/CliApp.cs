@@ -34,9 +34,14 @@ public static class CliApp
         ["bench"] = "benchmarks against local nodes",
     };
 
-    public static RootCommand BuildRoot(IEnumerable<CliCommand> commands)
+    public static Command BuildRoot(IEnumerable<CliCommand> commands)
     {
-        var root = new RootCommand("CrossBorder operator tool: run the local FR/GB pair, make keys, verify audit logs, re-drive messages.");
+        // A plain command, not RootCommand, so usage says `crossborder` whatever process hosts it (tests: testhost).
+        var root = new Command("crossborder", "CrossBorder operator tool: run the local FR/GB pair, make keys, verify audit logs, re-drive messages.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
         foreach (var command in commands)
         {
             Command parent = root;
@@ -82,7 +87,8 @@ public static class CliApp
         if (parse.Action is ParseErrorAction parseError)
         {
             parseError.ShowHelp = false;
-            await parse.InvokeAsync(configuration, ct);
+            // Errors and typo suggestions both to stderr: standard output stays for what a command produces.
+            await parse.InvokeAsync(new InvocationConfiguration { Output = configuration.Error, Error = configuration.Error }, ct);
             var command = parse.CommandResult.Command;
             if (command is CliCommand)
                 await configuration.Error.WriteLineAsync($"Run 'crossborder {CommandWords(parse)} --help' for usage.");
@@ -109,7 +115,7 @@ public static class CliApp
     private static string CommandWords(ParseResult parse)
     {
         var words = new List<string>();
-        for (SymbolResult? result = parse.CommandResult; result is CommandResult { Command: not RootCommand } command; result = result.Parent)
+        for (SymbolResult? result = parse.CommandResult; result is CommandResult { Parent: not null } command; result = result.Parent)
             words.Insert(0, command.Command.Name);
         return string.Join(' ', words);
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using CrossBorder.Cli.Local;
 
 namespace CrossBorder.Cli.Commands;
@@ -43,15 +44,33 @@ public static class CliOptions
         return option;
     }
 
-    /// <summary>Refuses the command line when two of the port options name the same port.</summary>
+    /// <summary>Refuses the command line when two of the port options name the same port (given or by default).</summary>
     public static void RequireDistinct(Command command, params Option<int>[] ports)
     {
         command.Validators.Add(result =>
         {
-            var values = ports.Select(p => result.GetValue(p)).ToList();
+            var values = ports.Select(p => ValueOf(result, p)).OfType<int>().ToList();
             if (values.Distinct().Count() != values.Count)
                 result.AddError($"{string.Join(", ", ports.Select(p => p.Name))} must all be different ports");
         });
+    }
+
+    /// <summary>
+    /// An option's value inside a command validator, which runs before defaults are applied: the given value, else the
+    /// default; null when the value given cannot be read (the option reports that error itself).
+    /// </summary>
+    public static T? ValueOf<T>(CommandResult result, Option<T> option) where T : struct
+    {
+        if (result.GetResult(option) is not { Implicit: false } given)
+            return option.HasDefaultValue ? (T?)option.GetDefaultValue() : null;
+        try
+        {
+            return given.GetValueOrDefault<T>();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The repository root given with <c>--root</c>, or found upwards from the current folder.</summary>
