@@ -13,15 +13,11 @@ public sealed class CliProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly SemaphoreSlim _newLine = new(0);
 
-    private CliProcess(Process process)
-    {
-        _process = process;
-        Exited = process.WaitForExitAsync();
-    }
+    private CliProcess(Process process) => _process = process;
 
     public int Pid => _process.Id;
 
-    public Task Exited { get; }
+    public Task Exited { get; private set; } = Task.CompletedTask;
 
     public int ExitCode => _process.ExitCode;
 
@@ -52,6 +48,7 @@ public sealed class CliProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => cliProcess.Add(e.Data);
         process.ErrorDataReceived += (_, e) => cliProcess.Add(e.Data);
         process.Start();
+        cliProcess.Exited = process.WaitForExitAsync();
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
