@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using CrossBorder.Cli.Commands;
 
 namespace CrossBorder.Cli.Local;
@@ -26,10 +24,10 @@ public sealed class LocalPair(UpSettings settings, TextWriter output)
     public async Task RunAsync(CancellationToken stop)
     {
         await ClearEarlierRunAsync(stop);
-        EnsurePortFree(settings.FrPort, "FR node", "--fr-port");
-        EnsurePortFree(settings.GbPort, "GB node", "--gb-port");
-        EnsurePortFree(settings.FrMetricsPort, "FR metrics", "--fr-metrics-port");
-        EnsurePortFree(settings.GbMetricsPort, "GB metrics", "--gb-metrics-port");
+        PortCheck.EnsureFree(settings.FrPort, "FR node", "--fr-port");
+        PortCheck.EnsureFree(settings.GbPort, "GB node", "--gb-port");
+        PortCheck.EnsureFree(settings.FrMetricsPort, "FR metrics", "--fr-metrics-port");
+        PortCheck.EnsureFree(settings.GbMetricsPort, "GB metrics", "--gb-metrics-port");
         SaveState(UpState.Starting);
 
         LocalPostgres? postgres = null;
@@ -190,19 +188,6 @@ public sealed class LocalPair(UpSettings settings, TextWriter output)
         {
             new UpState(Environment.ProcessId, phase, _startedAt, settings.PgPort, settings.PostgresData, ClientsFile,
                 settings.LogDirectory, _nodes.Select(node => node.State).ToList()).Write(settings.LocalDirectory);
-        }
-    }
-
-    private static void EnsurePortFree(int port, string what, string option)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-        }
-        catch (SocketException)
-        {
-            throw new InvalidOperationException($"port {port} for the {what} is already in use on 127.0.0.1; pick another with {option}");
         }
     }
 }

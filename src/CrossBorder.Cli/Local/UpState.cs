@@ -57,6 +57,3 @@ public sealed record UpState(
 
     public static void Delete(string localDirectory) => File.Delete(PathIn(localDirectory));
 }
-
-/// <summary>One node as <c>up</c> runs it.</summary>
-public sealed record UpNodeState(string Country, int Pid, string Url, string MetricsUrl, string Log, int Restarts);
