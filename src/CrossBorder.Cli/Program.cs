@@ -1,14 +1,4 @@
 using CrossBorder.Cli.Commands;
 
-// Table of contents: every command the operator tool knows. Add one line per new command.
-ICliCommand[] commands =
-[
-    new UpCommand(),
-    new KeysGenerateCommand(),
-    new AuditVerifyCommand(),
-    new BenchDeliveryCommand(),
-    new BenchWriteCommand(),
-    new OutboxRedriveCommand(),
-];
-
-return await new CommandDispatcher(commands).RunAsync(args);
+// The commands are listed in CliApp.Commands.
+return await CliApp.InvokeAsync(args);

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using CrossBorder.Cli.Local;
 
 namespace CrossBorder.Cli.Bench;
@@ -56,9 +54,10 @@ public sealed class BenchStack : IAsyncDisposable
 
     public static async Task<BenchStack> StartAsync(BenchWriteOptions options, CancellationToken ct)
     {
-        foreach (var (port, what) in new[] { (options.FrPort, "FR node"), (options.GbPort, "GB node"), (options.BaselinePort, "baseline") })
+        foreach (var (port, what, option) in new[] { (options.FrPort, "FR node", "--fr-port"), (options.GbPort, "GB node", "--gb-port"),
+                     (options.BaselinePort, "baseline", "--baseline-port") })
         {
-            EnsurePortFree(port, what);
+            PortCheck.EnsureFree(port, what, option);
         }
 
         var local = Path.Combine(options.Root, ".local");
@@ -127,20 +126,6 @@ public sealed class BenchStack : IAsyncDisposable
         _processes.Clear();
         Console.WriteLine("Stopping PostgreSQL...");
         await Postgres.DisposeAsync();
-    }
-
-    private static void EnsurePortFree(int port, string what)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-        }
-        catch (SocketException)
-        {
-            // Otherwise the readiness poll could find some other server there and measure it.
-            throw new InvalidOperationException($"port {port} for the {what} is in use on 127.0.0.1; pick another with its --*-port option");
-        }
     }
 
     private async Task StartAsync(string label, Func<NodeProcess> start, CancellationToken ct)

@@ -27,5 +27,5 @@ public sealed record BenchWriteOptions(
 
     public string BaselineAssembly => Path.Combine(PublishFolder, "baseline", "CrossBorder.Bench.Baseline.dll");
 
-    public string ReferralBodyPath => Path.Combine(NodeProject, "Hosting", "Examples", "referral.json");
+    public string ReferralBodyPath => Path.Combine(NodeProject, "Contract", "Examples", "referral.json");
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.CommandLine;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -13,57 +14,70 @@ namespace CrossBorder.Cli.Commands;
 /// the peer's cosignature with published or pinned keys, and consistency with a checkpoint saved earlier.
 /// Exit 0 only when everything holds; otherwise 1 and a message naming the first index that does not.
 /// </summary>
-public sealed class AuditVerifyCommand(TextWriter? output = null, TextWriter? error = null, HttpMessageHandler? handler = null) : ICliCommand
+public sealed class AuditVerifyCommand : CliCommand
 {
-    private readonly TextWriter _out = output ?? Console.Out;
-    private readonly TextWriter _err = error ?? Console.Error;
+    private const string SecretVariable = "CROSSBORDER_AUDIT_SECRET";
 
-    public IReadOnlyList<string> Words { get; } = ["audit", "verify"];
-
-    public string Summary => "verify a node's audit log: every leaf, the root, both signatures, consistency";
-
-    public string Usage => """
-        Usage: crossborder audit verify --url <node> (--client-id <id> --client-secret <secret> | --token <jwt>)
-                                        (--peer-url <peer> | --peer-jwks <file>) [--jwks <file>]
-                                        [--previous <checkpoint file>] [--save <checkpoint file>] [--export <file>]
-               crossborder audit verify --file <export> --jwks <file> --peer-jwks <file> [--previous <file>]
-
-          --url            the node whose log to verify (an audit.read client of it is needed)
-          --client-secret  may come from CROSSBORDER_AUDIT_SECRET instead
-          --jwks           the node's public keys (JWKS file); default: fetched from <node>/exchange/v1/keys
-          --peer-url       the peer node, to fetch its public keys for the cosignature (or pin them with --peer-jwks)
-          --previous       a checkpoint saved by an earlier run (--save): the log must extend it
-          --save           write the verified latest checkpoint there, for the next run's --previous
-          --export         also write the entries and checkpoint fetched, for offline verification with --file
-          --file           verify an export instead of a live node (no proofs: a root mismatch is reported
-                           without an index unless a leaf names the wrong index)
-
-        Exit code 0 only when everything verifies.
-
-        """;
-
-    public async Task<int> RunAsync(CliArguments arguments, CancellationToken ct)
+    private readonly Option<string?> _url = new("--url") { Description = "the node whose log to verify (an audit.read client of it is needed)", HelpName = "node url" };
+    private readonly Option<string?> _clientId = new("--client-id") { Description = "an audit.read client of the node", HelpName = "id" };
+    private readonly Option<string?> _clientSecret = new("--client-secret") { Description = $"its secret (default: ${SecretVariable})", HelpName = "secret" };
+    private readonly Option<string?> _token = new("--token") { Description = "an audit.read access token instead of the client credentials", HelpName = "jwt" };
+    private readonly Option<string?> _jwks = new("--jwks") { Description = "the node's public keys (JWKS file); default: fetched from <node>/exchange/v1/keys", HelpName = "file" };
+    private readonly Option<string?> _peerUrl = new("--peer-url") { Description = "the peer node, to fetch its public keys for the cosignature (or pin them with --peer-jwks)", HelpName = "peer url" };
+    private readonly Option<string?> _peerJwks = new("--peer-jwks") { Description = "the peer's public keys (JWKS file)", HelpName = "file" };
+    private readonly Option<string?> _previous = new("--previous") { Description = "a checkpoint saved by an earlier run (--save): the log must extend it", HelpName = "file" };
+    private readonly Option<string?> _save = new("--save") { Description = "write the verified latest checkpoint there, for the next run's --previous", HelpName = "file" };
+    private readonly Option<string?> _export = new("--export") { Description = "also write the entries and checkpoint fetched, for offline verification with --file", HelpName = "file" };
+    private readonly Option<string?> _file = new("--file")
     {
-        var url = arguments.GetString("url");
-        var file = arguments.GetString("file");
-        var clientId = arguments.GetString("client-id");
-        var secret = arguments.GetString("client-secret") ?? Environment.GetEnvironmentVariable("CROSSBORDER_AUDIT_SECRET");
-        var token = arguments.GetString("token");
-        var jwksFile = arguments.GetString("jwks");
-        var peerUrl = arguments.GetString("peer-url");
-        var peerJwksFile = arguments.GetString("peer-jwks");
-        var previousFile = arguments.GetString("previous");
-        var saveFile = arguments.GetString("save");
-        var exportFile = arguments.GetString("export");
-        arguments.EnsureAllRead();
-        if ((url is null) == (file is null))
-            throw new UsageException("give either --url or --file");
-        if (peerUrl is null && peerJwksFile is null)
-            throw new UsageException("give --peer-url or --peer-jwks: the peer's cosignature is part of the verification");
-        if (file is not null && jwksFile is null)
-            throw new UsageException("--file needs --jwks (the node's public keys)");
+        Description = "verify an export instead of a live node (no proofs: a root mismatch is reported without an index unless a leaf names the wrong index)",
+        HelpName = "export",
+    };
 
-        using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+    public AuditVerifyCommand()
+        : base("audit verify", "verify a node's audit log: every leaf, the root, both signatures, consistency", """
+            Live:    --url <node> (--client-id <id> --client-secret <secret> | --token <jwt>) (--peer-url <peer> | --peer-jwks <file>)
+            Offline: --file <export> --jwks <file> --peer-jwks <file>
+            Exit code 0 only when everything verifies, 1 when something does not (the first index that fails is named).
+            """)
+    {
+        foreach (var option in new[] { _url, _clientId, _clientSecret, _token, _jwks, _peerUrl, _peerJwks, _previous, _save, _export, _file })
+            Add(option);
+        Validators.Add(result =>
+        {
+            var url = result.GetValue(_url);
+            var file = result.GetValue(_file);
+            if ((url is null) == (file is null))
+                result.AddError("give either --url or --file");
+            if (result.GetValue(_peerUrl) is null && result.GetValue(_peerJwks) is null)
+                result.AddError("give --peer-url or --peer-jwks: the peer's cosignature is part of the verification");
+            if (file is not null && result.GetValue(_jwks) is null)
+                result.AddError("--file needs --jwks (the node's public keys)");
+            if (url is not null && result.GetValue(_token) is null)
+            {
+                if (result.GetValue(_clientId) is null)
+                    result.AddError("--client-id or --token is required");
+                else if (result.GetValue(_clientSecret) is null && Environment.GetEnvironmentVariable(SecretVariable) is null)
+                    result.AddError($"--client-secret (or {SecretVariable}) is required");
+            }
+        });
+    }
+
+    protected override async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
+    {
+        var url = parse.GetValue(_url);
+        var file = parse.GetValue(_file);
+        var clientId = parse.GetValue(_clientId);
+        var secret = parse.GetValue(_clientSecret) ?? Environment.GetEnvironmentVariable(SecretVariable);
+        var token = parse.GetValue(_token);
+        var jwksFile = parse.GetValue(_jwks);
+        var peerUrl = parse.GetValue(_peerUrl);
+        var peerJwksFile = parse.GetValue(_peerJwks);
+        var previousFile = parse.GetValue(_previous);
+        var saveFile = parse.GetValue(_save);
+        var exportFile = parse.GetValue(_export);
+
+        using var http = new HttpClient();
         http.Timeout = TimeSpan.FromMinutes(5);
 
         string checkpointJws;
@@ -74,8 +88,7 @@ public sealed class AuditVerifyCommand(TextWriter? output = null, TextWriter? er
         if (url is not null)
         {
             var node = new Uri(url.EndsWith('/') ? url : url + "/");
-            var bearer = token ?? await TokenAsync(http, node, clientId ?? throw new UsageException("--client-id or --token is required"),
-                secret ?? throw new UsageException("--client-secret (or CROSSBORDER_AUDIT_SECRET) is required"), ct);
+            var bearer = token ?? await TokenAsync(http, node, clientId!, secret!, ct);
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
             var latest = await GetJsonAsync(http, new Uri(node, "api/v1/audit/checkpoints/latest"), ct);
             checkpointJws = latest["checkpoint"]!.GetValue<string>();
@@ -117,7 +130,7 @@ public sealed class AuditVerifyCommand(TextWriter? output = null, TextWriter? er
         else
         {
             // A client of its own: the node's bearer token must never travel to the peer.
-            using var anonymous = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+            using var anonymous = new HttpClient();
             peerJwks = await anonymous.GetStringAsync(new Uri(new Uri(peerUrl!.EndsWith('/') ? peerUrl : peerUrl + "/"), "exchange/v1/keys"), ct);
         }
         var verifier = new LogVerifier(new KeyRing(JsonWebKeySet.Parse(ownJwks).Keys), new KeyRing(JsonWebKeySet.Parse(peerJwks).Keys));
@@ -125,12 +138,12 @@ public sealed class AuditVerifyCommand(TextWriter? output = null, TextWriter? er
         var result = verifier.Verify(checkpointJws, cosignatureJws, entries, previous, inclusion, consistency);
         if (!result.IsValid)
         {
-            await _err.WriteLineAsync($"audit verify: FAILED: {result.Message}");
+            await Error.WriteLineAsync($"audit verify: FAILED: {result.Message}");
             return ExitCodes.Failure;
         }
         if (saveFile is not null)
             await File.WriteAllTextAsync(saveFile, checkpointJws, ct);
-        await _out.WriteLineAsync($"audit verify: OK: {result.Message}; checkpoint signed by the node and cosigned by the peer" +
+        await Output.WriteLineAsync($"audit verify: OK: {result.Message}; checkpoint signed by the node and cosigned by the peer" +
             (previous is null ? "" : "; consistent with the saved checkpoint"));
         return ExitCodes.Ok;
     }

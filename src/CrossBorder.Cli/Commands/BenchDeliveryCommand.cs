@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -12,31 +13,30 @@ namespace CrossBorder.Cli.Commands;
 /// <c>crossborder bench delivery</c>: time from <c>POST /api/v1/referrals</c> on FR to FR holding GB's
 /// signed receipt, on a running local pair (<c>crossborder up</c>), one referral at a time.
 /// </summary>
-public sealed class BenchDeliveryCommand : ICliCommand
+public sealed class BenchDeliveryCommand : CliCommand
 {
-    public IReadOnlyList<string> Words { get; } = ["bench", "delivery"];
+    private readonly Option<int> _count = CliOptions.PositiveInt("--count", 50, "referrals to send, one after the other; each waits for its receipt");
+    private readonly Option<string?> _root = CliOptions.Root();
+    private readonly Option<string?> _localDir = CliOptions.LocalDir();
 
-    public string Summary => "measure create-to-receipt latency on a running local pair (after `up`)";
-
-    public string Usage => """
-        Usage: crossborder bench delivery [--count 50] [--root <repo>]
-
-          --count  referrals to send, one after the other (default 50); each waits for its receipt
-          --root   repository root holding .local/dev-clients.json (default: found from the current folder)
-
-        Prints min, median, p95 and max milliseconds from the 201 request to the receipt being visible
-        on the FR node. Run it against an idle pair; the first referral includes JIT and token warm-up
-        and is reported separately.
-
-        """;
-
-    public async Task<int> RunAsync(CliArguments arguments, CancellationToken ct)
+    public BenchDeliveryCommand()
+        : base("bench delivery", "measure create-to-receipt latency on a running local pair (after `up`)", """
+            Prints min, median, p95 and max milliseconds from the 201 request to the receipt being visible on the FR node.
+            Run it against an idle pair; the first referral includes JIT and token warm-up and is reported separately.
+            """)
     {
-        var count = arguments.GetPositiveInt("count", 50);
-        var root = arguments.GetString("root") is { } r ? Path.GetFullPath(r) : RepositoryRoot.Find(Directory.GetCurrentDirectory());
-        arguments.EnsureAllRead();
+        Add(_count);
+        Add(_root);
+        Add(_localDir);
+    }
 
-        var clients = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(root, ".local", "dev-clients.json"), ct))!["nodes"]!["FR"]!;
+    protected override async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
+    {
+        var count = parse.GetValue(_count);
+        var root = CliOptions.ResolveRoot(parse, _root);
+        var local = CliOptions.ResolveLocalDir(parse, _localDir, _root);
+
+        var clients = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(local, DevConfigFiles.DevClientsFileName), ct))!["nodes"]!["FR"]!;
         var ministry = clients["clients"]!["ministry"]!;
         using var http = new HttpClient { BaseAddress = new Uri(clients["url"]!.GetValue<string>().TrimEnd('/') + "/") };
         using var token = await http.PostAsync("connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
@@ -48,7 +48,7 @@ public sealed class BenchDeliveryCommand : ICliCommand
         token.EnsureSuccessStatusCode();
         var accessToken = JsonDocument.Parse(await token.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("access_token").GetString();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        var body = await File.ReadAllTextAsync(Path.Combine(root, "src", "CrossBorder.Node", "Hosting", "Examples", "referral.json"), ct);
+        var body = await File.ReadAllTextAsync(Path.Combine(root, "src", "CrossBorder.Node", "Contract", "Examples", "referral.json"), ct);
 
         var samples = new List<double>();
         for (var i = 0; i <= count; i++)
@@ -71,14 +71,14 @@ public sealed class BenchDeliveryCommand : ICliCommand
                 await Task.Delay(2, ct);
             }
             if (i == 0)
-                Console.WriteLine($"warm-up (first referral): {watch.Elapsed.TotalMilliseconds:F0} ms");
+                await Output.WriteLineAsync($"warm-up (first referral): {watch.Elapsed.TotalMilliseconds:F0} ms");
             else
                 samples.Add(watch.Elapsed.TotalMilliseconds);
         }
 
         samples.Sort();
         string At(double q) => samples[Math.Min(samples.Count - 1, (int)(q * samples.Count))].ToString("F0", CultureInfo.InvariantCulture);
-        Console.WriteLine($"create -> receipt over {samples.Count} referrals: min {At(0)} ms, median {At(0.5)} ms, p95 {At(0.95)} ms, max {At(1)} ms");
+        await Output.WriteLineAsync($"create -> receipt over {samples.Count} referrals: min {At(0)} ms, median {At(0.5)} ms, p95 {At(0.95)} ms, max {At(1)} ms");
         return ExitCodes.Ok;
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -11,62 +12,56 @@ namespace CrossBorder.Cli.Commands;
 /// insert of the same body, A/B/A/B on one PostgreSQL; latency at a fixed rate; end-to-end
 /// exchanges/s; idle memory and time to ready. Everything it starts, it stops.
 /// </summary>
-public sealed class BenchWriteCommand : ICliCommand
+public sealed class BenchWriteCommand : CliCommand
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan NoProgressTimeout = TimeSpan.FromSeconds(30);
 
-    public IReadOnlyList<string> Words { get; } = ["bench", "write"];
+    private readonly Option<int> _seconds = CliOptions.PositiveInt("--seconds", 15, "length of each measured phase", "s");
+    private readonly Option<int> _warmup = CliOptions.PositiveInt("--warmup", 3, "unmeasured load before each closed-loop phase", "s");
+    private readonly Option<int> _concurrency = CliOptions.PositiveInt("--concurrency", 32, "closed-loop workers");
+    private readonly Option<int> _rate = CliOptions.PositiveInt("--rate", 200, "open-loop requests per second for the latency phase");
+    private readonly Option<int> _exchanges = CliOptions.PositiveInt("--exchanges", 5000, "referrals created at FR for the end-to-end figure");
+    private readonly Option<int> _idle = CliOptions.PositiveInt("--idle", 5, "idle time before each memory reading", "s");
+    private readonly Option<bool> _noBuild = new("--no-build") { Description = "run the published Release (ReadyToRun) builds as they are instead of publishing them first" };
+    private readonly Option<bool> _unsafePg = new("--unsafe-pg") { Description = "PostgreSQL without fsync/synchronous commit (default: durable settings)" };
+    private readonly Option<string?> _root = CliOptions.Root();
+    private readonly Option<int> _pgPort = CliOptions.Port("--pg-port", 55442, "private PostgreSQL (data in .local/bench-pg)");
+    private readonly Option<int> _baselinePort = CliOptions.Port("--baseline-port", 5200, "the baseline app's port on 127.0.0.1");
+    private readonly Option<int> _frPort = CliOptions.Port("--fr-port", 5201, "the FR node's port on 127.0.0.1");
+    private readonly Option<int> _gbPort = CliOptions.Port("--gb-port", 5202, "the GB node's port on 127.0.0.1");
 
-    public string Summary => "write-path benchmark: node create vs a minimal EF Core insert, end to end, memory, start";
-
-    public string Usage => """
-        Usage: crossborder bench write [options]
-
-          --seconds <s>        length of each measured phase (default 15)
-          --warmup <s>         unmeasured load before each closed-loop phase (default 3)
-          --concurrency <n>    closed-loop workers (default 32)
-          --rate <n>           open-loop requests per second for the latency phase (default 200)
-          --exchanges <n>      referrals created at FR for the end-to-end figure (default 5000)
-          --idle <s>           idle time before each memory reading (default 5)
-          --no-build           run the published Release (ReadyToRun) builds as they are instead of publishing them first
-          --unsafe-pg          PostgreSQL without fsync/synchronous commit (default: durable settings)
-          --root <dir>         repository root (default: nearest folder upwards with CrossBorder.sln)
-          --pg-port <port>     private PostgreSQL (default 55442; data in .local/bench-pg)
-          --baseline-port, --fr-port, --gb-port   (defaults 5200, 5201, 5202)
-
-        Builds the node and bench/CrossBorder.Bench.Baseline in Release, starts a private PostgreSQL
-        with fresh databases, the FR and GB nodes (rate limit lifted, logs at Warning; keys under
-        .local/bench/) and the baseline, then measures: time to ready; idle RSS; create throughput
-        closed loop baseline, node, baseline, node; p50/p99 at a fixed rate; end-to-end exchanges/s
-        (creates at FR until FR holds GB's receipt for each); idle RSS after the load. Prints a
-        table, the issue's targets, then one JSON line per figure. Run the CLI itself in Release:
-          dotnet run -c Release --project src/CrossBorder.Cli -- bench write
-
-        """;
-
-    public async Task<int> RunAsync(CliArguments arguments, CancellationToken ct)
+    public BenchWriteCommand()
+        : base("bench write", "write-path benchmark: node create vs a minimal EF Core insert, end to end, memory, start", """
+            Builds the node and bench/CrossBorder.Bench.Baseline in Release, starts a private PostgreSQL with fresh databases,
+            the FR and GB nodes (rate limit lifted, logs at Warning; keys under .local/bench/) and the baseline, then measures:
+            time to ready; idle RSS; create throughput closed loop baseline, node, baseline, node; p50/p99 at a fixed rate;
+            end-to-end exchanges/s (creates at FR until FR holds GB's receipt for each); idle RSS after the load. Prints a
+            table, the issue's targets, then one JSON line per figure. Run the CLI itself in Release:
+              dotnet run -c Release --project src/CrossBorder.Cli -- bench write
+            """)
     {
-        var root = arguments.GetString("root");
+        foreach (Option option in new Option[] { _seconds, _warmup, _concurrency, _rate, _exchanges, _idle, _noBuild, _unsafePg, _root, _pgPort, _baselinePort, _frPort, _gbPort })
+            Add(option);
+        CliOptions.RequireDistinct(this, _pgPort, _baselinePort, _frPort, _gbPort);
+    }
+
+    protected override async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
+    {
         var options = new BenchWriteOptions(
-            Root: root is null ? RepositoryRoot.Find(Directory.GetCurrentDirectory()) : Path.GetFullPath(root),
-            Seconds: arguments.GetPositiveInt("seconds", 15),
-            WarmupSeconds: arguments.GetPositiveInt("warmup", 3),
-            Concurrency: arguments.GetPositiveInt("concurrency", 32),
-            Rate: arguments.GetPositiveInt("rate", 200),
-            Exchanges: arguments.GetPositiveInt("exchanges", 5000),
-            IdleSeconds: arguments.GetPositiveInt("idle", 5),
-            Build: !arguments.GetFlag("no-build"),
-            UnsafePostgres: arguments.GetFlag("unsafe-pg"),
-            PgPort: arguments.GetPort("pg-port", 55442),
-            BaselinePort: arguments.GetPort("baseline-port", 5200),
-            FrPort: arguments.GetPort("fr-port", 5201),
-            GbPort: arguments.GetPort("gb-port", 5202));
-        arguments.EnsureAllRead();
-        if (new[] { options.PgPort, options.BaselinePort, options.FrPort, options.GbPort }.Distinct().Count() != 4)
-        {
-            throw new UsageException("--pg-port, --baseline-port, --fr-port and --gb-port must be four different ports");
-        }
+            Root: CliOptions.ResolveRoot(parse, _root),
+            Seconds: parse.GetValue(_seconds),
+            WarmupSeconds: parse.GetValue(_warmup),
+            Concurrency: parse.GetValue(_concurrency),
+            Rate: parse.GetValue(_rate),
+            Exchanges: parse.GetValue(_exchanges),
+            IdleSeconds: parse.GetValue(_idle),
+            Build: !parse.GetValue(_noBuild),
+            UnsafePostgres: parse.GetValue(_unsafePg),
+            PgPort: parse.GetValue(_pgPort),
+            BaselinePort: parse.GetValue(_baselinePort),
+            FrPort: parse.GetValue(_frPort),
+            GbPort: parse.GetValue(_gbPort));
 
         using var signal = new ShutdownSignal();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, signal.Token);

@@ -1,47 +1,56 @@
+using System.CommandLine;
 using CrossBorder.Cli.Keys;
 
 namespace CrossBorder.Cli.Commands;
 
 /// <summary><c>crossborder keys generate</c>: a new signing key for configuring a real node.</summary>
-public sealed class KeysGenerateCommand : ICliCommand
+public sealed class KeysGenerateCommand : CliCommand
 {
-    public IReadOnlyList<string> Words { get; } = ["keys", "generate"];
-
-    public string Summary => "write a new ES256 signing key (signing-key.pem) and its public jwks.json";
-
-    public string Usage => """
-        Usage: crossborder keys generate --country <CC> --out <dir>
-
-          --country  two-letter country code of the node, e.g. FR (used in the kid)
-          --out      folder to write signing-key.pem (PKCS#8, mode 600) and jwks.json into;
-                     an existing signing-key.pem there is never replaced
-
-        Give jwks.json to the peer to pin; keep signing-key.pem on the node only.
-
-        """;
-
-    public Task<int> RunAsync(CliArguments arguments, CancellationToken ct)
+    private readonly Option<string> _country = new("--country")
     {
-        var countryText = arguments.GetRequiredString("country");
-        var outDirectory = Path.GetFullPath(arguments.GetRequiredString("out"));
-        arguments.EnsureAllRead();
+        Description = "two-letter country code of the node, e.g. FR (used in the kid)",
+        HelpName = "CC",
+        Required = true,
+    };
 
-        string country;
-        try
+    private readonly Option<string> _out = new("--out")
+    {
+        Description = "folder to write signing-key.pem (PKCS#8, mode 600) and jwks.json into; an existing signing-key.pem there is never replaced",
+        HelpName = "dir",
+        Required = true,
+    };
+
+    public KeysGenerateCommand()
+        : base("keys generate", "write a new ES256 signing key (signing-key.pem) and its public jwks.json", """
+            Give jwks.json to the peer to pin; keep signing-key.pem on the node only.
+            """)
+    {
+        _country.Validators.Add(result =>
         {
-            country = DevKeyMaterial.NormalizeCountry(countryText);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
+            try
+            {
+                DevKeyMaterial.NormalizeCountry(result.GetValueOrDefault<string>() ?? "");
+            }
+            catch (ArgumentException e)
+            {
+                result.AddError($"--country: {e.Message}");
+            }
+        });
+        Add(_country);
+        Add(_out);
+    }
+
+    protected override async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
+    {
+        var country = DevKeyMaterial.NormalizeCountry(parse.GetRequiredValue(_country));
+        var outDirectory = Path.GetFullPath(parse.GetRequiredValue(_out));
 
         using var material = DevKeyMaterial.Generate(country);
         material.WriteTo(outDirectory, overwrite: false);
 
-        Console.WriteLine($"kid: {material.Kid}");
-        Console.WriteLine($"private key: {Path.Combine(outDirectory, DevKeyMaterial.PrivateKeyFileName)}");
-        Console.WriteLine($"public JWKS: {Path.Combine(outDirectory, DevKeyMaterial.JwksFileName)}");
-        return Task.FromResult(ExitCodes.Ok);
+        await Output.WriteLineAsync($"kid: {material.Kid}");
+        await Output.WriteLineAsync($"private key: {Path.Combine(outDirectory, DevKeyMaterial.PrivateKeyFileName)}");
+        await Output.WriteLineAsync($"public JWKS: {Path.Combine(outDirectory, DevKeyMaterial.JwksFileName)}");
+        return ExitCodes.Ok;
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Npgsql;
 
 namespace CrossBorder.Cli.Commands;
@@ -7,29 +8,41 @@ namespace CrossBorder.Cli.Commands;
 /// operator fixed what made the peer refuse it. The message keeps its id and its signed bytes, so the
 /// peer's idempotency still holds; the dispatchers are woken at commit.
 /// </summary>
-public sealed class OutboxRedriveCommand : ICliCommand
+public sealed class OutboxRedriveCommand : CliCommand
 {
-    public IReadOnlyList<string> Words { get; } = ["outbox", "redrive"];
+    private const string ConnectionVariable = "CROSSBORDER_CONNECTION";
 
-    public string Summary => "re-queue a dead-lettered outgoing message (operators)";
-
-    public string Usage => """
-        Usage: crossborder outbox redrive --connection <connection string> --message <message id>
-
-          --connection  the node's PostgreSQL connection string (also CROSSBORDER_CONNECTION)
-          --message     the id of the dead-lettered message (delivery.messageId on the referral)
-
-        Only a dead-lettered outgoing message is re-queued; anything else is refused with exit code 1.
-
-        """;
-
-    public async Task<int> RunAsync(CliArguments arguments, CancellationToken ct)
+    private readonly Option<string?> _connection = new("--connection")
     {
-        var connection = arguments.GetString("connection") ?? Environment.GetEnvironmentVariable("CROSSBORDER_CONNECTION")
-            ?? throw new UsageException("--connection (or CROSSBORDER_CONNECTION) is required");
-        if (!Guid.TryParse(arguments.GetRequiredString("message"), out var messageId))
-            throw new UsageException("--message must be a message id (uuid)");
-        arguments.EnsureAllRead();
+        Description = $"the node's PostgreSQL connection string (default: ${ConnectionVariable})",
+        HelpName = "connection string",
+    };
+
+    private readonly Option<Guid> _message = new("--message")
+    {
+        Description = "the id of the dead-lettered message (delivery.messageId on the referral)",
+        HelpName = "message id",
+        Required = true,
+    };
+
+    public OutboxRedriveCommand()
+        : base("outbox redrive", "re-queue a dead-lettered outgoing message (operators)", """
+            Only a dead-lettered outgoing message is re-queued; anything else is refused with exit code 1.
+            """)
+    {
+        Add(_connection);
+        Add(_message);
+        Validators.Add(result =>
+        {
+            if (result.GetValue(_connection) is null && Environment.GetEnvironmentVariable(ConnectionVariable) is null)
+                result.AddError($"--connection (or {ConnectionVariable}) is required");
+        });
+    }
+
+    protected override async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
+    {
+        var connection = parse.GetValue(_connection) ?? Environment.GetEnvironmentVariable(ConnectionVariable)!;
+        var messageId = parse.GetValue(_message);
 
         await using var data = NpgsqlDataSource.Create(connection);
         await using var db = await data.OpenConnectionAsync(ct);
@@ -41,13 +54,13 @@ public sealed class OutboxRedriveCommand : ICliCommand
         update.Parameters.AddWithValue("id", messageId);
         if (await update.ExecuteNonQueryAsync(ct) != 1)
         {
-            Console.Error.WriteLine($"message {messageId} is not a dead-lettered outgoing message of this node");
+            await Error.WriteLineAsync($"message {messageId} is not a dead-lettered outgoing message of this node");
             return ExitCodes.Failure;
         }
         await using (var notify = new NpgsqlCommand("NOTIFY crossborder_outbox", db, tx))
             await notify.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
-        Console.WriteLine($"message {messageId} re-queued");
+        await Output.WriteLineAsync($"message {messageId} re-queued");
         return ExitCodes.Ok;
     }
 }

@@ -141,6 +141,13 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
+    /// <summary>Stops the server of <paramref name="dataDirectory"/> if one runs, e.g. one left by a command that was killed.</summary>
+    public static async Task StopServerAsync(string dataDirectory, CancellationToken ct = default)
+    {
+        if (RunningPort(dataDirectory) is { } port)
+            await new LocalPostgres(await PostgresBinaries.LocateAsync(ct), Path.GetFullPath(dataDirectory), port).StopAsync();
+    }
+
     private async Task StartServerAsync(bool fastUnsafe, CancellationToken ct)
     {
         var logFile = Path.Combine(_dataDirectory, "server.log");
@@ -182,7 +189,7 @@ public sealed class LocalPostgres : IAsyncDisposable
     }
 
     /// <summary>The port of the live server that owns the folder's postmaster.pid, or null if none runs.</summary>
-    private static int? RunningPort(string directory)
+    public static int? RunningPort(string directory)
     {
         // postmaster.pid lines: pid, data folder, start time, port, socket folder, ... (see pidfile.h).
         var pidFile = Path.Combine(directory, "postmaster.pid");

@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace CrossBorder.Cli.Local;
 
 /// <summary>
-/// One node running as a child process (<c>dotnet CrossBorder.Node.dll</c>), its output lines
-/// forwarded with a <c>[CC] </c> prefix.
+/// One node running as a child process (<c>dotnet CrossBorder.Node.dll</c>), its output lines either
+/// forwarded with a <c>[CC] </c> prefix or appended to a log file.
 /// </summary>
 public sealed class NodeProcess : IAsyncDisposable
 {
@@ -12,13 +12,17 @@ public sealed class NodeProcess : IAsyncDisposable
 
     private readonly Process _process;
 
-    private NodeProcess(string country, string url, Process process)
+    private NodeProcess(string country, string url, Process process, string? logFile)
     {
         Country = country;
         Url = url;
+        LogFile = logFile;
         _process = process;
         Exited = process.WaitForExitAsync();
     }
+
+    /// <summary>Where its output goes, when it goes to a file.</summary>
+    public string? LogFile { get; }
 
     public string Country { get; }
 
@@ -37,32 +41,37 @@ public sealed class NodeProcess : IAsyncDisposable
         StartAssembly(node.Country, node.Url, nodeAssembly, ["--config", node.ConfigPath], environment);
 
     /// <summary>
+    /// Starts the node with its standard output and error appended to <paramref name="logFile"/>, in a session of
+    /// its own (<c>setsid</c>): a Ctrl-C in the terminal reaches only the command that started it, which stops
+    /// the nodes in order, and a node writes to its file whatever becomes of that command.
+    /// </summary>
+    public static NodeProcess StartLogged(DevNode node, string nodeAssembly, string logFile, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
+        File.AppendAllText(logFile, $"--- {DateTimeOffset.UtcNow:O} crossborder: starting the {node.Country} node{Environment.NewLine}");
+        // sh redirects, then execs dotnet: the process we start is the node itself (same pid), not a wrapper.
+        string[] shell = ["sh", "-c", "exec \"$0\" \"$@\" </dev/null >>\"$CROSSBORDER_NODE_LOG\" 2>&1", "dotnet"];
+        var program = ProcessRunner.FindOnPath("setsid") is { } setsid ? [setsid, .. shell] : shell;
+        var startInfo = NodeStartInfo(program[0], program[1..].Concat(NodeArguments(nodeAssembly, ["--config", node.ConfigPath], node.Url)),
+            nodeAssembly, environment);
+        startInfo.Environment["CROSSBORDER_NODE_LOG"] = logFile;
+        var process = new Process { StartInfo = startInfo };
+        if (!process.Start())
+            throw new InvalidOperationException($"could not start the {node.Country} node");
+        return new NodeProcess(node.Country, node.Url, process, logFile);
+    }
+
+    /// <summary>
     /// Runs any ASP.NET Core assembly the same way (the benchmark's baseline too); <paramref name="label"/>
     /// prefixes its output and stands in for <see cref="Country"/>.
     /// </summary>
     public static NodeProcess StartAssembly(
         string label, string url, string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var startInfo = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(assembly)!,
-            // Production error handling locally too: the developer exception page would show exception text.
-            Environment = { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
-        };
-        foreach (var argument in arguments.Prepend(assembly).Concat(["--urls", url]))
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            startInfo.Environment[name] = value;
-        }
-
+        var startInfo = NodeStartInfo("dotnet", NodeArguments(assembly, arguments, url), assembly, environment);
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        startInfo.RedirectStandardInput = true;
         var process = new Process { StartInfo = startInfo };
         var prefix = $"[{label}] ";
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Out.WriteLine(prefix + e.Data); };
@@ -75,7 +84,33 @@ public sealed class NodeProcess : IAsyncDisposable
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new NodeProcess(label, url, process);
+        return new NodeProcess(label, url, process, logFile: null);
+    }
+
+    private static IEnumerable<string> NodeArguments(string assembly, IEnumerable<string> arguments, string url) =>
+        arguments.Prepend(assembly).Concat(["--urls", url]);
+
+    private static ProcessStartInfo NodeStartInfo(
+        string fileName, IEnumerable<string> arguments, string assembly, IReadOnlyDictionary<string, string>? environment)
+    {
+        var startInfo = new ProcessStartInfo(fileName)
+        {
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+            // Production error handling locally too: the developer exception page would show exception text.
+            Environment = { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        return startInfo;
     }
 
     /// <summary>Polls <c>GET /health/ready</c> until it answers 200; fails if the node dies or time runs out.</summary>
@@ -92,7 +127,8 @@ public sealed class NodeProcess : IAsyncDisposable
             {
                 await Exited;
                 throw new InvalidOperationException(
-                    $"the {Country} node exited with code {_process.ExitCode} before it was ready (its output above, prefixed [{Country}])");
+                    $"the {Country} node exited with code {_process.ExitCode} before it was ready " +
+                    (LogFile is null ? $"(its output above, prefixed [{Country}])" : $"(its log: {LogFile})"));
             }
 
             try
@@ -130,9 +166,9 @@ public sealed class NodeProcess : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(TimeSpan grace)
     {
-        if (!_process.HasExited && !OperatingSystem.IsWindows())
+        if (!_process.HasExited)
         {
-            await ProcessRunner.RunAsync("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            NativeSignals.Send(_process.Id, NativeSignals.SigTerm);
         }
 
         if (await Task.WhenAny(Exited, Task.Delay(grace)) != Exited)

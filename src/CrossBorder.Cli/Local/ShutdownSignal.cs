@@ -3,55 +3,59 @@ using System.Runtime.InteropServices;
 namespace CrossBorder.Cli.Local;
 
 /// <summary>
-/// Turns Ctrl-C and SIGTERM into a cancellation token so the command can stop its children in
-/// order. A second Ctrl-C is not intercepted: it ends the process at once, as users expect.
+/// Turns Ctrl-C, SIGINT and SIGTERM into a cancellation token so a command can stop its children in order, also when
+/// it was started in the background (<c>&amp;</c>), where the shell leaves SIGINT ignored (<see cref="NativeSignals.UnignoreSigInt"/>).
+/// A second SIGINT or SIGTERM is not intercepted: it ends the process at once, as users expect.
 /// </summary>
 public sealed class ShutdownSignal : IDisposable
 {
     private readonly CancellationTokenSource _cts = new();
-    private readonly PosixSignalRegistration? _sigterm;
+    private readonly TextWriter _error;
+    private readonly List<IDisposable> _registrations = [];
+    private int _requested;
 
-    public ShutdownSignal()
+    public ShutdownSignal(TextWriter? error = null)
     {
-        Console.CancelKeyPress += OnCancelKeyPress;
-        if (!OperatingSystem.IsWindows())
+        _error = error ?? Console.Error;
+        if (OperatingSystem.IsWindows())
         {
-            _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true;
-                Request("SIGTERM");
-            });
+            Console.CancelKeyPress += OnCancelKeyPress;
+            return;
         }
+
+        NativeSignals.UnignoreSigInt();
+        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal));
+        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal));
     }
 
     public CancellationToken Token => _cts.Token;
 
     public bool IsRequested => _cts.IsCancellationRequested;
 
+    /// <summary>What asked to stop: "SIGINT", "SIGTERM" or "Ctrl-C"; null while nothing did.</summary>
+    public string? Reason { get; private set; }
+
     public void Dispose()
     {
         Console.CancelKeyPress -= OnCancelKeyPress;
-        _sigterm?.Dispose();
+        foreach (var registration in _registrations)
+            registration.Dispose();
         _cts.Dispose();
     }
 
-    private void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e)
-    {
-        if (_cts.IsCancellationRequested)
-        {
-            return;
-        }
+    private void OnSignal(PosixSignalContext context) =>
+        context.Cancel = Request(context.Signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM");
 
-        e.Cancel = true;
-        Request("Ctrl-C");
-    }
+    private void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e) => e.Cancel = Request("Ctrl-C");
 
-    private void Request(string what)
+    /// <summary>Returns whether the signal was taken over (the first time) or should end the process (a repeat).</summary>
+    private bool Request(string what)
     {
-        if (!_cts.IsCancellationRequested)
-        {
-            Console.Error.WriteLine($"{what}: stopping (Ctrl-C again to abort at once)");
-            _cts.Cancel();
-        }
+        if (Interlocked.Exchange(ref _requested, 1) == 1)
+            return false;
+        Reason = what;
+        _error.WriteLine($"{what}: stopping (send it again to abort at once)");
+        _cts.Cancel();
+        return true;
     }
 }

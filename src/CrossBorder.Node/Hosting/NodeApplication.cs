@@ -31,9 +31,12 @@ public static class NodeApplication
         var builder = WebApplication.CreateBuilder(args);
         if ((builder.Configuration["config"] ?? Environment.GetEnvironmentVariable("CROSSBORDER_CONFIG")) is { } file)
             builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false);
-        // Per-request client and resilience chatter is debug material; warnings and errors still show.
-        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
-        builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        // Levels are in appsettings.json (EF Core's SQL commands at Warning). In production the console carries one JSON
+        // object a line for a log collector, with the trace id from the scopes; elsewhere one readable line an entry.
+        if (builder.Environment.IsProduction())
+            builder.Logging.AddJsonConsole(o => (o.IncludeScopes, o.UseUtcTimestamp, o.TimestampFormat) = (true, true, "yyyy-MM-ddTHH:mm:ss.fffZ"));
+        else
+            builder.Logging.AddSimpleConsole(o => (o.SingleLine, o.TimestampFormat) = (true, "HH:mm:ss "));
         configure?.Invoke(builder);
 
         var services = builder.Services;

@@ -64,9 +64,9 @@ public static class AuditProbe
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        string[] args = ["--url", node.Url.AbsoluteUri, "--client-id", node.AuditorClientId, "--client-secret", node.AuditorSecret,
+        string[] args = ["audit", "verify", "--url", node.Url.AbsoluteUri, "--client-id", node.AuditorClientId, "--client-secret", node.AuditorSecret,
             "--peer-url", node.Peer!.Url.AbsoluteUri, .. extra];
-        var exit = await new AuditVerifyCommand(output, error).RunAsync(new CliArguments(args), CancellationToken.None);
+        var exit = await CliApp.InvokeAsync(args, output, error);
         return (exit, output + error.ToString());
     }
 }

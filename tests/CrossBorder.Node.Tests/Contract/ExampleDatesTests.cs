@@ -46,7 +46,7 @@ public sealed class ExampleDatesTests
             var errors = Validate(operationId, json, day);
             Assert.That(errors, Is.Empty,
                 $"{operationId}: its example as written would be refused on {day:yyyy-MM-dd} ({string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))}). " +
-                "Move the example's dates in src/CrossBorder.Node/Hosting/Examples forward and regenerate openapi/.");
+                "Move the example's dates in src/CrossBorder.Node/Contract/Examples forward and regenerate openapi/.");
         }
     }
 

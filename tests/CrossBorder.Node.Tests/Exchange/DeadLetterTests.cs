@@ -41,15 +41,13 @@ public sealed class DeadLetterTests
         await gb.StopAsync();
         await gb.StartAsync();
         var messageId = dead["delivery"]!["messageId"]!.GetValue<string>();
-        var exit = await new OutboxRedriveCommand().RunAsync(new CliArguments(["--connection", fr.ConnectionString, "--message", messageId]),
-            CancellationToken.None);
+        var exit = await CliApp.InvokeAsync(["outbox", "redrive", "--connection", fr.ConnectionString, "--message", messageId]);
         Assert.That(exit, Is.EqualTo(0));
         var delivered = await NodePair.EventuallyAsync(() => NodePair.GetJsonAsync(client, $"api/v1/referrals/{id}"),
             r => r["delivery"]?["state"]?.GetValue<string>() == "delivered", because: "the re-driven message reaches GB");
         Assert.That(delivered["delivery"]!["messageId"]!.GetValue<string>(), Is.EqualTo(messageId), "same message, same id");
         Assert.That(delivered["status"]!.GetValue<string>(), Is.EqualTo("UNDER_EXAMINATION"));
-        var again = await new OutboxRedriveCommand().RunAsync(new CliArguments(["--connection", fr.ConnectionString, "--message", messageId]),
-            CancellationToken.None);
+        var again = await CliApp.InvokeAsync(["outbox", "redrive", "--connection", fr.ConnectionString, "--message", messageId]);
         Assert.That(again, Is.EqualTo(1), "only a dead-lettered message can be re-driven");
     }
 }
