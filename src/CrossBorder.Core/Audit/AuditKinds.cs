@@ -25,11 +25,14 @@ public static class AuditKinds
     /// <summary>A peer's checkpoint refused: its log shrank, forked, or is not validly signed.</summary>
     public const string SecurityWitnessRefused = "security.witness_refused";
 
+    /// <summary>A case's data key destroyed (retention, or an order): its personal data and message texts are gone.</summary>
+    public const string ReferralErased = "referral.erased";
+
     /// <summary>Every kind, for filters and the contract's enums. New kinds may be added; readers tolerate unknown ones.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         MessageSent, MessageReceived, MessageDelivered, StepTaken, PersonalDataRead, TokenIssued, SecurityMessageRejected,
-        SecurityTokenRefused, SecurityForbidden, SecurityIdempotencyMisuse, SecurityWitnessRefused,
+        SecurityTokenRefused, SecurityForbidden, SecurityIdempotencyMisuse, SecurityWitnessRefused, ReferralErased,
     ];
 
     public static bool IsSecurityEvent(string kind) => kind.StartsWith("security.", StringComparison.Ordinal);

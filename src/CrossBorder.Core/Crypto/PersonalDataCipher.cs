@@ -8,41 +8,75 @@ namespace CrossBorder.Core.Crypto;
 /// the data key itself AES-256-GCM-wrapped by the node's key-encryption key. The associated data
 /// binds every ciphertext to its row and column, so a ciphertext copied elsewhere does not decrypt.
 /// Destroying the wrapped data key erases the referral's personal data (crypto-shredding).
+/// Every wrapped data key names its key-encryption key (<see cref="WrappedKey.KekId"/>): new data keys are wrapped by
+/// the current one, <see cref="Rewrap"/> moves an old one to it, and a key is removed once nothing names it.
 /// </summary>
 public sealed class PersonalDataCipher
 {
     private const int NonceSize = 12, TagSize = 16, KeySize = 32;
-    private readonly byte[] _kek;
+    private readonly IReadOnlyDictionary<string, byte[]> _keks;
 
-    public PersonalDataCipher(byte[] keyEncryptionKey)
+    /// <param name="keyEncryptionKeys">Every key-encryption key this node still holds, by id.</param>
+    /// <param name="currentKekId">The one that wraps new data keys.</param>
+    public PersonalDataCipher(IReadOnlyDictionary<string, byte[]> keyEncryptionKeys, string currentKekId)
     {
-        if (keyEncryptionKey.Length != KeySize)
-            throw new ArgumentException("The key-encryption key must be 32 bytes.", nameof(keyEncryptionKey));
-        _kek = keyEncryptionKey;
+        foreach (var (id, key) in keyEncryptionKeys)
+            if (key.Length != KeySize)
+                throw new ArgumentException($"The key-encryption key '{id}' must be 32 bytes.", nameof(keyEncryptionKeys));
+        if (!keyEncryptionKeys.ContainsKey(currentKekId))
+            throw new ArgumentException($"No key-encryption key '{currentKekId}'.", nameof(currentKekId));
+        _keks = keyEncryptionKeys;
+        CurrentKekId = currentKekId;
     }
 
-    public byte[] NewWrappedDataKey(Guid owner)
+    public PersonalDataCipher(byte[] keyEncryptionKey) : this(new Dictionary<string, byte[]> { [DefaultKekId] = keyEncryptionKey }, DefaultKekId)
+    {
+    }
+
+    /// <summary>The id of a node's first key-encryption key (<c>Node:KeyEncryptionKey</c>).</summary>
+    public const string DefaultKekId = "k0";
+
+    public string CurrentKekId { get; }
+
+    public bool Holds(string kekId) => _keks.ContainsKey(kekId);
+
+    public WrappedKey NewWrappedDataKey(Guid owner)
     {
         var dataKey = RandomNumberGenerator.GetBytes(KeySize);
-        try { return Seal(_kek, dataKey, Aad(owner, "data_key")); }
+        try { return new WrappedKey(CurrentKekId, Seal(_keks[CurrentKekId], dataKey, Aad(owner, "data_key"))); }
         finally { CryptographicOperations.ZeroMemory(dataKey); }
     }
 
-    public byte[] Encrypt(byte[] wrappedDataKey, Guid owner, string column, ReadOnlySpan<byte> plaintext)
+    /// <summary>The same data key wrapped by the current key-encryption key (the data it protects is untouched).</summary>
+    public WrappedKey Rewrap(WrappedKey wrapped, Guid owner)
+    {
+        var dataKey = Unwrap(wrapped, owner);
+        try { return new WrappedKey(CurrentKekId, Seal(_keks[CurrentKekId], dataKey, Aad(owner, "data_key"))); }
+        finally { CryptographicOperations.ZeroMemory(dataKey); }
+    }
+
+    public byte[] Encrypt(WrappedKey wrappedDataKey, Guid owner, string column, ReadOnlySpan<byte> plaintext)
     {
         var dataKey = Unwrap(wrappedDataKey, owner);
         try { return Seal(dataKey, plaintext, Aad(owner, column)); }
         finally { CryptographicOperations.ZeroMemory(dataKey); }
     }
 
-    public byte[] Decrypt(byte[] wrappedDataKey, Guid owner, string column, byte[] sealedData)
+    public byte[] Decrypt(WrappedKey wrappedDataKey, Guid owner, string column, byte[] sealedData)
     {
         var dataKey = Unwrap(wrappedDataKey, owner);
         try { return Open(dataKey, sealedData, Aad(owner, column)); }
         finally { CryptographicOperations.ZeroMemory(dataKey); }
     }
 
-    private byte[] Unwrap(byte[] wrappedDataKey, Guid owner) => Open(_kek, wrappedDataKey, Aad(owner, "data_key"));
+    private byte[] Unwrap(WrappedKey wrapped, Guid owner)
+    {
+        if (wrapped.Key.Length == 0)
+            throw new CryptographicException("The data key was destroyed (the case was erased).");
+        if (!_keks.TryGetValue(wrapped.KekId, out var kek))
+            throw new CryptographicException($"The key-encryption key '{wrapped.KekId}' is not configured on this node.");
+        return Open(kek, wrapped.Key, Aad(owner, "data_key"));
+    }
 
     private static byte[] Aad(Guid owner, string column) => Encoding.ASCII.GetBytes($"{owner:N}/{column}");
 
@@ -67,3 +101,6 @@ public sealed class PersonalDataCipher
         return plaintext;
     }
 }
+
+/// <summary>A data key as stored: wrapped, and the id of the key-encryption key that wrapped it.</summary>
+public readonly record struct WrappedKey(string KekId, byte[] Key);

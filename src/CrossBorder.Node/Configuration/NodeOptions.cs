@@ -22,9 +22,26 @@ public sealed class NodeOptions
     /// <summary>Earlier public keys of this node, kept published so old records stay verifiable.</summary>
     public string? RetiredKeysJwksPath { get; set; }
 
-    /// <summary>Base64 of 32 random bytes that wrap every referral's data key (AES-256-GCM).</summary>
-    [Required]
-    public string KeyEncryptionKey { get; set; } = "";
+    /// <summary>
+    /// Base64 of 32 random bytes that wrap referrals' data keys (AES-256-GCM): the node's first key-encryption key,
+    /// id <c>k0</c>. Optional once every data key is re-wrapped under a key of <see cref="KeyEncryptionKeys"/>.
+    /// </summary>
+    public string? KeyEncryptionKey { get; set; }
+
+    /// <summary>Further key-encryption keys by id (1-32 letters, digits, <c>-</c> or <c>_</c>), each base64 of 32 bytes.</summary>
+    public Dictionary<string, string> KeyEncryptionKeys { get; set; } = [];
+
+    /// <summary>The key-encryption key that wraps new data keys, and to which the re-wrapping job moves old ones.</summary>
+    public string CurrentKeyEncryptionKey { get; set; } = "k0";
+
+    /// <summary>Every configured key-encryption key by id (<see cref="KeyEncryptionKey"/> is <c>k0</c>).</summary>
+    public Dictionary<string, byte[]> KeyEncryptionKeyRing()
+    {
+        var ring = KeyEncryptionKeys.ToDictionary(k => k.Key, k => Convert.FromBase64String(k.Value));
+        if (!string.IsNullOrEmpty(KeyEncryptionKey))
+            ring["k0"] = Convert.FromBase64String(KeyEncryptionKey);
+        return ring;
+    }
 
     [Required, MinLength(1)]
     public List<PeerOptions> Peers { get; set; } = [];

@@ -53,6 +53,12 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
             e.HasIndex(r => new { r.LapseDueAt, r.Id }).HasFilter("lapse_due_at IS NOT NULL");
             e.HasIndex(r => new { r.InformationDueAt, r.Id }).HasFilter("status = 'INFORMATION_REQUESTED'");
             e.Property(r => r.Version).IsConcurrencyToken();
+            e.Ignore(r => r.WrappedDataKey);
+            e.Property(r => r.KekId).HasMaxLength(32);
+            // The retention job walks closed cases not yet erased.
+            e.HasIndex(r => r.ClosedAt).HasFilter("closed_at IS NOT NULL AND erased_at IS NULL").HasDatabaseName("ix_referrals_retention");
+            // The re-wrapping job walks data keys still wrapped by an older key-encryption key.
+            e.HasIndex(r => new { r.KekId, r.Id });
             foreach (var p in new[] { nameof(Referral.Reference), nameof(Referral.CounterpartReference), nameof(Referral.CreatedBy) })
                 e.Property(p).HasMaxLength(64);
             foreach (var p in new[] { nameof(Referral.Direction), nameof(Referral.Status), nameof(Referral.LegalBasis) })

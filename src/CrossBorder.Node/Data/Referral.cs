@@ -1,3 +1,5 @@
+using CrossBorder.Core.Crypto;
+
 namespace CrossBorder.Node.Data;
 
 /// <summary>
@@ -74,7 +76,23 @@ public sealed class Referral
         UpdatedAt = at;
     }
 
+    /// <summary>The referral's data key, wrapped by the key-encryption key <see cref="KekId"/>; empty once erased.</summary>
     public required byte[] DataKey { get; set; }
+
+    public string KekId { get; set; } = PersonalDataCipher.DefaultKekId;
+
+    /// <summary><see cref="DataKey"/> with the key that wrapped it (not mapped: the two columns above).</summary>
+    public WrappedKey WrappedDataKey
+    {
+        get => new(KekId, DataKey);
+        set => (KekId, DataKey) = (value.KekId, value.Key);
+    }
+
+    /// <summary>When the case reached a closed status: its retention period runs from here.</summary>
+    public DateTimeOffset? ClosedAt { get; set; }
+
+    /// <summary>When its data key was destroyed (retention or an order): personal data and message texts are gone.</summary>
+    public DateTimeOffset? ErasedAt { get; set; }
     public required byte[] PersonalData { get; set; }
 }
 

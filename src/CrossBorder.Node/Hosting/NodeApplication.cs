@@ -56,6 +56,7 @@ public static class NodeApplication
         // One line per room (docs/architecture.md), kernel first.
         services.AddNodeData(connectionString);
         services.AddSingleton<NodeKeys>();
+        services.AddHostedService<DataKeyRewrapper>();
         services.AddNodeHttpContract(builder.Configuration);
         services.AddNodeAuth(node);
         services.AddNodeHealth();

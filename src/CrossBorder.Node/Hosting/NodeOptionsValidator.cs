@@ -17,8 +17,19 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             errors.Add("Node:SigningKey needs PrivateKeyPath or PrivateKeyPem.");
         else if (o.SigningKey.PrivateKeyPath is { } path && !File.Exists(path))
             errors.Add($"Node:SigningKey:PrivateKeyPath: file '{path}' does not exist.");
-        if (!IsBase64Key(o.KeyEncryptionKey))
+        if (o.KeyEncryptionKey is not null && !IsBase64Key(o.KeyEncryptionKey))
             errors.Add("Node:KeyEncryptionKey must be base64 of exactly 32 bytes.");
+        foreach (var (id, key) in o.KeyEncryptionKeys)
+        {
+            if (id == "k0" || id.Length is 0 or > 32 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+                errors.Add($"Node:KeyEncryptionKeys: '{id}' is not a key id (1-32 letters, digits, - or _; k0 is Node:KeyEncryptionKey).");
+            if (!IsBase64Key(key))
+                errors.Add($"Node:KeyEncryptionKeys:{id} must be base64 of exactly 32 bytes.");
+        }
+        var configured = o.KeyEncryptionKeys.Keys.Append(o.KeyEncryptionKey is null ? null : "k0").OfType<string>().ToList();
+        if (!configured.Contains(o.CurrentKeyEncryptionKey))
+            errors.Add($"Node:CurrentKeyEncryptionKey: no key-encryption key '{o.CurrentKeyEncryptionKey}' is configured "
+                + "(Node:KeyEncryptionKey is k0; others are in Node:KeyEncryptionKeys).");
         if (o.RetiredKeysJwksPath is { } retired && !File.Exists(retired))
             errors.Add($"Node:RetiredKeysJwksPath: file '{retired}' does not exist.");
 

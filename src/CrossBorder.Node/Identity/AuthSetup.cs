@@ -19,9 +19,9 @@ public static class AuthSetup
         var ecdsa = ECDsa.Create();
         ecdsa.ImportFromPem(pem);
         var tokenKey = new ECDsaSecurityKey(ecdsa) { KeyId = node.SigningKey.Kid };
-        // OpenIddict needs an encryption key even when access tokens are not encrypted; derive it from
-        // the KEK so every replica of the node holds the same one.
-        var encryptionKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, Convert.FromBase64String(node.KeyEncryptionKey),
+        // OpenIddict needs an encryption key even when access tokens are not encrypted; derive it from the current
+        // KEK so every replica of the node holds the same one.
+        var encryptionKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, node.KeyEncryptionKeyRing()[node.CurrentKeyEncryptionKey],
             32, info: "crossborder/openiddict-encryption"u8.ToArray());
 
         services.AddOpenIddict()

@@ -23,7 +23,7 @@ public sealed class NodeKeys : IDisposable
         Peers = o.Peers.ToDictionary(p => p.Country, p =>
             new KeyRing(JsonWebKeySet.Parse(p.Jwks ?? File.ReadAllText(p.JwksPath!)).Keys));
         PeerJwks = o.Peers.ToDictionary(p => p.Country, p => p.Jwks ?? File.ReadAllText(p.JwksPath!));
-        Cipher = new PersonalDataCipher(Convert.FromBase64String(o.KeyEncryptionKey));
+        Cipher = new PersonalDataCipher(o.KeyEncryptionKeyRing(), o.CurrentKeyEncryptionKey);
     }
 
     public SigningKey Signing { get; }

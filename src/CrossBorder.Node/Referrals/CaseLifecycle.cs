@@ -262,6 +262,8 @@ public sealed class CaseLifecycle(NodeDbContext db, LegalClocks clocks, TimeProv
     {
         LegalClocks.Refresh(referral);
         referral.UpdatedAt = time.GetUtcNow();
+        if (ReferralStatus.IsClosed(referral.Status))
+            referral.ClosedAt ??= referral.UpdatedAt; // the retention period runs from here (Referrals/Retention)
     }
 
     /// <summary>The information-answer deadline passed: a reminder on the feed (the status does not change).</summary>

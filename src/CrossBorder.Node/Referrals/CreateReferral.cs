@@ -103,9 +103,10 @@ public sealed class NewReferrals(NodeDbContext db, NodeKeys keys, ReferenceNumbe
             CreatedBy = n.CreatedBy,
             CreatedAt = n.At,
             UpdatedAt = n.At,
-            DataKey = keys.Cipher.NewWrappedDataKey(n.Id),
+            DataKey = [],
             PersonalData = [],
         };
+        referral.WrappedDataKey = keys.Cipher.NewWrappedDataKey(n.Id);
         referral.PersonalData = ReferralData.Seal(keys, referral, document);
         db.Referrals.Add(referral);
         return referral;

@@ -10,9 +10,9 @@ public static class ReferralData
     private const string Column = "personal_data";
 
     public static byte[] Seal(NodeKeys keys, Referral referral, ReferralDocument document) =>
-        keys.Cipher.Encrypt(referral.DataKey, referral.Id, Column, JsonSerializer.SerializeToUtf8Bytes(document, ReferralJson.Options));
+        keys.Cipher.Encrypt(referral.WrappedDataKey, referral.Id, Column, JsonSerializer.SerializeToUtf8Bytes(document, ReferralJson.Options));
 
     public static ReferralDocument Open(NodeKeys keys, Referral referral) =>
-        JsonSerializer.Deserialize<ReferralDocument>(keys.Cipher.Decrypt(referral.DataKey, referral.Id, Column, referral.PersonalData),
+        JsonSerializer.Deserialize<ReferralDocument>(keys.Cipher.Decrypt(referral.WrappedDataKey, referral.Id, Column, referral.PersonalData),
             ReferralJson.Options)!;
 }

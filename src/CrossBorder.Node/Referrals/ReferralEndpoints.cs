@@ -130,7 +130,7 @@ public static class ReferralEndpoints
             .OrderBy(m => m.SentAt).ThenBy(m => m.Direction).ThenBy(m => m.Seq).ToListAsync(ct);
         IReadOnlyList<MessageView> views = messages.Select(m => new MessageView(m.Id, m.Direction, m.Seq, m.Type, m.FromCountry,
             m.ToCountry, m.SentAt, m.State, m.Digest,
-            Encoding.ASCII.GetString(keys.Cipher.Decrypt(referral.DataKey, id, Exchange.MessageColumns.Jws(m.Id), m.Jws)),
+            Encoding.ASCII.GetString(keys.Cipher.Decrypt(referral.WrappedDataKey, id, Exchange.MessageColumns.Jws(m.Id), m.Jws)),
             m.ReceiptJws, m.ReceivedAt)).ToList();
         return TypedResults.Ok(views);
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using CrossBorder.Node.Deadlines;
 using CrossBorder.Node.Exchange;
 
@@ -17,6 +18,10 @@ public static class ReferralsSetup
         services.AddScoped<CaseLifecycle>();
         services.AddScoped<IDeadlineActions>(sp => sp.GetRequiredService<CaseLifecycle>());
         services.AddScoped<ICaseMessages, PeerMessages>();
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
+        services.AddSingleton<Erasure>();
+        services.AddHostedService<RetentionJob>();
         return services;
     }
 }

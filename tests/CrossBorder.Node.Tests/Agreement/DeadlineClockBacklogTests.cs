@@ -88,6 +88,7 @@ public sealed class DeadlineClockBacklogTests
         ReceivedAt = r.ReceivedAt,
         Version = 1,
         DataKey = r.DataKey,
+        KekId = r.KekId,
         PersonalData = r.PersonalData,
     };
 }

@@ -498,6 +498,10 @@ namespace CrossBorder.Node.Data.Migrations
                         .HasColumnType("date")
                         .HasColumnName("application_lodged_on");
 
+                    b.Property<DateTimeOffset?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("closed_at");
+
                     b.Property<string>("CounterpartReference")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
@@ -524,6 +528,10 @@ namespace CrossBorder.Node.Data.Migrations
                         .HasColumnType("character varying(40)")
                         .HasColumnName("direction");
 
+                    b.Property<DateTimeOffset?>("ErasedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("erased_at");
+
                     b.Property<bool>("HasConflict")
                         .HasColumnType("boolean")
                         .HasColumnName("has_conflict");
@@ -531,6 +539,12 @@ namespace CrossBorder.Node.Data.Migrations
                     b.Property<DateTimeOffset?>("InformationDueAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("information_due_at");
+
+                    b.Property<string>("KekId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kek_id");
 
                     b.Property<DateTimeOffset?>("LapseDueAt")
                         .HasColumnType("timestamp with time zone")
@@ -630,6 +644,10 @@ namespace CrossBorder.Node.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ClosedAt")
+                        .HasDatabaseName("ix_referrals_retention")
+                        .HasFilter("closed_at IS NOT NULL AND erased_at IS NULL");
+
                     b.HasIndex("NextDueAt");
 
                     b.HasIndex("Reference")
@@ -641,6 +659,8 @@ namespace CrossBorder.Node.Data.Migrations
 
                     b.HasIndex("InformationDueAt", "Id")
                         .HasFilter("status = 'INFORMATION_REQUESTED'");
+
+                    b.HasIndex("KekId", "Id");
 
                     b.HasIndex("LapseDueAt", "Id")
                         .HasFilter("lapse_due_at IS NOT NULL");

@@ -89,7 +89,7 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
             FromCountry = envelope.From,
             ToCountry = envelope.To,
             SentAt = envelope.SentAt,
-            Jws = keys.Cipher.Encrypt(referral.DataKey, referral.Id, MessageColumns.Jws(envelope.Id), Encoding.ASCII.GetBytes(jws)),
+            Jws = keys.Cipher.Encrypt(referral.WrappedDataKey, referral.Id, MessageColumns.Jws(envelope.Id), Encoding.ASCII.GetBytes(jws)),
             Digest = digest,
             ReceiptJws = receiptJws,
             ReceivedAt = receivedAt,

@@ -35,7 +35,7 @@ public sealed class Outbox(NodeDbContext db, NodeKeys keys, TimeProvider time, A
             FromCountry = envelope.From,
             ToCountry = envelope.To,
             SentAt = now,
-            Jws = keys.Cipher.Encrypt(referral.DataKey, referral.Id, MessageColumns.Jws(envelope.Id), System.Text.Encoding.ASCII.GetBytes(jws)),
+            Jws = keys.Cipher.Encrypt(referral.WrappedDataKey, referral.Id, MessageColumns.Jws(envelope.Id), System.Text.Encoding.ASCII.GetBytes(jws)),
             Digest = Jws.Digest(jws),
             State = MessageStates.Queued,
             NextAttemptAt = null, // due at once; retry times come from the database clock (OutboxDispatcher)

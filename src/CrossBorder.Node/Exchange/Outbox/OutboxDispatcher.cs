@@ -1,3 +1,4 @@
+using CrossBorder.Core.Crypto;
 using System.Collections.Concurrent;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Peers;
@@ -34,10 +35,9 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
             FOR UPDATE OF m SKIP LOCKED)
         UPDATE messages SET lease_until = clock_timestamp() + $2, lease_token = $3,
                             attempts = messages.attempts + 1, last_attempt_at = clock_timestamp()
-        FROM due WHERE messages.id = due.id
+        FROM due, referrals r WHERE messages.id = due.id AND r.id = messages.referral_id
         RETURNING messages.id, messages.attempts, messages.referral_id, messages.seq, messages.type, messages.from_country,
-                  messages.to_country, messages.sent_at, messages.jws, messages.digest,
-                  (SELECT r.data_key FROM referrals r WHERE r.id = messages.referral_id)
+                  messages.to_country, messages.sent_at, messages.jws, messages.digest, r.kek_id, r.data_key
         """;
 
     private const string RenewSql = """
@@ -115,7 +115,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
                 State = MessageStates.Queued,
                 LeaseToken = token,
             };
-            claims.Add(new Claim(message.Id, token, message.Attempts, new ClaimedMessage(message, reader.GetFieldValue<byte[]>(10))));
+            claims.Add(new Claim(message.Id, token, message.Attempts, new ClaimedMessage(message, new WrappedKey(reader.GetString(10), reader.GetFieldValue<byte[]>(11)))));
         }
         return claims;
     }

@@ -1,3 +1,4 @@
+using CrossBorder.Core.Crypto;
 using System.Text;
 using CrossBorder.Core.Exchange;
 using CrossBorder.Core.Signing;
@@ -19,7 +20,7 @@ public sealed class SentMessages(NodeDbContext db, NodeKeys keys, ICaseMessages 
     public async Task<ClaimedMessage?> LoadClaimedAsync(Claim claim, CancellationToken ct) =>
         await db.Messages.AsNoTracking()
             .Where(m => m.Id == claim.MessageId && m.LeaseToken == claim.Token && m.State == MessageStates.Queued)
-            .Select(m => new ClaimedMessage(m, db.Referrals.Where(r => r.Id == m.ReferralId).Select(r => r.DataKey).Single()))
+            .Select(m => new ClaimedMessage(m, db.Referrals.Where(r => r.Id == m.ReferralId).Select(r => new WrappedKey(r.KekId, r.DataKey)).Single()))
             .SingleOrDefaultAsync(ct);
 
     /// <summary>The exact JWS bytes signed at queue time; throws when the stored ciphertext does not open.</summary>
@@ -108,4 +109,4 @@ public sealed class SentMessages(NodeDbContext db, NodeKeys keys, ICaseMessages 
 
 public sealed record Outbound(ExchangeMessage Message, string Jws);
 
-public sealed record ClaimedMessage(ExchangeMessage Message, byte[] DataKey);
+public sealed record ClaimedMessage(ExchangeMessage Message, WrappedKey DataKey);
