@@ -6,6 +6,7 @@ using CrossBorder.Node.Features.Feed;
 using CrossBorder.Node.Features.Health;
 using CrossBorder.Node.Features.Referrals;
 using CrossBorder.Node.Hosting.Workers;
+using CrossBorder.Node.Telemetry;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -60,6 +61,7 @@ public static class NodeApplication
         services.AddNodeHealth();
         services.AddNodeOpenApi();
         services.AddNodeAudit();
+        builder.AddNodeTelemetry();
 
         services.AddScoped<Idempotency>();
         services.AddSingleton<ReferenceNumbers>();

@@ -106,6 +106,7 @@ public static class RateLimiting
                 var http = context.HttpContext;
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
                 http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                http.RequestServices.GetService<Telemetry.NodeMetrics>()?.RateLimitRejected(limiter.Policy(http));
                 http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 await http.Response.WriteAsJsonAsync(Problems.Create(Problems.RateLimited, http, "Slow down and retry after the Retry-After delay."),
                     (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", ct);

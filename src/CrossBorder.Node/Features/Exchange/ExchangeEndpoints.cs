@@ -33,7 +33,8 @@ public static class ExchangeEndpoints
         return app;
     }
 
-    private static async Task<IResult> DeliverAsync(HttpContext http, InboundMessages inbound, Audit.AuditLog audit, CancellationToken ct)
+    private static async Task<IResult> DeliverAsync(HttpContext http, InboundMessages inbound, Audit.AuditLog audit,
+        Telemetry.NodeMetrics metrics, CancellationToken ct)
     {
         var clientId = http.User.ClientId();
         if (PeerIdentity.CountryOf(clientId) is not { } peer)
@@ -53,6 +54,7 @@ public static class ExchangeEndpoints
         }
         if (result.Problem is { } problem)
             return await audit.MessageRejectedAsync(http, clientId, problem, result.Detail, jws, ct);
+        metrics.ReceiptSent();
         return Results.Text(result.ReceiptJws!, PeerClient.JoseMediaType, Encoding.ASCII, result.IsDuplicate ? 200 : 201);
     }
 }
