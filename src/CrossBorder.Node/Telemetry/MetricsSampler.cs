@@ -14,8 +14,8 @@ namespace CrossBorder.Node.Telemetry;
 /// Like every worker it never stops the node: a lost database is logged by <see cref="NodeWorker"/> and the last values
 /// stay until the next sample.
 /// </summary>
-public sealed class MetricsSampler(NpgsqlDataSource dataSource, DatabaseGauges gauges, IOptions<TelemetryOptions> options,
-    IOptions<NodeOptions> node, ILogger<MetricsSampler> log) : NodeWorker(log)
+public sealed class MetricsSampler(NpgsqlDataSource dataSource, DatabaseGauges gauges, NodeMetrics metrics,
+    IOptions<TelemetryOptions> options, IOptions<NodeOptions> node, ILogger<MetricsSampler> log) : NodeWorker(log)
 {
     // Outgoing rows are queued (retrying once an attempt failed: last_error is set), delivered or dead_letter; incoming
     // rows are received or conflict, both stored and receipted.
@@ -41,6 +41,7 @@ public sealed class MetricsSampler(NpgsqlDataSource dataSource, DatabaseGauges g
 
     protected override async Task RunAsync(CancellationToken ct)
     {
+        metrics.StartSeries(); // registered after OpenTelemetry's hosted service: its meter provider listens by now
         using var timer = new PeriodicTimer(options.Value.SampleInterval);
         do
         {

@@ -69,6 +69,21 @@ public sealed class NodeMetrics
             "Days until a signing key's NotAfter (no series for a key without one).");
     }
 
+    /// <summary>
+    /// Records zero for every counter's known label set, so each series exists (and <c>rate()</c> has a start) before
+    /// its first event. Called once the meter provider listens (<see cref="MetricsSampler"/>).
+    /// </summary>
+    public void StartSeries()
+    {
+        foreach (var outcome in new[] { "delivered", "failed", "rate_limited" })
+            _deliveries.Add(0, Tag("outcome", outcome));
+        foreach (var direction in new[] { "sent", "received" })
+            _receipts.Add(0, Tag("direction", direction));
+        _deadlineLapses.Add(0);
+        foreach (var policy in new[] { NodeRateLimiter.PolicyName, NodeRateLimiter.PeerPolicyName })
+            _rateLimitRejections.Add(0, Tag("policy", policy));
+    }
+
     /// <summary>A message's receipt is stored: one delivery, one receipt received, its latency since it was queued.</summary>
     public void Delivered(DateTimeOffset queuedAt)
     {

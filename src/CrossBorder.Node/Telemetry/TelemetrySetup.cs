@@ -33,8 +33,6 @@ public static class TelemetrySetup
         services.AddSingleton<ExchangeTelemetry>();
         services.AddHealthChecks().AddCheck<KeyExpiryCheck>("key-expiry", tags: ["ready"]);
         services.AddHostedService<KeyExpiryWatch>();
-        if (scraped || otlp)
-            services.AddHostedService<MetricsSampler>(); // nobody reads the gauges otherwise
         if (scraped)
             ManagementEndpoint.Listen(builder, management);
 
@@ -65,6 +63,8 @@ public static class TelemetrySetup
                 if (scraped) m.AddPrometheusExporter();
             });
         }
+        if (scraped || otlp)
+            services.AddHostedService<MetricsSampler>(); // after OpenTelemetry's own; nobody reads the gauges otherwise
         if (telemetry.Otlp.Endpoint is { } endpoint)
             otel.UseOtlpExporter(telemetry.Otlp.Protocol == "http/protobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc, endpoint);
         else if (otlp)
