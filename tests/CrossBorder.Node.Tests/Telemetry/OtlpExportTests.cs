@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using System.Text;
+using CrossBorder.Cli.Local;
+using CrossBorder.Node.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace CrossBorder.Node.Tests.Telemetry;
+
+/// <summary>
+/// OTLP export when configured: a stand-in collector on loopback receives FR's traces, metrics and logs over
+/// OTLP/HTTP; GB, with no endpoint configured, sends it nothing.
+/// </summary>
+public sealed class OtlpExportTests
+{
+    private WebApplication _collector = null!;
+    private readonly ConcurrentQueue<(string Signal, string ContentType, byte[] Body)> _received = new();
+    private NodePair _pair = null!;
+
+    [SetUp]
+    public async Task StartAsync()
+    {
+        var port = LocalPostgres.FindFreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        _collector = builder.Build();
+        _collector.MapPost("/v1/{signal}", async (string signal, HttpRequest request) =>
+        {
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body);
+            _received.Enqueue((signal, request.ContentType ?? "", body.ToArray()));
+            return Results.Ok();
+        });
+        await _collector.StartAsync();
+
+        _pair = await NodePair.StartAsync(adjust: (country, c) =>
+        {
+            if (country != "FR") return;
+            c["Telemetry:Otlp:Endpoint"] = $"http://127.0.0.1:{port}";
+            c["Telemetry:Otlp:Protocol"] = "http/protobuf";
+            // The standard OTEL_* settings, read from configuration: export within a second rather than 5 s / 60 s.
+            c["OTEL_BSP_SCHEDULE_DELAY"] = "200";
+            c["OTEL_BLRP_SCHEDULE_DELAY"] = "200";
+            c["OTEL_METRIC_EXPORT_INTERVAL"] = "500";
+            // A key near its end: the daily warning is a log record to export.
+            c["Node:SigningKey:NotAfter"] = DateTimeOffset.UtcNow.AddDays(5).ToString("O");
+        });
+    }
+
+    [TearDown]
+    public async Task StopAsync()
+    {
+        await _pair.DisposeAsync();
+        await _collector.StopAsync();
+        await _collector.DisposeAsync();
+    }
+
+    [Test]
+    public async Task Otlp_EndpointConfigured_TracesMetricsAndLogsExported()
+    {
+        var cases = await CaseDriver.CreateAsync(_pair);
+        await cases.SubmitAsync();
+
+        await NodePair.EventuallyAsync(() => Task.FromResult(_received.Select(r => r.Signal).Distinct().Order().ToList()),
+            s => s.SequenceEqual(["logs", "metrics", "traces"]), because: "all three signals exported");
+        var fromFr = Encoding.UTF8.GetBytes("crossborder-node-fr");
+        var fromGb = Encoding.UTF8.GetBytes("crossborder-node-gb");
+        Assert.Multiple(() =>
+        {
+            Assert.That(_received.Select(r => r.ContentType).Distinct(), Is.EqualTo(new[] { "application/x-protobuf" }));
+            Assert.That(_received.Where(r => r.Signal == "traces").Any(r => r.Body.AsSpan().IndexOf(fromFr) >= 0), Is.True,
+                "FR's traces name their service");
+            Assert.That(_received.Where(r => r.Signal == "traces").Any(r => r.Body.AsSpan().IndexOf("deliver referral.submitted"u8) >= 0),
+                Is.True, "the delivery span is exported");
+            Assert.That(_received.Where(r => r.Signal == "metrics").Any(r => r.Body.AsSpan().IndexOf("crossborder.deliveries"u8) >= 0),
+                Is.True, "the node's own metrics are exported");
+            Assert.That(_received.Where(r => r.Signal == "logs").Any(r => r.Body.AsSpan().IndexOf("expires in"u8) >= 0), Is.True,
+                "the key warning is exported");
+            Assert.That(_received.Any(r => r.Body.AsSpan().IndexOf(fromGb) >= 0), Is.False, "GB has no OTLP endpoint: it exports nothing");
+        });
+    }
+}
