@@ -73,6 +73,13 @@ public sealed class MetricsTests
         Assert.That(api.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         using var keys = await _pair.Fr.Anonymous().GetAsync("exchange/v1/keys");
         Assert.That(keys.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the public port still serves the API");
+
+        // Off the public API surface: not in the documents the node serves (which equal the committed ones).
+        foreach (var document in new[] { "openapi/v1.json", "openapi/exchange-v1.json" })
+        {
+            var spec = await _pair.Fr.Anonymous().GetStringAsync(document);
+            Assert.That(spec, Does.Contain("\"paths\"").And.Not.Contain("/metrics"), document);
+        }
     }
 
     [Test]
