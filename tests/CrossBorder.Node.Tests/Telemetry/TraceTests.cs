@@ -51,35 +51,38 @@ public sealed class TraceTests
         await cases.SubmitAsync();
         var gbPort = _pair.Gb.Port.ToString();
 
-        // GB's server span for the delivery, and FR's outgoing call it answered.
-        var (client, server) = await NodePair.EventuallyAsync(() =>
+        // GB's server span for the delivery, FR's outgoing call it answered, the delivery span that made the call in
+        // FR's background dispatcher, and the ministry's request that queued the message. Spans end just after the
+        // answers the test sees: wait for them.
+        var (client, server, delivery, create) = await NodePair.EventuallyAsync(() =>
         {
             var all = _spans.ToArray();
             var servers = all.Where(a => IsSpan(a, "Microsoft.AspNetCore", ActivityKind.Server)
                 && Tag(a, "url.path") == "/exchange/v1/messages" && Tag(a, "server.port") == gbPort).ToList();
             var clients = all.Where(a => IsSpan(a, "System.Net.Http", ActivityKind.Client)
                 && Tag(a, "url.full") is { } url && url.EndsWith("/exchange/v1/messages") && Tag(a, "server.port") == gbPort).ToList();
-            var pair = clients.SelectMany(c => servers.Where(s => s.ParentSpanId == c.SpanId).Select(s => (c, s))).FirstOrDefault();
-            return Task.FromResult(pair);
-        }, p => p.c is not null, because: "FR's call to GB's exchange API and GB's server span");
+            var (c, s) = clients.SelectMany(c => servers.Where(s => s.ParentSpanId == c.SpanId).Select(s => (c, s))).FirstOrDefault();
+            var d = c is null ? null : all.FirstOrDefault(a => a.SpanId == c.ParentSpanId);
+            var q = all.FirstOrDefault(a => IsSpan(a, "Microsoft.AspNetCore", ActivityKind.Server) && Tag(a, "url.path") == "/api/v1/referrals"
+                && Tag(a, "http.request.method") == "POST");
+            return Task.FromResult((Client: c, Server: s, Delivery: d, Create: q));
+        }, p => p.Client is not null && p.Delivery is not null && p.Create is not null, because: "the exchange's spans on both nodes");
 
-        Assert.That(server.TraceId, Is.EqualTo(client.TraceId), "GB's server span continues FR's trace");
+        Assert.That(server!.TraceId, Is.EqualTo(client!.TraceId), "GB's server span continues FR's trace");
         Assert.That(server.ParentSpanId, Is.EqualTo(client.SpanId));
 
         // The call was made by the outbox dispatcher in the background: a delivery span of its own is its parent, and it
         // links to the ministry's request that queued the message.
-        var delivery = _spans.Single(a => a.SpanId == client.ParentSpanId);
         Assert.Multiple(() =>
         {
-            Assert.That(delivery.Source.Name, Is.EqualTo("CrossBorder.Node"));
+            Assert.That(delivery!.Source.Name, Is.EqualTo("CrossBorder.Node"));
             Assert.That(delivery.DisplayName, Is.EqualTo("deliver referral.submitted"));
             Assert.That(delivery.TraceId, Is.EqualTo(client.TraceId));
             Assert.That(Tag(delivery, "crossborder.delivery.outcome"), Is.EqualTo("delivered"));
             Assert.That(Tag(delivery, "crossborder.peer"), Is.EqualTo("GB"));
+            Assert.That(delivery.Links.Select(l => l.Context.SpanId), Does.Contain(create!.SpanId),
+                "the delivery links to the request that queued it");
         });
-        var create = _spans.Single(a => IsSpan(a, "Microsoft.AspNetCore", ActivityKind.Server) && Tag(a, "url.path") == "/api/v1/referrals"
-            && a.GetTagItem("http.request.method")?.ToString() == "POST");
-        Assert.That(delivery.Links.Select(l => l.Context.SpanId), Does.Contain(create.SpanId), "the delivery links to the request that queued it");
 
         // GB's work for the message (its database statements) is part of the same trace, under its server span.
         var underServer = new HashSet<ActivitySpanId> { server.SpanId };
