@@ -15,13 +15,17 @@ namespace CrossBorder.Node.Tests.Telemetry;
 public sealed class OtlpExportTests
 {
     private WebApplication _collector = null!;
-    private readonly ConcurrentQueue<(string Signal, string ContentType, byte[] Body)> _received = new();
-    private NodePair _pair = null!;
+    private ConcurrentQueue<(string Signal, string ContentType, byte[] Body)> _received = new();
+    private NodePair? _pair;
+
+    private int _port;
 
     [SetUp]
     public async Task StartAsync()
     {
-        var port = LocalPostgres.FindFreePort();
+        _received = new();
+        var received = _received;
+        var port = _port = LocalPostgres.FindFreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         _collector = builder.Build();
@@ -29,16 +33,22 @@ public sealed class OtlpExportTests
         {
             using var body = new MemoryStream();
             await request.Body.CopyToAsync(body);
-            _received.Enqueue((signal, request.ContentType ?? "", body.ToArray()));
+            received.Enqueue((signal, request.ContentType ?? "", body.ToArray()));
             return Results.Ok();
         });
         await _collector.StartAsync();
+    }
 
-        _pair = await NodePair.StartAsync(adjust: (country, c) =>
+    private async Task<NodePair> StartPairAsync(bool standardVariables)
+    {
+        return _pair = await NodePair.StartAsync(adjust: (country, c) =>
         {
             if (country != "FR") return;
-            c["Telemetry:Otlp:Endpoint"] = $"http://127.0.0.1:{port}";
-            c["Telemetry:Otlp:Protocol"] = "http/protobuf";
+            var (endpoint, protocol) = standardVariables
+                ? ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL")
+                : ("Telemetry:Otlp:Endpoint", "Telemetry:Otlp:Protocol");
+            c[endpoint] = $"http://127.0.0.1:{_port}";
+            c[protocol] = "http/protobuf";
             // The standard OTEL_* settings, read from configuration: export within a second rather than 5 s / 60 s.
             c["OTEL_BSP_SCHEDULE_DELAY"] = "200";
             c["OTEL_BLRP_SCHEDULE_DELAY"] = "200";
@@ -51,15 +61,18 @@ public sealed class OtlpExportTests
     [TearDown]
     public async Task StopAsync()
     {
-        await _pair.DisposeAsync();
+        if (_pair is not null) await _pair.DisposeAsync();
+        _pair = null;
         await _collector.StopAsync();
         await _collector.DisposeAsync();
     }
 
-    [Test]
-    public async Task Otlp_EndpointConfigured_TracesMetricsAndLogsExported()
+    [TestCase(false, TestName = "Otlp_NodeSettingTelemetryOtlpEndpoint_TracesMetricsAndLogsExported")]
+    [TestCase(true, TestName = "Otlp_StandardOtelExporterOtlpEndpoint_TracesMetricsAndLogsExported")]
+    public async Task Otlp_EndpointConfigured_TracesMetricsAndLogsExported(bool standardVariables)
     {
-        var cases = await CaseDriver.CreateAsync(_pair);
+        var pair = await StartPairAsync(standardVariables);
+        var cases = await CaseDriver.CreateAsync(pair);
         await cases.SubmitAsync();
 
         // Batches leave on their own schedules: wait until each signal has carried what it must.
