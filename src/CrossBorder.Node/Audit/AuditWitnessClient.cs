@@ -57,6 +57,7 @@ public sealed class AuditWitnessClient(IServiceScopeFactory scopes, NpgsqlDataSo
             if (last == size) return; // already cosigned
             from = last;
         }
+        using var activity = Telemetry.NodeActivities.StartCosign(peer.Country, size);
 
         await using var scope = scopes.CreateAsyncScope();
         var client = scope.ServiceProvider.GetRequiredService<PeerClient>();

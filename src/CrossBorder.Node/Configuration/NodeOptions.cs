@@ -60,6 +60,9 @@ public sealed class SigningKeyOptions
 
     /// <summary>The PEM itself, for secret stores that inject values rather than files.</summary>
     public string? PrivateKeyPem { get; set; }
+
+    /// <summary>End of the key's validity period, if it has one: health, metrics and logs warn 30 days before.</summary>
+    public DateTimeOffset? NotAfter { get; set; }
 }
 
 public sealed class PeerOptions

@@ -16,7 +16,7 @@ namespace CrossBorder.Node.Deadlines;
 /// awaits the peer's receipt is left alone: that receipt may answer the deadline (docs/agreement.md).
 /// </summary>
 public sealed class DeadlineClock(IServiceScopeFactory scopes, IOptions<DeadlineOptions> options, TimeProvider time,
-    ILogger<DeadlineClock> log) : NodeWorker(log)
+    ILogger<DeadlineClock> log, Telemetry.NodeMetrics metrics) : NodeWorker(log)
 {
     public const int BatchSize = 50;
 
@@ -36,6 +36,7 @@ public sealed class DeadlineClock(IServiceScopeFactory scopes, IOptions<Deadline
     {
         var now = time.GetUtcNow();
         var applied = await WalkLapsesAsync(now, ct);
+        metrics.DeadlinesLapsed(applied);
         var reminded = await WalkRemindersAsync(now, ct);
         if (applied + reminded > 0)
             log.LogInformation("Deadline clock applied {Lapses} lapse(s) and sent {Reminders} reminder(s)", applied, reminded);

@@ -4,6 +4,7 @@ using CrossBorder.Node.Audit;
 using CrossBorder.Node.Http;
 using CrossBorder.Node.Keys;
 using CrossBorder.Node.Peers;
+using CrossBorder.Node.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CrossBorder.Node.Exchange;
@@ -35,7 +36,8 @@ public static class ExchangeEndpoints
         return app;
     }
 
-    private static async Task<IResult> DeliverAsync(HttpContext http, InboundMessages inbound, AuditLog audit, CancellationToken ct)
+    private static async Task<IResult> DeliverAsync(HttpContext http, InboundMessages inbound, AuditLog audit, NodeMetrics metrics,
+        CancellationToken ct)
     {
         var clientId = http.User.ClientId();
         var peer = PeerIdentity.CountryOf(clientId);
@@ -61,6 +63,7 @@ public static class ExchangeEndpoints
         }
         if (result.Problem is { } problem)
             return await Refuse(problem, result.Detail, jws);
+        metrics.ReceiptSent();
         return Results.Text(result.ReceiptJws!, PeerClient.JoseMediaType, Encoding.ASCII, result.IsDuplicate ? 200 : 201);
     }
 }

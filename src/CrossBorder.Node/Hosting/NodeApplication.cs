@@ -12,6 +12,7 @@ using CrossBorder.Node.Keys;
 using CrossBorder.Node.Peers;
 using CrossBorder.Node.Referrals;
 using CrossBorder.Node.Workers;
+using CrossBorder.Node.Telemetry;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -67,6 +68,7 @@ public static class NodeApplication
         services.AddFeed();
         services.AddDeadlines();
         services.AddReferrals();
+        builder.AddNodeTelemetry();
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor });

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.RateLimiting;
 using System.Globalization;
 using System.Threading.RateLimiting;
 using CrossBorder.Node.Peers;
@@ -97,7 +98,8 @@ public static class RateLimiting
     {
         var limiter = new NodeRateLimiter(options);
         services.AddSingleton(limiter);
-        services.AddRateLimiter(o =>
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<Telemetry.NodeMetrics>((o, metrics) =>
         {
             o.GlobalLimiter = limiter.Limiter;
             o.OnRejected = async (context, ct) =>
@@ -105,6 +107,7 @@ public static class RateLimiting
                 var http = context.HttpContext;
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
                 http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                metrics.RateLimitRejected(limiter.Policy(http));
                 http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 await http.Response.WriteAsJsonAsync(Problems.Create(Problems.RateLimited, http, "Slow down and retry after the Retry-After delay."),
                     (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", ct);

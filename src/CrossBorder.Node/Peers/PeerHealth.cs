@@ -48,4 +48,7 @@ public sealed class PeerHealth(TimeProvider time)
         _pausedUntil.TryRemove(peer, out _);
         return _failing.TryRemove(peer, out _);
     }
+
+    /// <summary>For metrics: 0 closed (not failing), 1 half-open (failing, probed), 2 open (failing and paused).</summary>
+    public int BreakerState(string peer) => !_failing.ContainsKey(peer) ? 0 : Paused().Contains(peer) ? 2 : 1;
 }

@@ -15,7 +15,7 @@ namespace CrossBorder.Node.Exchange;
 /// <see cref="ExchangeOptions.PoisonAttempts"/> attempts, with its reason.
 /// </summary>
 public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth health, IOptions<ExchangeOptions> options,
-    IOptions<NodeOptions> node, ILogger<Delivery> log)
+    IOptions<NodeOptions> node, ILogger<Delivery> log, Telemetry.ExchangeTelemetry telemetry)
 {
     public async Task DeliverAsync(Claim claim, CancellationToken ct)
     {
@@ -23,9 +23,11 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
         if (claimed is null)
             return; // delivered or re-claimed meanwhile: this claim is stale
         var message = claimed.Message;
+        using var activity = telemetry.StartDelivery(message, claim.Attempt);
         var failure = await SendAsync(claimed, claim, ct);
         if (failure is null)
         {
+            telemetry.Delivered(message);
             log.LogInformation("Message {MessageId} ({Type}) delivered to {Peer}", message.Id, message.Type, message.ToCountry);
             if (health.Recovered(message.ToCountry))
                 await sent.WakeBacklogAsync(message.ToCountry, ct); // the peer is back: drain now, not at each row's back-off
@@ -34,6 +36,7 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
 
         var deadLetter = failure.Kind == FailureKind.Refused
             || (failure.Kind == FailureKind.Poison && claim.Attempt >= options.Value.PoisonAttempts);
+        telemetry.NotDelivered(message, rateLimited: failure.Kind == FailureKind.Busy, deadLetter);
         if (failure.Kind == FailureKind.PeerUnavailable) health.Failed(message.ToCountry);
         if (failure.Kind is FailureKind.PeerUnavailable or FailureKind.Busy && failure.NotBefore is { } pause)
             health.Pause(message.ToCountry, pause); // an open circuit or a 429: claim nothing for this peer meanwhile

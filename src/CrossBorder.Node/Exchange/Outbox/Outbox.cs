@@ -11,7 +11,7 @@ namespace CrossBorder.Node.Exchange;
 /// exists if and only if the business change that produced it commits, and this replica's dispatcher is
 /// woken once it has. The JWS is signed once, here; retries send these exact bytes.
 /// </summary>
-public sealed class Outbox(NodeDbContext db, NodeKeys keys, TimeProvider time, Audit.AuditLog audit)
+public sealed class Outbox(NodeDbContext db, NodeKeys keys, TimeProvider time, Audit.AuditLog audit, Telemetry.ExchangeTelemetry telemetry)
 {
     // sentAt: the message's time when the caller fixed it (a step's order time, docs/agreement.md); default now.
     public ExchangeMessage Queue(Referral referral, string type, object body, DateTimeOffset? sentAt = null)
@@ -42,6 +42,7 @@ public sealed class Outbox(NodeDbContext db, NodeKeys keys, TimeProvider time, A
         };
         db.Messages.Add(message);
         audit.MessageSent(message);
+        telemetry.Queued(message);
         db.WakeAfterCommit(Work.Outbox);
         return message;
     }
