@@ -1,5 +1,6 @@
 using CrossBorder.Node.Auth;
 using CrossBorder.Node.Data;
+using CrossBorder.Node.Evidence;
 using CrossBorder.Node.Features.Audit;
 using CrossBorder.Node.Features.Exchange;
 using CrossBorder.Node.Features.Feed;
@@ -60,6 +61,7 @@ public static class NodeApplication
         services.AddNodeHealth();
         services.AddNodeOpenApi();
         services.AddNodeAudit();
+        services.AddNodeEvidence();
 
         services.AddScoped<Idempotency>();
         services.AddSingleton<ReferenceNumbers>();
@@ -117,6 +119,7 @@ public static class NodeApplication
         app.MapReferralsApi();
         app.MapExchangeApi();
         app.MapAuditApi();
+        app.MapEvidenceApi();
         app.MapFeedApi();
         return app;
     }

@@ -54,6 +54,9 @@ public static class Problems
     public static readonly ProblemKind PurposeInvalid = new("CB0206", 400, "The X-Purpose header is not valid.");
     public static readonly ProblemKind NoCheckpoint = new("CB0207", 404, "The audit log has no checkpoint yet.");
 
+    // Evidence pack (issue 14)
+    public static readonly ProblemKind EvidenceNotReady = new("CB0208", 409, "The peer has not cosigned a checkpoint of this node's audit log yet.");
+
     public static ProblemHttpResult Result(this ProblemKind kind, HttpContext http, string? detail = null,
         IDictionary<string, object?>? extensions = null)
     {
