@@ -9,6 +9,8 @@ ICliCommand[] commands =
     new BenchDeliveryCommand(),
     new BenchWriteCommand(),
     new OutboxRedriveCommand(),
+    new CrossBorder.Cli.Evidence.EvidenceExportCommand(),
+    new CrossBorder.Cli.Evidence.EvidenceVerifyCommand(),
 ];
 
 return await new CommandDispatcher(commands).RunAsync(args);

@@ -15,6 +15,13 @@ public sealed class CliArguments
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
+            // One bare word may come first (`evidence verify FILE`); a command that takes none refuses it in EnsureAllRead.
+            if (i == 0 && !arg.StartsWith('-'))
+            {
+                _positional = arg;
+                continue;
+            }
+
             if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
             {
                 throw new UsageException($"unexpected argument '{arg}'");
@@ -42,6 +49,19 @@ public sealed class CliArguments
     }
 
     public bool WantsHelp => _options.ContainsKey("help");
+
+    private readonly string? _positional;
+    private bool _positionalRead;
+
+    /// <summary>The bare word before the options, if any (reading it accepts it).</summary>
+    public string? Positional
+    {
+        get
+        {
+            _positionalRead = true;
+            return _positional;
+        }
+    }
 
     public string? GetString(string name)
     {
@@ -100,6 +120,11 @@ public sealed class CliArguments
         if (unknown is not null)
         {
             throw new UsageException($"unknown option --{unknown}");
+        }
+
+        if (_positional is not null && !_positionalRead)
+        {
+            throw new UsageException($"unexpected argument '{_positional}'");
         }
     }
 }
