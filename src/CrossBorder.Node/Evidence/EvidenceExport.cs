@@ -65,7 +65,7 @@ public sealed class EvidenceExport(NodeDbContext db, AuditTree tree, NodeKeys ke
         from c in db.AuditCheckpoints.AsNoTracking()
         join s in db.AuditCosignatures.AsNoTracking() on c.TreeSize equals s.TreeSize
         where s.Witness == peer
-        select new CosignedCheckpoint(c.TreeSize, c.Jws, s.Jws);
+        select new CosignedCheckpoint { TreeSize = c.TreeSize, Jws = c.Jws, Cosignature = s.Jws };
 
     /// <summary>This node's published keys (current and retired), then the peer's pinned keys, with their configured validity.</summary>
     private List<EvidenceKey> Keys(string own, string peer)
@@ -81,5 +81,11 @@ public sealed class EvidenceExport(NodeDbContext db, AuditTree tree, NodeKeys ke
         return [.. keys.Published.Keys.Select(k => Key(own, k)), .. JsonWebKeySet.Parse(keys.PeerJwks[peer]).Keys.Select(k => Key(peer, k))];
     }
 
-    private sealed record CosignedCheckpoint(long TreeSize, string Jws, string Cosignature);
+    /// <summary>Member-initialized (not a constructor) so EF can filter and order on it after the projection.</summary>
+    private sealed class CosignedCheckpoint
+    {
+        public long TreeSize { get; init; }
+        public required string Jws { get; init; }
+        public required string Cosignature { get; init; }
+    }
 }
