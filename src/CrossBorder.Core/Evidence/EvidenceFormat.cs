@@ -21,6 +21,18 @@ public static class EvidenceFormat
     /// <summary>The media type the node serves a pack with.</summary>
     public const string MediaType = "application/json";
 
+    // Bounds of a pack (docs/evidence-pack.md, "Bounds"). A case has 10-30 messages and a few entries per message and read;
+    // the bounds keep the manifest under the JWS size every verifier here accepts (4 MiB).
+    public const int MaxMessages = 1000;
+    public const int MaxAuditEntries = 4000;
+    public const int MaxKeys = 100;
+    public const int MaxProofLength = 64;
+    public const int MaxManifestLength = Signing.Jws.MaxCompactLength;
+    public const int MaxCheckpointLength = 4096;
+
+    /// <summary>base64url of a SHA-256: 43 characters, no padding.</summary>
+    public const string HashPattern = "^[A-Za-z0-9_-]{43}$";
+
     /// <summary>Strict reading: unknown members, missing required members and nulls where none belong are refused.</summary>
     public static readonly JsonSerializerOptions Json = new()
     {

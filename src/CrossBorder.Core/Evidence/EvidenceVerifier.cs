@@ -79,6 +79,14 @@ public static class EvidenceVerifier
         {
             if (pack.Format != EvidenceFormat.Version)
                 Fail("format", $"is '{Short(pack.Format)}', not '{EvidenceFormat.Version}'");
+            if (pack.Messages.Count > EvidenceFormat.MaxMessages)
+                Fail("messages", $"more than {EvidenceFormat.MaxMessages}");
+            if (pack.AuditEntries.Count > EvidenceFormat.MaxAuditEntries)
+                Fail("auditEntries", $"more than {EvidenceFormat.MaxAuditEntries}");
+            if (pack.EarlierCheckpoints.Count > EvidenceFormat.MaxAuditEntries)
+                Fail("earlierCheckpoints", $"more than {EvidenceFormat.MaxAuditEntries}");
+            if (pack.Keys.Count > EvidenceFormat.MaxKeys)
+                Fail("keys", $"more than {EvidenceFormat.MaxKeys}");
             var parts = EvidenceFormat.Parts(pack); // decoding errors name their part
             ReadKeys();
             var (manifest, manifestKid) = ReadManifest();

@@ -31,7 +31,8 @@ public static class EvidenceEndpoints
                 "Without `include`, messages carry personal data, so each is given by its SHA-256 only (the digest its receipt and the log " +
                 "carry); `audit.read` or `referrals.read` may ask. `include=personal-data` puts every message JWS in verbatim: only for " +
                 "`referrals.read` (403 otherwise), and recorded in the audit log as a read with the purpose given in `X-Purpose`. " +
-                "409 CB0208 while the peer has not cosigned any checkpoint of this node's log.")
+                "409 CB0208 while the peer has not cosigned any checkpoint of this node's log; 409 CB0209 for a case beyond a pack's bounds " +
+                $"({EvidenceFormat.MaxMessages} messages, {EvidenceFormat.MaxAuditEntries} audit entries).")
             .WithMetadata(new PersonalDataRead())
             .Produces<EvidencePack>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -63,9 +64,9 @@ public static class EvidenceEndpoints
         var referral = await db.Referrals.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         if (referral is null)
             return Problems.NotFound.Result(http, "No referral with this id on this node.");
-        var pack = await export.BuildAsync(referral, personalData, ct);
-        if (pack is null)
-            return Problems.EvidenceNotReady.Result(http, "The peer has not cosigned a checkpoint of this node's audit log yet; retry in a few seconds.");
+        var built = await export.BuildAsync(referral, personalData, ct);
+        if (built.Pack is not { } pack)
+            return built.Problem!.Result(http, built.Detail);
         // The read is committed to the log before the data leaves (the same rule as every personal-data read).
         if (personalData && await audit.RecordReadAsync(http, id, "evidence", ct) is { } refused)
             return refused;

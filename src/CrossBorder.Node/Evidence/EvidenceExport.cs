@@ -19,19 +19,22 @@ namespace CrossBorder.Node.Evidence;
 public sealed class EvidenceExport(NodeDbContext db, AuditTree tree, NodeKeys keys, IOptions<NodeOptions> node,
     IOptions<EvidenceOptions> options, TimeProvider time)
 {
-    /// <summary>The pack, or null when the peer has not cosigned any checkpoint of this node's log yet.</summary>
-    public async Task<EvidencePack?> BuildAsync(Referral referral, bool personalData, CancellationToken ct)
+    /// <summary>The pack, or the problem: the peer has not cosigned any checkpoint of this node's log yet, or the case is beyond a pack's bounds.</summary>
+    public async Task<EvidenceExportResult> BuildAsync(Referral referral, bool personalData, CancellationToken ct)
     {
         var own = node.Value.Country;
         var peer = referral.RequestingState == own ? referral.RequestedState : referral.RequestingState;
 
         var checkpoint = await Cosigned(peer).OrderByDescending(c => c.TreeSize).FirstOrDefaultAsync(ct);
         if (checkpoint is null)
-            return null;
+            return EvidenceExportResult.Fail(Problems.EvidenceNotReady,
+                "The peer has not cosigned a checkpoint of this node's audit log yet; retry in a few seconds.");
         var size = checkpoint.TreeSize;
 
         var entries = await db.AuditEntries.AsNoTracking().Where(e => e.ReferralId == referral.Id && e.LogIndex < size)
-            .OrderBy(e => e.LogIndex).Select(e => new { e.LogIndex, e.Leaf }).ToListAsync(ct);
+            .OrderBy(e => e.LogIndex).Take(EvidenceFormat.MaxAuditEntries + 1).Select(e => new { e.LogIndex, e.Leaf }).ToListAsync(ct);
+        if (entries.Count > EvidenceFormat.MaxAuditEntries)
+            return EvidenceExportResult.Fail(Problems.EvidenceTooLarge, $"The case has more than {EvidenceFormat.MaxAuditEntries} audit entries.");
         var paths = await tree.ComputeAsync(p => entries.Select(e => MerkleTree.InclusionProof(p, e.LogIndex, size)).ToList(), ct);
 
         // For each entry, the first cosigned checkpoint that holds it: one query per distinct checkpoint, at most one per entry.
@@ -48,7 +51,9 @@ public sealed class EvidenceExport(NodeDbContext db, AuditTree tree, NodeKeys ke
         var consistency = await tree.ComputeAsync(p => earlier.Select(c => MerkleTree.ConsistencyProof(p, c.TreeSize, size)).ToList(), ct);
 
         var messages = await db.Messages.AsNoTracking().Where(m => m.ReferralId == referral.Id)
-            .OrderBy(m => m.SentAt).ThenBy(m => m.Direction).ThenBy(m => m.Seq).ToListAsync(ct);
+            .OrderBy(m => m.SentAt).ThenBy(m => m.Direction).ThenBy(m => m.Seq).Take(EvidenceFormat.MaxMessages + 1).ToListAsync(ct);
+        if (messages.Count > EvidenceFormat.MaxMessages)
+            return EvidenceExportResult.Fail(Problems.EvidenceTooLarge, $"The case has more than {EvidenceFormat.MaxMessages} messages.");
 
         var pack = new EvidencePack(EvidenceFormat.Version, "",
             [.. messages.Select(m => personalData
@@ -58,7 +63,7 @@ public sealed class EvidenceExport(NodeDbContext db, AuditTree tree, NodeKeys ke
             new EvidenceCheckpoint(checkpoint.Jws, checkpoint.Cosignature),
             [.. earlier.Select((c, i) => new EvidenceEarlierCheckpoint(c.Jws, c.Cosignature, [.. consistency[i].Select(h => AuditEntry.Encode(h))]))],
             Keys(own, peer));
-        return EvidencePackWriter.Seal(pack, referral.Id, own, time.GetUtcNow(), personalData, keys.Signing);
+        return new EvidenceExportResult(EvidencePackWriter.Seal(pack, referral.Id, own, time.GetUtcNow(), personalData, keys.Signing), null, null);
     }
 
     private IQueryable<CosignedCheckpoint> Cosigned(string peer) =>
@@ -88,4 +93,9 @@ public sealed class EvidenceExport(NodeDbContext db, AuditTree tree, NodeKeys ke
         public required string Jws { get; init; }
         public required string Cosignature { get; init; }
     }
+}
+
+public sealed record EvidenceExportResult(EvidencePack? Pack, ProblemKind? Problem, string? Detail)
+{
+    public static EvidenceExportResult Fail(ProblemKind problem, string detail) => new(null, problem, detail);
 }

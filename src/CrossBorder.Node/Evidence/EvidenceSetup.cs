@@ -17,6 +17,7 @@ public static class EvidenceSetup
         services.AddOptions<EvidenceOptions>().BindConfiguration(EvidenceOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EvidenceOptions>, EvidenceOptionsValidator>();
         services.AddScoped<EvidenceExport>();
+        services.ConfigureSwaggerGen(o => o.OperationFilter<EvidenceOperationFilter>());
         services.Configure<AuthorizationOptions>(o => o.AddPolicy(Policy,
             p => p.RequireAssertion(c => c.User.HasScope(Scopes.AuditRead) || c.User.HasScope(Scopes.ReferralsRead))));
         return services;
