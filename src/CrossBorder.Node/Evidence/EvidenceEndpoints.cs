@@ -53,13 +53,12 @@ public static class EvidenceEndpoints
                 "GET /api/v1/referrals/{id}/evidence include=personal-data", ct: ct);
             return Problems.Forbidden.Result(http, $"Personal data needs the '{Scopes.ReferralsRead}' scope; without 'include' the pack gives each message's digest.");
         }
-        if (personalData)
-        {
-            AuditLog.ReadPurpose(http.Request, out var valid);
-            if (!valid)
-                return Problems.PurposeInvalid.Result(http,
-                    $"{AuditLog.PurposeHeader}: 1-{AuditLog.MaxPurposeLength} characters, letters, digits, space and ._:/- only, starting with a letter or digit.");
-        }
+        // As on every operation that documents X-Purpose: present but not valid is refused, whether or not it is recorded
+        // (regression, contract fuzzer: a bad X-Purpose without include was answered 200).
+        AuditLog.ReadPurpose(http.Request, out var validPurpose);
+        if (!validPurpose)
+            return Problems.PurposeInvalid.Result(http,
+                $"{AuditLog.PurposeHeader}: 1-{AuditLog.MaxPurposeLength} characters, letters, digits, space and ._:/- only, starting with a letter or digit.");
 
         var referral = await db.Referrals.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         if (referral is null)

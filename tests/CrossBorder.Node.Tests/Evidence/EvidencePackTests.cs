@@ -281,6 +281,11 @@ public sealed class EvidencePackTests
         request.Headers.Add("X-Purpose", "-starts with a sign");
         using var purpose = await ministry.SendAsync(request);
         await SecurityAssert.ProblemAsync(purpose, 400, "CB0206");
+        // Regression (contract fuzzer): a bad X-Purpose without include was answered 200.
+        using var auditorRequest = new HttpRequestMessage(HttpMethod.Get, $"api/v1/referrals/{_id}/evidence");
+        auditorRequest.Headers.Add("X-Purpose", "-starts with a sign");
+        using var auditorPurpose = await auditor.SendAsync(auditorRequest);
+        await SecurityAssert.ProblemAsync(auditorPurpose, 400, "CB0206");
     }
 
     [Test]
