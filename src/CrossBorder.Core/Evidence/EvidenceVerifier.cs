@@ -52,6 +52,11 @@ public static class EvidenceVerifier
         {
             return new EvidenceVerification(false, run.Checks, run.Notes, new EvidenceFailure(e.Part, e.Reason), run.Manifest);
         }
+        catch (Exception e) when (e is JsonException or FormatException or ArgumentException or CryptographicException or InvalidOperationException)
+        {
+            // A shape the checks above did not foresee: still a refusal, never a crash (the exception text is not repeated).
+            return new EvidenceVerification(false, run.Checks, run.Notes, new EvidenceFailure("pack", $"cannot be read ({e.GetType().Name})"), run.Manifest);
+        }
     }
 
     /// <summary>Maps a JSON path (<c>$.messages[2].receipt</c>) to the part it falls in.</summary>
@@ -87,6 +92,7 @@ public static class EvidenceVerifier
                 Fail("earlierCheckpoints", $"more than {EvidenceFormat.MaxAuditEntries}");
             if (pack.Keys.Count > EvidenceFormat.MaxKeys)
                 Fail("keys", $"more than {EvidenceFormat.MaxKeys}");
+            NoNulls();
             var parts = EvidenceFormat.Parts(pack); // decoding errors name their part
             ReadKeys();
             var (manifest, manifestKid) = ReadManifest();
@@ -98,6 +104,24 @@ public static class EvidenceVerifier
             VerifyEarlierCheckpoints();
             VerifyAuditEntries();
             VerifyMessages();
+        }
+
+        /// <summary>The serializer refuses null members, not null list items: those are named here.</summary>
+        private void NoNulls()
+        {
+            static void Items<T>(IReadOnlyList<T> list, string name)
+            {
+                for (var i = 0; i < list.Count; i++)
+                    if (list[i] is null) Fail($"{name}[{i}]", "is null");
+            }
+            Items(pack.Messages, "messages");
+            Items(pack.AuditEntries, "auditEntries");
+            Items(pack.EarlierCheckpoints, "earlierCheckpoints");
+            Items(pack.Keys, "keys");
+            for (var i = 0; i < pack.AuditEntries.Count; i++)
+                Items(pack.AuditEntries[i].InclusionProof, $"auditEntries[{i}].inclusionProof");
+            for (var k = 0; k < pack.EarlierCheckpoints.Count; k++)
+                Items(pack.EarlierCheckpoints[k].ConsistencyProof, $"earlierCheckpoints[{k}].consistencyProof");
         }
 
         private void ReadKeys()

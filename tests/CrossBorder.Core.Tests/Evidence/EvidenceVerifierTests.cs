@@ -232,4 +232,35 @@ public sealed class EvidenceVerifierTests
         Assert.That(failure!.Part, Is.EqualTo("keys[2]"), failure.ToString());
         Assert.That(failure.Reason, Does.Contain("not in the manifest"));
     }
+
+    /// <summary>Any one byte of the file changed, anywhere: the pack never verifies and the verifier never throws.</summary>
+    [Test]
+    public void Verify_AnyByteChanged_FailsWithoutThrowing()
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(Pack(), EvidenceFormat.Json);
+        var random = new Random(14);
+        var parts = new HashSet<string>();
+        for (var n = 0; n < 3000; n++)
+        {
+            var copy = (byte[])json.Clone();
+            var at = random.Next(copy.Length);
+            copy[at] = (byte)(copy[at] ^ (1 << random.Next(8)));
+            var result = EvidenceVerifier.Verify(copy);
+            Assert.That(result.IsValid, Is.False, $"byte {at} changed went unnoticed");
+            parts.Add(result.Failure!.Part);
+        }
+        // The failures name parts all over the file, not one catch-all.
+        Assert.That(parts.Count, Is.GreaterThan(10), string.Join(", ", parts));
+    }
+
+    [Test]
+    public void Verify_NullListItem_NamesIt()
+    {
+        var node = JsonSerializer.SerializeToNode(Pack(), EvidenceFormat.Json)!;
+        node["auditEntries"]![1]!["inclusionProof"]![0] = null;
+        Assert.That(EvidenceVerifier.Verify(Encoding.UTF8.GetBytes(node.ToJsonString())).Failure!.Part, Is.EqualTo("auditEntries[1].inclusionProof[0]"));
+        node = JsonSerializer.SerializeToNode(Pack(), EvidenceFormat.Json)!;
+        node["messages"]![1] = null;
+        Assert.That(EvidenceVerifier.Verify(Encoding.UTF8.GetBytes(node.ToJsonString())).Failure!.Part, Is.EqualTo("messages[1]"));
+    }
 }
