@@ -206,8 +206,9 @@ public static class EvidenceVerifier
         }
 
         /// <summary>
-        /// Keys first: the manifest is verified with one of them. When the manifest's own key differs from its digest and
-        /// the signature does not verify with it either, its kid and point are intact (they were read), so the manifest is named.
+        /// Keys first: the manifest is verified with one of them. When a key differs from its manifest entry, the culprit is
+        /// told apart by the manifest's own key (its kid and point are intact, or it would not be found): if the manifest does
+        /// not verify with it, the manifest was altered (its entry for a key, say); if it does, the key was.
         /// </summary>
         private void CheckKeyDigests(EvidenceManifest manifest, IReadOnlyList<EvidenceFormat.Part> parts, string manifestKid)
         {
@@ -217,11 +218,10 @@ public static class EvidenceVerifier
                 var listed = manifest.Parts.Single(p => p.Name == name).Sha256;
                 var actual = EvidenceFormat.Encode(parts.Single(p => p.Name == name).Sha256);
                 if (listed == actual) continue;
-                var k = _keys[i];
-                if (k.Key.Jwk.Kid == manifestKid && k.Key.Node == manifest.Producer
-                    && !Jws.Verify(pack.Manifest, EvidenceFormat.ManifestType, new KeyRing([k.Key.Jwk])).IsValid)
-                    Fail("manifest", $"its signature does not verify with {name} (kid '{manifestKid}'), the key it names");
-                Fail(name, $"SHA-256 {actual} does not match the manifest's {listed}");
+                if (_keys.FirstOrDefault(k => k.Key.Jwk.Kid == manifestKid && k.Key.Node == manifest.Producer).Key is { } own
+                    && !Jws.Verify(pack.Manifest, EvidenceFormat.ManifestType, new KeyRing([own.Jwk])).IsValid)
+                    Fail("manifest", $"its signature does not verify with the key it names ('{manifestKid}' of {manifest.Producer})");
+                Fail(name, $"SHA-256 {actual} does not match the manifest's {Short(listed)}");
             }
             Checks.Add($"keys: {pack.Keys.Count} P-256 keys, each matching the manifest's SHA-256");
         }

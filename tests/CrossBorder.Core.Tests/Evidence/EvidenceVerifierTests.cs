@@ -263,4 +263,20 @@ public sealed class EvidenceVerifierTests
         node["messages"]![1] = null;
         Assert.That(EvidenceVerifier.Verify(Encoding.UTF8.GetBytes(node.ToJsonString())).Failure!.Part, Is.EqualTo("messages[1]"));
     }
+
+    /// <summary>The manifest's entry for the peer's key altered: the manifest is named, not the key.</summary>
+    [Test]
+    public void Verify_ManifestEntryOfAKeyAltered_NamesManifest()
+    {
+        var pack = Pack();
+        var segments = pack.Manifest.Split('.');
+        var manifest = JsonSerializer.Deserialize<EvidenceManifest>(Jws.UnverifiedPayload(pack.Manifest), EvidenceFormat.Json)!;
+        var parts = manifest.Parts.Select(p => p.Name == "keys[1]" ? p with { Sha256 = "A" + p.Sha256[1..] } : p).ToList();
+        var payload = System.Buffers.Text.Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(manifest with { Parts = parts }, EvidenceFormat.Json));
+        var altered = pack with { Manifest = $"{segments[0]}.{payload}.{segments[2]}" };
+        Assert.That(Failure(altered)!.Part, Is.EqualTo("manifest"));
+        // The key itself altered (its validity): the key is named.
+        var key = pack with { Keys = [pack.Keys[0], pack.Keys[1] with { ValidUntil = "2030-01-01T00:00:00.000Z" }] };
+        Assert.That(Failure(key)!.Part, Is.EqualTo("keys[1]"));
+    }
 }
