@@ -216,6 +216,27 @@ public sealed class EvidencePackTests
     }
 
     [Test]
+    public async Task Cli_UnknownCaseOrBadCommandLine_ExitsNonZero()
+    {
+        var file = Path.Combine(_dir, "none.json");
+        var exported = await new EvidenceExportCommand(TextWriter.Null).RunAsync(_pair.Fr.Url, _pair.Fr.AuditorClientId, _pair.Fr.AuditorSecret,
+            Guid.CreateVersion7(), file, personalData: false, purpose: null, CancellationToken.None);
+        Assert.That(exported, Is.EqualTo(ExitCodes.Failure), "404 from the node");
+        Assert.That(File.Exists(file), Is.False, "nothing written");
+
+        var dispatcher = new CommandDispatcher([new EvidenceExportCommand(TextWriter.Null), new EvidenceVerifyCommand(TextWriter.Null, TextWriter.Null)]);
+        Assert.That(await dispatcher.RunAsync(["evidence", "verify"]), Is.EqualTo(ExitCodes.Usage), "no file");
+        Assert.That(await dispatcher.RunAsync(["evidence", "verify", file]), Is.EqualTo(ExitCodes.Usage), "no such file");
+        Assert.That(await dispatcher.RunAsync(["evidence", "export", "--url", _pair.Fr.Url.AbsoluteUri, "--client-id", "x", "--client-secret", "y",
+            "--referral", "not-a-uuid", "--out", file]), Is.EqualTo(ExitCodes.Usage));
+        Assert.That(await dispatcher.RunAsync(["evidence", "export", "stray", "--url", _pair.Fr.Url.AbsoluteUri, "--client-id", "x", "--client-secret", "y",
+            "--referral", _id, "--out", file]), Is.EqualTo(ExitCodes.Usage),
+            "export takes no bare word");
+        await File.WriteAllTextAsync(file, "{}");
+        Assert.That(await dispatcher.RunAsync(["evidence", "verify", file]), Is.EqualTo(ExitCodes.Failure), "not a pack");
+    }
+
+    [Test]
     public async Task Cli_ExportWithPersonalData_ByMinistryClient_Verifies()
     {
         var file = Path.Combine(_dir, "full.json");
