@@ -107,12 +107,19 @@ public static class EvidenceFormat
 
     public static string Encode(ReadOnlySpan<byte> bytes) => Base64Url.EncodeToString(bytes);
 
-    /// <summary>Decodes unpadded base64url; throws <see cref="PartException"/> naming <paramref name="part"/> otherwise.</summary>
+    /// <summary>
+    /// Decodes unpadded, canonical base64url; throws <see cref="PartException"/> naming <paramref name="part"/> otherwise.
+    /// Canonical: the unused low bits of the last character are zero (RFC 4648 §3.5), so no two texts decode to the same
+    /// bytes and a changed character is never lost in decoding (a leaf's digest is taken over its decoded bytes).
+    /// </summary>
     public static byte[] Base64(string text, string part)
     {
         if (text.Length > 64 * 1024 * 1024 || !Base64Url.IsValid(text) || text.Contains('='))
             throw new PartException(part, "is not unpadded base64url");
-        return Base64Url.DecodeFromChars(text);
+        var bytes = Base64Url.DecodeFromChars(text);
+        if (!string.Equals(Base64Url.EncodeToString(bytes), text, StringComparison.Ordinal))
+            throw new PartException(part, "is not canonical base64url (the unused bits of its last character are not zero)");
+        return bytes;
     }
 
     /// <summary>A list of base64url SHA-256 hashes decoded and concatenated in order (the empty list gives no bytes), then hashed.</summary>

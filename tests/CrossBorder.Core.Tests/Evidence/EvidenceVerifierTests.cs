@@ -279,4 +279,39 @@ public sealed class EvidenceVerifierTests
         var key = pack with { Keys = [pack.Keys[0], pack.Keys[1] with { ValidUntil = "2030-01-01T00:00:00.000Z" }] };
         Assert.That(Failure(key)!.Part, Is.EqualTo("keys[1]"));
     }
+
+    /// <summary>
+    /// The last base64url character of a leaf, a proof hash or a digest has unused low bits: a decoder may ignore them, so
+    /// a changed character there would decode to the same bytes. Such a text is refused, naming its part.
+    /// </summary>
+    [Test]
+    public void Verify_NonCanonicalBase64Url_NamesPart()
+    {
+        static string Bump(string text)
+        {
+            // The last character's lowest bit is unused in a 32-byte value (43 characters carry 258 bits).
+            const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            return text[..^1] + alphabet[alphabet.IndexOf(text[^1]) | 1];
+        }
+        var node = JsonSerializer.SerializeToNode(Pack(), EvidenceFormat.Json)!;
+        node["auditEntries"]![0]!["inclusionProof"]![0] = Bump(node["auditEntries"]![0]!["inclusionProof"]![0]!.GetValue<string>());
+        var failure = EvidenceVerifier.Verify(Encoding.UTF8.GetBytes(node.ToJsonString())).Failure;
+        Assert.That(failure!.Part, Is.EqualTo("auditEntries[0].inclusionProof"), failure.ToString());
+
+        var redacted = Pack() with { Messages = [.. Pack().Messages.Select(m => new EvidenceMessage(null, Jws.Digest(m.Jws!), m.Receipt))] };
+        redacted = EvidencePackWriter.Seal(redacted, Referral, "FR", T0.AddDays(4), personalData: false, Fr);
+        node = JsonSerializer.SerializeToNode(redacted, EvidenceFormat.Json)!;
+        node["messages"]![1]!["sha256"] = Bump(node["messages"]![1]!["sha256"]!.GetValue<string>());
+        Assert.That(EvidenceVerifier.Verify(Encoding.UTF8.GetBytes(node.ToJsonString())).Failure!.Part, Is.EqualTo("messages[1]"));
+
+        // Every leaf in the pack, its last character moved to the next one (the bits it carries may be partly unused).
+        var pack = Pack();
+        for (var i = 0; i < pack.AuditEntries.Count; i++)
+        {
+            node = JsonSerializer.SerializeToNode(pack, EvidenceFormat.Json)!;
+            var leaf = node["auditEntries"]![i]!["leaf"]!.GetValue<string>();
+            node["auditEntries"]![i]!["leaf"] = leaf[..^1] + (leaf[^1] == 'A' ? 'B' : (char)(leaf[^1] ^ 1));
+            Assert.That(EvidenceVerifier.Verify(Encoding.UTF8.GetBytes(node.ToJsonString())).IsValid, Is.False, $"leaf {i}");
+        }
+    }
 }
