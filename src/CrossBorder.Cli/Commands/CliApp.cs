@@ -23,6 +23,8 @@ public static class CliApp
         new OutboxRedriveCommand(),
         new BenchDeliveryCommand(),
         new BenchWriteCommand(),
+        new Evidence.EvidenceExportCommand(),
+        new Evidence.EvidenceVerifyCommand(),
     ];
 
     /// <summary>One line of help for a group of commands; a group without one lists its commands.</summary>

@@ -24,7 +24,7 @@ public sealed partial record EndpointConventions(string Method, string Path, boo
         var anonymous = metadata.OfType<IAllowAnonymous>().Any();
         var scopes = anonymous
             ? []
-            : metadata.OfType<IAuthorizeData>().Select(a => a.Policy).OfType<string>().Distinct().Select(ScopeOf).ToList();
+            : metadata.OfType<IAuthorizeData>().Select(a => a.Policy).OfType<string>().Distinct().SelectMany(ScopesOf).ToList();
         // Every POST of the ministry API creates or changes a case: each needs an Idempotency-Key
         // (draft-ietf-httpapi-idempotency-key-header); a step on an existing referral also needs If-Match.
         var idempotent = method == "POST" && api.GroupName == OpenApiSetup.MinistryDocument && path.StartsWith("/api/", StringComparison.Ordinal);
@@ -33,9 +33,13 @@ public sealed partial record EndpointConventions(string Method, string Path, boo
         return new EndpointConventions(method, path, anonymous, scopes, idempotent, conditional, touchesDatabase);
     }
 
-    /// <summary>Policies are named after the scope they require (<c>Identity/AuthSetup</c>).</summary>
-    private static string ScopeOf(string policy) => Http.Scopes.All.Contains(policy)
-        ? policy
+    /// <summary>
+    /// Policies are named after the scope they require (<c>Identity/AuthSetup</c>), or after the scopes any one of which
+    /// grants the operation, separated by <c>|</c> (the evidence pack: <c>audit.read|referrals.read</c>). <c>Scopes</c>
+    /// lists alternatives: each is one security requirement of the operation.
+    /// </summary>
+    private static IEnumerable<string> ScopesOf(string policy) => policy.Split('|').All(Http.Scopes.All.Contains)
+        ? policy.Split('|')
         : throw new InvalidOperationException($"Authorization policy '{policy}' has no OAuth2 scope; name policies after their scope.");
 
     /// <summary>ApiExplorer keeps route constraints (<c>{id:guid}</c>); the document's paths do not.</summary>

@@ -154,6 +154,8 @@ public static class OperationExamples
         "GetAuditConsistencyProof" => Serialize(new ConsistencyProofView(1, 2, [.. MerkleTree.ConsistencyProof(LeafHashes, 1, 2).Select(Hash)])),
         "GetLatestAuditCheckpoint" => Serialize(new CheckpointView(Checkpoint.OriginOf("FR"), 2, Hash(MerkleTree.Root(LeafHashes, 2)),
             CheckpointTime, CheckpointJws("FR"), new CosignatureView("GB", CosignatureJws("GB", "FR")))),
+        "GetReferralEvidence" => Evidence.EvidenceExamples.Pack(Guid.Parse(ReferralId), AuditEntries[1].Digest!, Receipt, AuditEntry.Encode(AuditEntries[1].ToLeaf()),
+            [.. MerkleTree.InclusionProof(LeafHashes, 1, 2).Select(Hash)], CheckpointJws("FR"), CosignatureJws("GB", "FR")),
         _ when StepOf(operationId) is { } step => StepResult(step),
         _ => null,
     };

@@ -18,6 +18,7 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
         [403] = "The token does not grant the scope this operation needs (CB0011).",
         [404] = "No such resource on this node (CB0006).",
         [409] = "Conflict: a request with this Idempotency-Key is still in flight (CB0005), or the state of the resource does not allow it.",
+        [410] = "This node erased the case's personal data and message texts (CB0210; `erasedAt` says when), by its retention period or an order: its metadata, digests and audit entries remain.",
         [412] = "The If-Match ETag is not the referral's current version (CB0015; `currentETag` names it): read the referral again and retry.",
         [413] = "The request body is too large (CB0007).",
         [414] = "Path and query are longer than 4096 characters (CB0019). (A request line over 8 KiB is refused by the HTTP server itself, with no body.)",

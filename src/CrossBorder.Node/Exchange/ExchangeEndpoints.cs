@@ -32,6 +32,7 @@ public static class ExchangeEndpoints
             .Accepts<string>(PeerClient.JoseMediaType)
             .Produces<string>(201, PeerClient.JoseMediaType)
             .Produces<string>(200, PeerClient.JoseMediaType)
+            .ProducesProblem(StatusCodes.Status410Gone)
             .RequireAuthorization(Scopes.Exchange);
         return app;
     }

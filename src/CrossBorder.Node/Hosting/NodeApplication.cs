@@ -13,6 +13,7 @@ using CrossBorder.Node.Peers;
 using CrossBorder.Node.Referrals;
 using CrossBorder.Node.Workers;
 using CrossBorder.Node.Telemetry;
+using CrossBorder.Node.Evidence;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -68,6 +69,7 @@ public static class NodeApplication
         services.AddFeed();
         services.AddDeadlines();
         services.AddReferrals();
+        services.AddNodeEvidence();
         builder.AddNodeTelemetry();
 
         var app = builder.Build();
@@ -84,6 +86,7 @@ public static class NodeApplication
         app.MapReferralsApi();
         app.MapExchangeApi();
         app.MapAuditApi();
+        app.MapEvidenceApi();
         app.MapFeedApi();
         return app;
     }

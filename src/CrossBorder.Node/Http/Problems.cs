@@ -51,8 +51,13 @@ public static class Problems
     public static readonly ProblemKind WitnessSizeMismatch = new("CB0203", 409, "The consistency proof does not start at the size this node last cosigned.");
     public static readonly ProblemKind LogShrank = new("CB0204", 409, "The log is smaller than a checkpoint this node already cosigned.");
     public static readonly ProblemKind LogForked = new("CB0205", 409, "The checkpoint is not consistent with the log this node already cosigned.");
+    public static readonly ProblemKind Erased = new("CB0210", 410, "The case's personal data was erased.");
     public static readonly ProblemKind PurposeInvalid = new("CB0206", 400, "The X-Purpose header is not valid.");
     public static readonly ProblemKind NoCheckpoint = new("CB0207", 404, "The audit log has no checkpoint yet.");
+
+    // Evidence pack (issue 14)
+    public static readonly ProblemKind EvidenceNotReady = new("CB0208", 409, "The peer has not cosigned a checkpoint of this node's audit log yet.");
+    public static readonly ProblemKind EvidenceTooLarge = new("CB0209", 409, "The case is beyond the bounds of one evidence pack.");
 
     public static ProblemHttpResult Result(this ProblemKind kind, HttpContext http, string? detail = null,
         IDictionary<string, object?>? extensions = null)
@@ -82,6 +87,11 @@ public static class Problems
                 ["The value is missing, of the wrong type, or not one of the allowed values."],
         }, $"The body could not be read as {what}.");
     }
+
+    /// <summary>A case whose data key was destroyed (retention or an order): its metadata and evidence remain.</summary>
+    public static ProblemHttpResult ReferralErased(HttpContext http, DateTimeOffset erasedAt) =>
+        Erased.Result(http, "This case's personal data and message texts were erased; its metadata, digests and audit entries remain.",
+            new Dictionary<string, object?> { ["erasedAt"] = erasedAt });
 
     /// <summary>The 404 of every operation on one referral.</summary>
     public static ProblemHttpResult NoSuchReferral(HttpContext http) => NotFound.Result(http, "No referral with this id on this node.");

@@ -39,6 +39,9 @@ public sealed class PeerMessages(NodeDbContext db, NodeKeys keys, IOptions<NodeO
 
         if (referral is null)
             return ApplyResult.Fail(Problems.UnknownReferral, null);
+        // This node erased its copy (its retention, or an order): nothing can be applied or stored; the peer dead-letters it.
+        if (referral.ErasedAt is not null)
+            return ApplyResult.Fail(Problems.Erased, "This node no longer holds the case's data.");
         // Parties first: a trusted peer that is not a party to this case learns nothing about it (not even its sequence).
         if (envelope.From != referral.RequestingState && envelope.From != referral.RequestedState)
             return ApplyResult.Fail(Problems.WrongSender, "The sender is not a party to this referral.");

@@ -31,6 +31,7 @@ public static class ReferralEndpoints
             .WithSummary("Read one referral with its personal data, status, deadlines and delivery state")
             .WithDescription("Answers the referral as this node holds it, with an `ETag` to send as `If-Match` with the next lifecycle step. The read is recorded in the audit log, with the purpose given in `X-Purpose`.")
             .WithMetadata(new PersonalDataRead())
+            .ProducesProblem(StatusCodes.Status410Gone)
             .RequireAuthorization(Scopes.ReferralsRead);
 
         group.MapGet("/", ListAsync)
@@ -47,6 +48,7 @@ public static class ReferralEndpoints
                 .WithDescription(StepSummaries.Description(step))
                 .Accepts(StepValidator.BodyType(step.Name), "application/json")
                 .Produces<ReferralState>(StatusCodes.Status200OK)
+                .ProducesProblem(StatusCodes.Status410Gone)
                 .RequireAuthorization(Scopes.ReferralsWrite);
 
         group.MapGet("/{id:guid}/messages", MessagesAsync)
@@ -54,6 +56,7 @@ public static class ReferralEndpoints
             .WithSummary("Every signed message and receipt of the case, verbatim")
             .WithDescription("Each `jws` and `receipt` is the exact JWS compact serialization exchanged; verify them with the keys at `/exchange/v1/keys` of the node that signed them. The read is recorded in the audit log, with the purpose given in `X-Purpose`.")
             .WithMetadata(new PersonalDataRead())
+            .ProducesProblem(StatusCodes.Status410Gone)
             .RequireAuthorization(Scopes.ReferralsRead);
         return app;
     }
@@ -61,7 +64,9 @@ public static class ReferralEndpoints
     private static async Task<Results<Ok<ReferralView>, ProblemHttpResult>> GetAsync(Guid id, HttpContext http, ReferralReader reader,
         Audit.AuditLog audit, CancellationToken ct)
     {
-        var view = await reader.FindAsync(id, ct);
+        ReferralView? view;
+        try { view = await reader.FindAsync(id, ct); }
+        catch (ReferralErasedException e) { return Problems.ReferralErased(http, e.ErasedAt); }
         if (view is null)
             return Problems.NoSuchReferral(http);
         var purpose = Purpose.Read(http, out var invalidPurpose);
@@ -122,6 +127,8 @@ public static class ReferralEndpoints
         var referral = await db.Referrals.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         if (referral is null)
             return Problems.NoSuchReferral(http);
+        if (referral.ErasedAt is { } erasedAt)
+            return Problems.ReferralErased(http, erasedAt);
         var purpose = Purpose.Read(http, out var invalidPurpose);
         if (invalidPurpose is not null)
             return invalidPurpose;

@@ -26,6 +26,7 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider
             : allowed;
     }
 
+    /// <summary>The referral with its personal data; null when this node holds no such case; <see cref="ReferralErasedException"/> when it was erased.</summary>
     public async Task<ReferralView?> FindAsync(Guid id, CancellationToken ct)
     {
         // One snapshot for the referral, its delivery and its history: read separately, a receipt committed in
@@ -36,6 +37,8 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider
         var referral = await db.Referrals.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         if (referral is null)
             return null;
+        if (referral.ErasedAt is { } erasedAt)
+            throw new ReferralErasedException(erasedAt);
         var delivery = await LatestDeliveriesAsync([id], ct);
         var history = await db.Steps.AsNoTracking().Where(s => s.ReferralId == id).OrderBy(s => s.Position == null).ThenBy(s => s.Position).ThenBy(s => s.Id)
             .Select(s => new StepView(s.Step, s.Outcome, s.TakenBy, s.FromStatus, s.ToStatus, s.At, s.MessageId, s.Conflict, s.State,
@@ -86,4 +89,10 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider
             m.State == MessageStates.Queued && m.LastError is not null ? "retrying" : m.State,
             m.Attempts, m.LastAttemptAt, m.NextAttemptAt, m.LastError, m.ReceivedAt));
     }
+}
+
+/// <summary>The case's personal data was erased (retention or an order): answered 410 by the endpoints that read it.</summary>
+public sealed class ReferralErasedException(DateTimeOffset erasedAt) : Exception("The case was erased.")
+{
+    public DateTimeOffset ErasedAt { get; } = erasedAt;
 }

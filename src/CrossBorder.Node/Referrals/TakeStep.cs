@@ -43,6 +43,8 @@ public static class TakeStep
         var referral = await db.Referrals.FromSql($"SELECT * FROM referrals WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
         if (referral is null)
             return Problems.NoSuchReferral(http);
+        if (referral.ErasedAt is { } erasedAt)
+            return Problems.ReferralErased(http, erasedAt);
         if (ifMatch.Trim() != "*" && !ifMatch.Split(',').Select(t => t.Trim()).Contains(referral.ETag))
             return Problems.PreconditionFailed.Result(http, "The referral changed since you read it; read it again.",
                 new Dictionary<string, object?> { ["currentETag"] = referral.ETag });

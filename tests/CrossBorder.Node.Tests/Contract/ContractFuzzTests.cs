@@ -181,7 +181,7 @@ public sealed class ContractFuzzTests
             if (routed && op.Scopes.Count > 0 && fuzzCase.Auth is FuzzAuth.None or FuzzAuth.Garbage && status is not (401 or 414))
                 problems.Add($"without a valid token: {status}, not 401");
             if (routed && op.Scopes.Count > 0 && fuzzCase.Auth == FuzzAuth.WrongScope && status is not (403 or 414))
-                problems.Add($"with a token lacking {op.Scopes[0]}: {status}, not 403");
+                problems.Add($"with a token lacking {string.Join(" and ", op.Scopes)}: {status}, not 403");
             if (status is >= 200 and < 300 && RequestContract.Violation(sent, op, contract) is { } violation)
                 problems.Add($"a request the document refuses ({violation}) was answered {status}");
             if (before is not null && status >= 400)
@@ -227,7 +227,7 @@ public sealed class ContractFuzzTests
         var bearer = fuzzCase.Auth switch
         {
             FuzzAuth.Right when scopes.Count > 0 => _session.Token(fuzzCase.Node, scopes[0]),
-            FuzzAuth.WrongScope when scopes.Count > 0 => _session.WrongToken(fuzzCase.Node, scopes[0]),
+            FuzzAuth.WrongScope when scopes.Count > 0 => _session.WrongToken(fuzzCase.Node, scopes),
             FuzzAuth.Garbage => "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
             _ => null,
         };

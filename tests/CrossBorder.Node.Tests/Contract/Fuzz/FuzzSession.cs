@@ -57,12 +57,21 @@ public sealed class FuzzSession(NodePair pair)
         _ => node == "GB" && (_uses & 1) == 0 ? _tokens[("GB", "peer")] : _tokens[(node, "auditor")],
     };
 
+    /// <summary>
+    /// A valid token of a client that holds none of <paramref name="scopes"/>, the alternatives that grant an operation. The only
+    /// operation with two (the evidence pack: audit.read or referrals.read) gets a write-only ministry token.
+    /// </summary>
+    public string WrongToken(string node, IReadOnlyList<string> scopes) => scopes.Count == 1
+        ? WrongToken(node, scopes[0])
+        : scopes.Contains("referrals.write") ? throw new InvalidOperationException("No client lacks these scopes.") : _tokens[(node, "writer")];
+
     public async Task RefreshTokensAsync()
     {
         foreach (var node in new[] { pair.Fr, pair.Gb })
         {
             _tokens[(node.Country, "ministry")] = Bearer(await node.MinistryAsync());
             _tokens[(node.Country, "reader")] = Bearer(await node.MinistryAsync("referrals.read"));
+            _tokens[(node.Country, "writer")] = Bearer(await node.MinistryAsync("referrals.write"));
             _tokens[(node.Country, "auditor")] = Bearer(await node.AuditorAsync());
         }
         _tokens[("GB", "peer")] = Bearer(await _peer.ExchangeClientAsync());
