@@ -19,8 +19,11 @@ public static class CliApp
         new StatusCommand(),
         new DownCommand(),
         new KeysGenerateCommand(),
+        new KeysKekAddCommand(),
+        new KeysKekStatusCommand(),
         new AuditVerifyCommand(),
         new OutboxRedriveCommand(),
+        new Referrals.ReferralsEraseCommand(),
         new BenchDeliveryCommand(),
         new BenchWriteCommand(),
         new Evidence.EvidenceExportCommand(),
@@ -30,7 +33,9 @@ public static class CliApp
     /// <summary>One line of help for a group of commands; a group without one lists its commands.</summary>
     private static readonly Dictionary<string, string> GroupDescriptions = new(StringComparer.Ordinal)
     {
-        ["keys"] = "signing keys for configuring a node",
+        ["keys"] = "signing keys and key-encryption keys of a node",
+        ["referrals"] = "a node's cases (erasure)",
+        ["evidence"] = "a case's evidence pack: export and offline verification",
         ["audit"] = "the tamper-evident audit log",
         ["outbox"] = "a node's outgoing messages",
         ["bench"] = "benchmarks against local nodes",

@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using CrossBorder.Core.Audit;
 using CrossBorder.Core.Evidence;
 using CrossBorder.Node.Audit;
-using CrossBorder.Node.Contract;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Http;
 using CrossBorder.Node.Referrals;
@@ -20,7 +19,7 @@ public static class EvidenceEndpoints
     public static IEndpointRouteBuilder MapEvidenceApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/referrals/{id:guid}/evidence", GetAsync)
-            .WithTags("Referrals").WithGroupName(OpenApiSetup.MinistryDocument)
+            .WithTags("Referrals").WithGroupName(ApiDocuments.Ministry)
             .WithName("GetReferralEvidence")
             .WithSummary("The case's evidence pack: signed messages, receipts, audit entries with proofs, keys, a signed manifest")
             .WithDescription("One JSON document (format `crossborder-evidence/1`, docs/evidence-pack.md) that a third party verifies offline with " +
