@@ -22,14 +22,7 @@ public sealed class DeadlineClock(IServiceScopeFactory scopes, IOptions<Deadline
 
     protected override string Name => "Deadline clock";
 
-    protected override async Task RunAsync(CancellationToken ct)
-    {
-        using var timer = new PeriodicTimer(options.Value.ClockInterval);
-        do
-        {
-            await TickAsync(ct);
-        } while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
-    }
+    protected override Task RunAsync(CancellationToken ct) => EveryAsync(options.Value.ClockInterval, TickAsync, ct);
 
     /// <summary>One pass: every lapse and reminder due now, a batch per transaction.</summary>
     public async Task<int> TickAsync(CancellationToken ct)

@@ -10,7 +10,7 @@ namespace CrossBorder.Node.Keys;
 /// the last commit left off, and a key is either old or new, never half. Once no data key names an old key, it says
 /// so once: that key can be removed from the configuration.
 /// </summary>
-public sealed class DataKeyRewrapper(IServiceScopeFactory scopes, NodeKeys keys, TimeProvider time, ILogger<DataKeyRewrapper> log)
+public sealed class DataKeyRewrapper(IServiceScopeFactory scopes, NodeKeys keys, ILogger<DataKeyRewrapper> log)
     : NodeWorker(log)
 {
     public const int BatchSize = 200;
@@ -19,14 +19,7 @@ public sealed class DataKeyRewrapper(IServiceScopeFactory scopes, NodeKeys keys,
 
     protected override string Name => "Data key re-wrapping";
 
-    protected override async Task RunAsync(CancellationToken ct)
-    {
-        using var timer = new PeriodicTimer(Interval, time);
-        do
-        {
-            await TickAsync(ct);
-        } while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
-    }
+    protected override Task RunAsync(CancellationToken ct) => EveryAsync(Interval, TickAsync, ct);
 
     /// <summary>Re-wraps until no data key names an older key; returns how many it moved.</summary>
     public async Task<int> TickAsync(CancellationToken ct)

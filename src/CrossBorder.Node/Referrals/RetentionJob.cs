@@ -17,14 +17,7 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, Erasure erasure, I
 
     protected override string Name => "Retention";
 
-    protected override async Task RunAsync(CancellationToken ct)
-    {
-        using var timer = new PeriodicTimer(options.Value.Interval);
-        do
-        {
-            await TickAsync(ct);
-        } while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
-    }
+    protected override Task RunAsync(CancellationToken ct) => EveryAsync(options.Value.Interval, TickAsync, ct);
 
     /// <summary>One pass: every case due now. Returns how many were erased.</summary>
     public async Task<int> TickAsync(CancellationToken ct)

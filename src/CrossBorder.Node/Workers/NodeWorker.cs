@@ -45,6 +45,16 @@ public abstract class NodeWorker(ILogger logger) : BackgroundService
         }
     }
 
+    /// <summary>Runs <paramref name="tick"/> at once, then every <paramref name="interval"/>, until the node stops.</summary>
+    protected static async Task EveryAsync(TimeSpan interval, Func<CancellationToken, Task> tick, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(interval);
+        do
+        {
+            await tick(ct);
+        } while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
+    }
+
     /// <summary>PostgreSQL's error code, which names the class of failure without quoting any data.</summary>
     public static string SqlState(Exception e) => e switch
     {
