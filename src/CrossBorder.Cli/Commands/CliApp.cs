@@ -19,6 +19,7 @@ public static class CliApp
         new StatusCommand(),
         new DownCommand(),
         new KeysGenerateCommand(),
+        new KeysRotateCommand(),
         new KeysKekAddCommand(),
         new KeysKekStatusCommand(),
         new AuditVerifyCommand(),

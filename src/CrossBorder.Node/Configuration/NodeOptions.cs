@@ -19,6 +19,18 @@ public sealed class NodeOptions
     [Required]
     public SigningKeyOptions SigningKey { get; set; } = new();
 
+    /// <summary>
+    /// The key that signs next (rotation, step 1): published in the JWKS at once, so the peer can pin it, but it signs
+    /// nothing until it becomes <see cref="SigningKey"/> (step 2, <c>crossborder keys rotate --activate</c>).
+    /// </summary>
+    public SigningKeyOptions? NextSigningKey { get; set; }
+
+    /// <summary>
+    /// The token server's own ECDSA P-256 key, for the access tokens it issues: separate from the evidence key that signs
+    /// messages, receipts and checkpoints. Without it the evidence key signs tokens too (a warning at start).
+    /// </summary>
+    public SigningKeyOptions? TokenSigningKey { get; set; }
+
     /// <summary>Earlier public keys of this node, kept published so old records stay verifiable.</summary>
     public string? RetiredKeysJwksPath { get; set; }
 

@@ -13,10 +13,19 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         var errors = new List<string>();
         if (o.PublicUrl is { } url && url.Scheme == Uri.UriSchemeHttp && !url.IsLoopback)
             errors.Add("Node:PublicUrl must use https unless it is a loopback address.");
-        if (o.SigningKey.PrivateKeyPath is null && o.SigningKey.PrivateKeyPem is null)
-            errors.Add("Node:SigningKey needs PrivateKeyPath or PrivateKeyPem.");
-        else if (o.SigningKey.PrivateKeyPath is { } path && !File.Exists(path))
-            errors.Add($"Node:SigningKey:PrivateKeyPath: file '{path}' does not exist.");
+        foreach (var (setting, key) in new[] { ("SigningKey", o.SigningKey), ("NextSigningKey", o.NextSigningKey), ("TokenSigningKey", o.TokenSigningKey) })
+        {
+            if (key is null)
+                continue;
+            if (key.PrivateKeyPath is null && key.PrivateKeyPem is null)
+                errors.Add($"Node:{setting} needs PrivateKeyPath or PrivateKeyPem.");
+            else if (key.PrivateKeyPath is { } path && !File.Exists(path))
+                errors.Add($"Node:{setting}:PrivateKeyPath: file '{path}' does not exist.");
+        }
+        if (o.NextSigningKey is { } next && next.Kid == o.SigningKey.Kid)
+            errors.Add("Node:NextSigningKey:Kid must differ from Node:SigningKey:Kid.");
+        if (o.TokenSigningKey is { } token && token.Kid == o.SigningKey.Kid)
+            errors.Add("Node:TokenSigningKey:Kid must differ from Node:SigningKey:Kid (a separate key).");
         if (o.KeyEncryptionKey is not null && !IsBase64Key(o.KeyEncryptionKey))
             errors.Add("Node:KeyEncryptionKey must be base64 of exactly 32 bytes.");
         foreach (var (id, key) in o.KeyEncryptionKeys)

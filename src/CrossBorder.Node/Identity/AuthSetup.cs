@@ -15,10 +15,12 @@ public static class AuthSetup
     public static IServiceCollection AddNodeAuth(this IServiceCollection services, NodeOptions node)
     {
         // The options are validated at start; here we only need the raw values to wire OpenIddict.
-        var pem = node.SigningKey.PrivateKeyPem ?? File.ReadAllText(node.SigningKey.PrivateKeyPath!);
+        // Access tokens are signed by the token key (Node:TokenSigningKey), not by the evidence key, when one is configured.
+        var tokenOptions = node.TokenSigningKey ?? node.SigningKey;
+        var pem = tokenOptions.PrivateKeyPem ?? File.ReadAllText(tokenOptions.PrivateKeyPath!);
         var ecdsa = ECDsa.Create();
         ecdsa.ImportFromPem(pem);
-        var tokenKey = new ECDsaSecurityKey(ecdsa) { KeyId = node.SigningKey.Kid };
+        var tokenKey = new ECDsaSecurityKey(ecdsa) { KeyId = tokenOptions.Kid };
         // OpenIddict needs an encryption key even when access tokens are not encrypted; derive it from the current
         // KEK so every replica of the node holds the same one.
         var encryptionKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, node.KeyEncryptionKeyRing()[node.CurrentKeyEncryptionKey],

@@ -15,6 +15,12 @@ public sealed class NodeKeys : IDisposable
         Signing = SigningKey.FromPem(o.SigningKey.Kid, pem);
 
         var published = new List<JsonWebKey> { Signing.PublicJwk() };
+        // The next key is published before it signs anything, so the peer can pin it ahead of the switch.
+        if (o.NextSigningKey is { } next)
+        {
+            using var nextKey = SigningKey.FromPem(next.Kid, next.PrivateKeyPem ?? File.ReadAllText(next.PrivateKeyPath!));
+            published.Add(nextKey.PublicJwk());
+        }
         if (o.RetiredKeysJwksPath is { } retired)
             published.AddRange(JsonWebKeySet.Parse(File.ReadAllText(retired)).Keys.Where(k => k.Kid != Signing.Kid));
         Published = new JsonWebKeySet(published);

@@ -16,10 +16,12 @@ public sealed class KeyExpiry(IOptions<NodeOptions> node, IOptions<TelemetryOpti
     /// <summary>Keys that have a validity period; a key without one has no series and never warns.</summary>
     public IEnumerable<KeyValidity> Keys()
     {
-        var key = node.Value.SigningKey;
-        if (key.NotAfter is not { } notAfter) yield break;
-        yield return new KeyValidity(key.Kid, Evidence, notAfter);
-        yield return new KeyValidity(key.Kid, Token, notAfter);
+        var evidence = node.Value.SigningKey;
+        var token = node.Value.TokenSigningKey ?? evidence;
+        if (evidence.NotAfter is { } evidenceEnds)
+            yield return new KeyValidity(evidence.Kid, Evidence, evidenceEnds);
+        if (token.NotAfter is { } tokenEnds)
+            yield return new KeyValidity(token.Kid, Token, tokenEnds);
     }
 
     public double DaysLeft(KeyValidity key) => (key.NotAfter - time.GetUtcNow()).TotalDays;
