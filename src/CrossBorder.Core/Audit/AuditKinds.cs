@@ -10,6 +10,12 @@ public static class AuditKinds
     public const string PersonalDataRead = "personal_data.read";
     public const string TokenIssued = "token.issued";
 
+    /// <summary>A person signed in to the console (the entry names the account id, never the person).</summary>
+    public const string ConsoleSignIn = "console.sign_in";
+
+    /// <summary>An operator put a dead-lettered message back in the outbox.</summary>
+    public const string MessageRedriven = "message.redriven";
+
     /// <summary>A message refused by this node (bad signature, unknown key, replay, wrong addressee, stale...).</summary>
     public const string SecurityMessageRejected = "security.message_rejected";
 
@@ -25,11 +31,15 @@ public static class AuditKinds
     /// <summary>A peer's checkpoint refused: its log shrank, forked, or is not validly signed.</summary>
     public const string SecurityWitnessRefused = "security.witness_refused";
 
+    /// <summary>A console sign-in refused: wrong name or password, a locked or disabled account.</summary>
+    public const string SecuritySignInRefused = "security.sign_in_refused";
+
     /// <summary>Every kind, for filters and the contract's enums. New kinds may be added; readers tolerate unknown ones.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         MessageSent, MessageReceived, MessageDelivered, StepTaken, PersonalDataRead, TokenIssued, SecurityMessageRejected,
         SecurityTokenRefused, SecurityForbidden, SecurityIdempotencyMisuse, SecurityWitnessRefused,
+        ConsoleSignIn, MessageRedriven, SecuritySignInRefused,
     ];
 
     public static bool IsSecurityEvent(string kind) => kind.StartsWith("security.", StringComparison.Ordinal);

@@ -20,11 +20,13 @@ public static class TokenEndpoint
         // OpenIddict has already authenticated the client (secret or private_key_jwt, signature, audience,
         // lifetime) and checked that every requested scope exists before this runs.
         app.MapPost("/connect/token", async (HttpContext http, IOpenIddictApplicationManager applications, NodeDbContext db,
-            Features.Audit.AuditLog audit,
+            Features.Audit.AuditLog audit, Console.ConsoleTokens console,
             TimeProvider time, CancellationToken ct) =>
         {
             var request = http.GetOpenIddictServerRequest()
                 ?? throw new InvalidOperationException("The OpenIddict request is missing.");
+            if (request.IsAuthorizationCodeGrantType())
+                return await console.ExchangeCodeAsync(http, ct); // people, through the console (issue 15)
             if (!request.IsClientCredentialsGrantType())
                 return Refuse(Errors.UnsupportedGrantType, "Only client_credentials is supported.");
 

@@ -19,6 +19,7 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
     public DbSet<AuditCheckpoint> AuditCheckpoints => Set<AuditCheckpoint>();
     public DbSet<AuditCosignature> AuditCosignatures => Set<AuditCosignature>();
     public DbSet<AuditWitnessRecord> AuditWitness => Set<AuditWitnessRecord>();
+    public DbSet<Console.ConsoleAccount> ConsoleAccounts => Set<Console.ConsoleAccount>();
 
     private Work _pendingWork;
 
@@ -120,6 +121,7 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
         b.HasSequence<long>("reference_seq").IncrementsBy(Features.Referrals.ReferenceNumbers.BlockSize);
 
         AuditModel.Configure(b);
+        b.ApplyConfiguration(new Console.ConsoleAccountConfiguration());
         UseSnakeCase(b);
     }
 

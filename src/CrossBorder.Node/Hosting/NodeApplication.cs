@@ -1,4 +1,5 @@
 using CrossBorder.Node.Auth;
+using CrossBorder.Node.Console;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Features.Audit;
 using CrossBorder.Node.Features.Exchange;
@@ -6,6 +7,7 @@ using CrossBorder.Node.Features.Feed;
 using CrossBorder.Node.Features.Health;
 using CrossBorder.Node.Features.Referrals;
 using CrossBorder.Node.Hosting.Workers;
+using CrossBorder.Node.Operations;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -60,6 +62,8 @@ public static class NodeApplication
         services.AddNodeHealth();
         services.AddNodeOpenApi();
         services.AddNodeAudit();
+        services.AddNodeConsole();
+        services.AddNodeOperations();
 
         services.AddScoped<Idempotency>();
         services.AddSingleton<ReferenceNumbers>();
@@ -118,6 +122,8 @@ public static class NodeApplication
         app.MapExchangeApi();
         app.MapAuditApi();
         app.MapFeedApi();
+        app.MapOperationsApi();
+        app.MapNodeConsole();
         return app;
     }
 

@@ -54,6 +54,8 @@ public static class Problems
     public static readonly ProblemKind PurposeInvalid = new("CB0206", 400, "The X-Purpose header is not valid.");
     public static readonly ProblemKind NoCheckpoint = new("CB0207", 404, "The audit log has no checkpoint yet.");
 
+    public static readonly ProblemKind NotDeadLetter = new("CB0301", 409, "Only a dead-lettered outgoing message can be re-driven.");
+
     public static ProblemHttpResult Result(this ProblemKind kind, HttpContext http, string? detail = null,
         IDictionary<string, object?>? extensions = null)
     {

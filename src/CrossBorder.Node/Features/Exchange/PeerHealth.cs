@@ -48,4 +48,14 @@ public sealed class PeerHealth(TimeProvider time)
         _pausedUntil.TryRemove(peer, out _);
         return _failing.TryRemove(peer, out _);
     }
+
+    /// <summary>For the operator's console (issue 15): whether the peer is failing, and until when sending to it is paused.</summary>
+    public (bool Failing, DateTimeOffset? PausedUntil) StateOf(string peer)
+    {
+        var now = time.GetTimestamp();
+        DateTimeOffset? paused = _pausedUntil.TryGetValue(peer, out var until) && until > now
+            ? time.GetUtcNow().AddSeconds((until - now) / (double)time.TimestampFrequency)
+            : null;
+        return (_failing.ContainsKey(peer), paused);
+    }
 }
