@@ -1,4 +1,5 @@
 using CrossBorder.Cli.Commands;
+using CrossBorder.Cli.Users;
 
 // Table of contents: every command the operator tool knows. Add one line per new command.
 ICliCommand[] commands =
@@ -9,6 +10,9 @@ ICliCommand[] commands =
     new BenchDeliveryCommand(),
     new BenchWriteCommand(),
     new OutboxRedriveCommand(),
+    new UsersAddCommand(),
+    new UsersDisableCommand(),
+    new UsersResetCommand(),
 ];
 
 return await new CommandDispatcher(commands).RunAsync(args);

@@ -13,6 +13,9 @@ public static class AuditKinds
     /// <summary>A person signed in to the console (the entry names the account id, never the person).</summary>
     public const string ConsoleSignIn = "console.sign_in";
 
+    /// <summary>A console account added, disabled or reset with the CLI (the code says which; the entry names the account id).</summary>
+    public const string ConsoleAccountChanged = "console.account_changed";
+
     /// <summary>An operator put a dead-lettered message back in the outbox.</summary>
     public const string MessageRedriven = "message.redriven";
 
@@ -39,7 +42,7 @@ public static class AuditKinds
     [
         MessageSent, MessageReceived, MessageDelivered, StepTaken, PersonalDataRead, TokenIssued, SecurityMessageRejected,
         SecurityTokenRefused, SecurityForbidden, SecurityIdempotencyMisuse, SecurityWitnessRefused,
-        ConsoleSignIn, MessageRedriven, SecuritySignInRefused,
+        ConsoleSignIn, ConsoleAccountChanged, MessageRedriven, SecuritySignInRefused,
     ];
 
     public static bool IsSecurityEvent(string kind) => kind.StartsWith("security.", StringComparison.Ordinal);
