@@ -1,4 +1,5 @@
 using CrossBorder.Node.Hosting;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 
@@ -57,8 +58,15 @@ public static class ConsoleSetup
     {
         app.MapConsoleLogin();
         app.MapConsoleAuthorize();
-        app.MapGet("/console", () => Results.Redirect(ConsoleClient.Path)).AllowAnonymous().ExcludeFromDescription();
-        app.MapGet("/console/{**path}", (HttpContext http, ConsoleAssets assets, string? path) => assets.Serve(http, path))
+        app.MapPost("/console/logout", async (HttpContext http) =>
+            {
+                await http.SignOutAsync(CookieScheme);
+                return Results.Redirect(LoginPage.Path, permanent: false);
+            })
+            .AllowAnonymous().ExcludeFromDescription();
+        // Also matches "/console" (a catch-all is optional): that one is sent to "/console/", where relative URLs work.
+        app.MapGet("/console/{**path}", (HttpContext http, ConsoleAssets assets, string? path) =>
+                path is null && !http.Request.Path.Value!.EndsWith('/') ? Results.Redirect(ConsoleClient.Path) : assets.Serve(http, path))
             .AllowAnonymous().ExcludeFromDescription().WithMetadata(NoDatabase.Instance);
         return app;
     }

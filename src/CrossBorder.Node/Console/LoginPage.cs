@@ -84,6 +84,7 @@ public static class LoginPage
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Sign in - CrossBorder console</title>
+            <link rel="icon" href="data:,">
             <link rel="stylesheet" href="/console/console.css">
             </head>
             <body class="login">
