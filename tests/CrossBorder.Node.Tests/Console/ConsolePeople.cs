@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using System.Text.Json.Nodes;
 using CrossBorder.Cli.Users;
+using CrossBorder.Node.Tests.Audit;
 using CrossBorder.Node.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -48,6 +50,15 @@ public static partial class ConsolePeople
             ["password"] = password,
         }));
         return response.StatusCode;
+    }
+
+    /// <summary>Waits until the node's audit log (read through its auditor API) holds an entry of <paramref name="kind"/> that matches.</summary>
+    public static async Task<JsonObject> AuditedAsync(TestNode node, string kind, Func<JsonObject, bool> match, string what)
+    {
+        using var auditor = await node.AuditorAsync();
+        var entries = await NodePair.EventuallyAsync(() => AuditProbe.EntriesAsync(auditor, "&kind=" + kind),
+            all => all.Any(match), TimeSpan.FromSeconds(20), $"the audit log records {what}");
+        return entries.First(match);
     }
 
     [GeneratedRegex("name=\"af\" value=\"([^\"]+)\"")]

@@ -3,7 +3,7 @@ import { el } from "./ui.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const COLORS = ["#0b5cad", "#1a7f37", "#b35900"];
-const W = 900, H = 260, L = 56, R = 16, T = 16, B = 36;
+const W = 900, H = 270, L = 56, R = 16, T = 28, B = 36;
 
 function svg(tag, attrs = {}, ...children) {
   const node = document.createElementNS(NS, tag);
@@ -36,7 +36,7 @@ export function lineChart(title, labels, series, unit, id) {
     chart.append(svg("text", { x: x(i), y: H - 12, "text-anchor": "middle", "font-size": 11, fill: "#57606a" },
       d.toISOString().slice(11, 16)));
   });
-  chart.append(svg("text", { x: 8, y: T + 4, "font-size": 11, fill: "#57606a" }, unit));
+  chart.append(svg("text", { x: 8, y: 14, "font-size": 11, fill: "#57606a" }, unit));
   series.forEach((s, si) => {
     let path = "";
     s.values.forEach((v, i) => {
