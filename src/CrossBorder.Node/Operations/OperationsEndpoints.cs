@@ -102,7 +102,8 @@ public static class OperationsEndpoints
         return TypedResults.Ok(await q.DeadLettersAsync(after, limit ?? DefaultPageSize, ct));
     }
 
-    private static async Task<Results<Ok<RedriveResult>, ProblemHttpResult>> RedriveAsync(Guid messageId, HttpContext http,
+    private static async Task<Results<Ok<RedriveResult>, ProblemHttpResult>> RedriveAsync(
+        [System.ComponentModel.Description("The dead-lettered message's id (`messageId` of a dead letter, or `delivery.messageId` on the referral).")] Guid messageId, HttpContext http,
         MessageRedrive redrive, CancellationToken ct)
     {
         var account = ConsoleClient.AccountOf(http.User.GetClaim(Claims.Subject))?.ToString();

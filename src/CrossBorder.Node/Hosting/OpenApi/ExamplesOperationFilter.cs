@@ -41,6 +41,7 @@ public sealed class ExamplesOperationFilter : IOperationFilter
         ["treeSize"] = "The tree size to prove against; defaults to the latest checkpoint's.",
         ["from"] = "The smaller tree size (0 to `to`).",
         ["to"] = "The larger tree size, at most the sequenced size.",
+        ["minutes"] = "How many minutes back from now, 1-180 (default 60).",
     };
 
     /// <summary>Also used for the token operation, which the document filter adds by hand.</summary>

@@ -41,6 +41,8 @@ public static class OperationExamples
         ["treeSize"] = 2,
         ["from"] = 1,
         ["to"] = 2,
+        ["messageId"] = MessageId,
+        ["minutes"] = 60,
     };
 
     /// <summary>
@@ -157,7 +159,7 @@ public static class OperationExamples
         "GetLatestAuditCheckpoint" => Serialize(new CheckpointView(Checkpoint.OriginOf("FR"), 2, Hash(MerkleTree.Root(LeafHashes, 2)),
             CheckpointTime, CheckpointJws("FR"), new CosignatureView("GB", CosignatureJws("GB", "FR")))),
         _ when StepOf(operationId) is { } step => StepResult(step),
-        _ => null,
+        _ => Operations.OperationsExamples.Response(operationId), // the console's operations (issue 15)
     };
 
     /// <summary>The example of a success response in another media type than JSON, when the operation has one.</summary>
