@@ -66,5 +66,41 @@ public sealed class ConsoleAuditorTests
         Assert.That(await page.Locator("#verdict-checks li.bad").CountAsync(), Is.GreaterThanOrEqualTo(1));
         await ConsoleBrowser.ScreenshotAsync(page, "auditor-entry-tampered");
         await page.Context.CloseAsync();
+        AssertNoPersonalDataRead();
     }
+
+    [Test]
+    public async Task Auditor_CheckpointTimelineAndCaseTimeline_VerifiedWithoutPersonalData()
+    {
+        var page = await _browser.NewPageAsync();
+        await ConsolePeople.SignInAsync(page, _pair.Fr, "alice", Password);
+        using (var auditor = await _pair.Fr.AuditorAsync())
+            await AuditProbe.SettledCheckpointAsync(_pair.Fr, auditor, atLeast: 3);
+
+        await page.ClickAsync("#nav a[href='#/checkpoints']");
+        await Assertions.Expect(page.Locator("#timeline-verdict")).ToHaveTextAsync("Verified");
+        Assert.That(await page.Locator("#checkpoints tbody tr").CountAsync(), Is.GreaterThanOrEqualTo(2), "consecutive checkpoints to compare");
+        Assert.That(await page.Locator("#checkpoints .tag.ok", new() { HasTextString = "consistent" }).CountAsync(), Is.GreaterThanOrEqualTo(1));
+        await ConsoleBrowser.ScreenshotAsync(page, "auditor-checkpoints");
+
+        await page.GotoAsync(new Uri(_pair.Fr.Url, $"console/#/case/{_referral}").AbsoluteUri);
+        await Assertions.Expect(page.Locator("#messages tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#messages tbody tr")).ToContainTextAsync("referral.submitted");
+        await Assertions.Expect(page.Locator("#steps tbody tr").First).ToContainTextAsync("submission");
+        await Assertions.Expect(page.Locator("#deadlines tbody tr").First).ToContainTextAsync("open");
+        // No evidence endpoint on this node yet: no download offered.
+        await Assertions.Expect(page.Locator("#evidence")).ToContainTextAsync("No evidence pack");
+        var shown = await page.Locator("#view").InnerTextAsync();
+        var child = NodePair.ExampleReferral()["child"]!.AsObject();
+        foreach (var value in new[] { child["surname"]!.GetValue<string>(), child["givenNames"]![0]!.GetValue<string>(), child["placeOfBirth"]!.GetValue<string>() })
+            Assert.That(shown, Does.Not.Contain(value), "no personal data on the page");
+        await ConsoleBrowser.ScreenshotAsync(page, "auditor-case-timeline");
+        await page.Context.CloseAsync();
+        AssertNoPersonalDataRead();
+    }
+
+    /// <summary>The console never asked for a referral or its messages (the personal data); the evidence probe aside.</summary>
+    private void AssertNoPersonalDataRead() =>
+        Assert.That(_browser.Requests.Where(p => p.StartsWith("/api/v1/referrals", StringComparison.Ordinal) && !p.EndsWith("/evidence", StringComparison.Ordinal)),
+            Is.Empty);
 }

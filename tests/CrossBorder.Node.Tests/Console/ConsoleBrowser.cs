@@ -20,6 +20,9 @@ public sealed class ConsoleBrowser : IAsyncDisposable
 
     public IBrowser Browser { get; }
 
+    /// <summary>The path of every request a page of this browser made (to check what the console reads).</summary>
+    public System.Collections.Concurrent.ConcurrentBag<string> Requests { get; } = [];
+
     public static async Task<ConsoleBrowser> LaunchAsync()
     {
         if (!File.Exists(ChromiumPath))
@@ -56,6 +59,7 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         {
             if (m.Type is "error" or "warning") TestContext.Progress.WriteLine($"browser console {m.Type}: {m.Text}");
         };
+        page.Request += (_, r) => Requests.Add(new Uri(r.Url).AbsolutePath);
         page.PageError += (_, e) => TestContext.Progress.WriteLine($"browser page error: {e}");
         page.Response += (_, r) =>
         {

@@ -100,6 +100,12 @@ public sealed class ConsoleOperatorTests
             && e["client"]?.GetValue<string>() == "console" && e["detail"]?.GetValue<string>()?.StartsWith("account=", StringComparison.Ordinal) == true,
             "the re-drive, naming the account");
 
+        // The operator reads no audit entry, not even their metadata: that is the auditor's.
+        var audit = await page.EvaluateAsync<int>(@"async () => {
+            const token = JSON.parse(sessionStorage.getItem('crossborder.console')).token;
+            return (await fetch('/api/v1/audit/entries?limit=1', { headers: { Authorization: 'Bearer ' + token } })).status; }");
+        Assert.That(audit, Is.EqualTo(403));
+
         await page.ClickAsync("#nav a[href='#/ops/peers']");
         await Assertions.Expect(page.Locator("#peers tbody tr")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#keys tbody tr")).ToHaveCountAsync(2);
