@@ -32,6 +32,8 @@ public sealed class ConsoleAssets
 
     public IEnumerable<string> Names => _files.Keys;
 
+    public byte[] Bytes(string name) => _files[name].Bytes;
+
     public IResult Serve(HttpContext http, string? path)
     {
         var name = string.IsNullOrEmpty(path) ? "index.html" : path;

@@ -117,4 +117,29 @@ public sealed class ConsoleOperatorTests
         await ConsoleBrowser.ScreenshotAsync(page, "operator-throughput");
         await page.Context.CloseAsync();
     }
+
+    [Test, Order(3)]
+    public async Task OperationsApi_BadInput_400ProblemAndPagingWorks()
+    {
+        using var op = await _pair.Fr.OperatorAsync();
+        foreach (var query in new[]
+                 {
+                     "dead-letters?limit=0", "dead-letters?limit=501", "dead-letters?cursor=not-a-cursor", "throughput?minutes=0",
+                     "throughput?minutes=181", "throughput?minutes=x",
+                 })
+        {
+            using var response = await op.GetAsync("api/v1/operations/" + query);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), query);
+            Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"), query);
+        }
+        // A cursor past every id: an empty page (the id comparison runs in PostgreSQL).
+        var cursor = CrossBorder.Node.Hosting.QueryValues.EncodeId(Guid.Parse("ffffffff-ffff-ffff-ffff-ffffffffffff"));
+        var page = await NodePair.GetJsonAsync(op, $"api/v1/operations/dead-letters?limit=1&cursor={cursor}");
+        Assert.That(page["items"]!.AsArray(), Is.Empty);
+        using var missing = await op.PostAsync($"api/v1/operations/dead-letters/{Guid.NewGuid()}/redrive", null);
+        Assert.That(missing.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        using var again = await op.PostAsync($"api/v1/operations/dead-letters/{_messageId}/redrive", null);
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Conflict), "delivered: no longer a dead letter");
+        Assert.That(await again.Content.ReadAsStringAsync(), Does.Contain("CB0301"));
+    }
 }
