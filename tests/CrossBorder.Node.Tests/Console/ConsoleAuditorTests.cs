@@ -51,6 +51,19 @@ public sealed class ConsoleAuditorTests
         Assert.That(rows, Is.EqualTo(1), "the case's one message sent");
         var index = await page.Locator("#entries tbody tr a.entry-link").First.TextContentAsync();
 
+        // Export as CSV through the audit API: one header row and the entry.
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#export-csv"));
+        var csv = await File.ReadAllLinesAsync((await download.PathAsync())!);
+        Assert.That(csv, Has.Length.EqualTo(2));
+        Assert.That(csv[1], Does.Contain("message.sent").And.Contain(_referral));
+
+        // A time range in the future finds nothing.
+        await page.FillAsync("#since", DateTime.Now.AddDays(1).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.ClickAsync("#search-button");
+        await Assertions.Expect(page.Locator("#result-count")).ToHaveTextAsync("0 entries on this page");
+        await page.GoBackAsync();
+        await Assertions.Expect(page.Locator("#entries tbody tr")).ToHaveCountAsync(1);
+
         await page.Locator("#entries tbody tr a.entry-link").First.ClickAsync();
         var verdict = page.Locator("#verdict");
         await Assertions.Expect(verdict).ToHaveTextAsync("Verified");
@@ -67,6 +80,28 @@ public sealed class ConsoleAuditorTests
         await ConsoleBrowser.ScreenshotAsync(page, "auditor-entry-tampered");
         await page.Context.CloseAsync();
         AssertNoPersonalDataRead();
+    }
+
+    [Test]
+    public async Task Auditor_PagesByKeyboard_NextPageContinuesTheLog()
+    {
+        var page = await _browser.NewPageAsync();
+        await ConsolePeople.SignInAsync(page, _pair.Fr, "alice", Password);
+        using (var auditor = await _pair.Fr.AuditorAsync())
+            await AuditProbe.SettledCheckpointAsync(_pair.Fr, auditor, atLeast: 12);
+        // Keyboard only: the page size, the search button, the next-page link.
+        await page.FocusAsync("#limit");
+        await page.SelectOptionAsync("#limit", "10");
+        await page.FocusAsync("#search-button");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#entries tbody tr")).ToHaveCountAsync(10);
+        var first = await page.Locator("#entries tbody tr a.entry-link").First.TextContentAsync();
+        await page.FocusAsync("#next-page");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#entries tbody tr a.entry-link").First).Not.ToHaveTextAsync(first!);
+        Assert.That(int.Parse(await page.Locator("#entries tbody tr a.entry-link").First.TextContentAsync() ?? "", System.Globalization.CultureInfo.InvariantCulture),
+            Is.EqualTo(int.Parse(first!, System.Globalization.CultureInfo.InvariantCulture) + 10));
+        await page.Context.CloseAsync();
     }
 
     [Test]

@@ -82,6 +82,21 @@ public sealed class ConsoleSignInTests
     }
 
     [Test]
+    public async Task UsersDisable_SignedInSession_NoLongerAuthorizes()
+    {
+        await ConsolePeople.AddAsync(Fr, "sam", "operator", Password);
+        _browser ??= await ConsoleBrowser.LaunchAsync();
+        var page = await _browser.NewPageAsync();
+        await ConsolePeople.SignInAsync(page, Fr, "sam", Password);
+        Assert.That(await new UsersDisableCommand(TextWriter.Null, TextWriter.Null).RunAsync(Fr.ConnectionString, "sam", CancellationToken.None), Is.Zero);
+        // The access token in hand lives at most 5 minutes; a new one needs the sign-in cookie, which no longer authorizes.
+        await page.EvaluateAsync("() => sessionStorage.clear()");
+        await page.ReloadAsync();
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/console/login"));
+        await page.Context.CloseAsync();
+    }
+
+    [Test]
     public async Task UsersAdd_NameTaken_ExitsOneAndKeepsTheFirst()
     {
         await ConsolePeople.AddAsync(Fr, "twin", "operator", Password);

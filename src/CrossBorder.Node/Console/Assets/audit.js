@@ -23,7 +23,7 @@ export async function search(view) {
   const q = hashQuery();
   const kind = el("select", { id: "kind", name: "kind" }, el("option", { value: "" }, "any kind"),
     KINDS.map((k) => el("option", { value: k, selected: q.get("kind") === k }, k)));
-  const limit = el("select", { id: "limit", name: "limit" }, [25, 50, 100, 500].map((n) =>
+  const limit = el("select", { id: "limit", name: "limit" }, [10, 25, 50, 100, 500].map((n) =>
     el("option", { value: n, selected: String(n) === (q.get("limit") || "50") }, `${n} per page`)));
   const form = el("form", { class: "filters", id: "search", role: "search" },
     field("From (your local time)", localInput("since", q.get("since"))),
