@@ -50,7 +50,7 @@ public sealed partial class ConsoleUsers(string connectionString, TimeProvider? 
     {
         var id = Guid.CreateVersion7(_time.GetUtcNow());
         await using var data = NpgsqlDataSource.Create(connectionString);
-        await using var db = await data.OpenConnectionAsync(ct);
+        await using var db = await OpenAsync(data, ct);
         await using var tx = await db.BeginTransactionAsync(ct);
         await using (var insert = new NpgsqlCommand("""
             INSERT INTO console_accounts (id, name, role, password_hash, failed_attempts, lockout_until, disabled, security_stamp,
@@ -85,7 +85,7 @@ public sealed partial class ConsoleUsers(string connectionString, TimeProvider? 
     private async Task<Guid?> ChangeAsync(string name, string set, string? hash, string code, CancellationToken ct)
     {
         await using var data = NpgsqlDataSource.Create(connectionString);
-        await using var db = await data.OpenConnectionAsync(ct);
+        await using var db = await OpenAsync(data, ct);
         await using var tx = await db.BeginTransactionAsync(ct);
         Guid id;
         await using (var update = new NpgsqlCommand(
@@ -102,6 +102,19 @@ public sealed partial class ConsoleUsers(string connectionString, TimeProvider? 
         await AuditAsync(db, tx, id, code, ct);
         await tx.CommitAsync(ct);
         return id;
+    }
+
+    /// <summary>Opens the node's database; says so plainly when the node never ran there (no accounts table yet).</summary>
+    private static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource data, CancellationToken ct)
+    {
+        var db = await data.OpenConnectionAsync(ct);
+        await using var probe = new NpgsqlCommand("SELECT to_regclass('console_accounts') IS NOT NULL", db);
+        if (await probe.ExecuteScalarAsync(ct) is not true)
+        {
+            await db.DisposeAsync();
+            throw new InvalidOperationException("this database has no console_accounts table: start the node on it once (it applies its migrations)");
+        }
+        return db;
     }
 
     /// <summary>A pending audit entry (the node's sequencer gives it its index), as the node writes them.</summary>

@@ -23,7 +23,7 @@ public static class ConsoleSetup
     public static IServiceCollection AddNodeConsole(this IServiceCollection services)
     {
         services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        var session = TimeSpan.FromMinutes(30);
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<NodeOptions>, ConsoleClientNameValidator>();
         services.AddAuthentication().AddCookie(CookieScheme, o =>
         {
             o.Cookie.Name = "crossborder-console";
@@ -33,8 +33,7 @@ public static class ConsoleSetup
             o.Cookie.Path = "/";
             o.LoginPath = LoginPage.Path;
             o.ReturnUrlParameter = "returnUrl";
-            o.ExpireTimeSpan = session;
-            o.SlidingExpiration = false;
+            o.SlidingExpiration = false; // ExpireTimeSpan: ConsoleOptions.SessionLifetime, below
         });
         services.AddOptions<CookieAuthenticationOptions>(CookieScheme).Configure<Microsoft.Extensions.Options.IOptions<ConsoleOptions>>(
             (o, console) => o.ExpireTimeSpan = console.Value.SessionLifetime);

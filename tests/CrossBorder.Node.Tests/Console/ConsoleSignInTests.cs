@@ -151,6 +151,47 @@ public sealed class ConsoleSignInTests
         Assert.That(unknown, Is.EqualTo(ExitCodes.Failure));
     }
 
+    [Test]
+    public async Task UsersAdd_DatabaseTheNodeNeverRan_SaysSo()
+    {
+        var empty = await TestDatabase.CreateAsync("console_empty");
+        var e = Assert.ThrowsAsync<InvalidOperationException>(() => new UsersAddCommand(new StringReader(Password), TextWriter.Null, TextWriter.Null)
+            .RunAsync(empty, "early", "auditor", CancellationToken.None));
+        Assert.That(e!.Message, Does.Contain("start the node"));
+    }
+
+    [Test]
+    public async Task Authorize_WithoutPkceOrWithForeignRedirect_Refused()
+    {
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false };
+        using var http = new HttpClient(handler) { BaseAddress = Fr.Url };
+        var redirect = Uri.EscapeDataString(new Uri(Fr.Url, "console/").AbsoluteUri);
+        using var noPkce = await http.GetAsync($"connect/authorize?client_id=console&response_type=code&redirect_uri={redirect}&scope=audit.read&state=s1");
+        var refusal = await noPkce.Content.ReadAsStringAsync();
+        Assert.That((int)noPkce.StatusCode, Is.EqualTo(400), refusal);
+        Assert.That(refusal, Does.Contain("code_challenge"), "PKCE is required (RFC 7636)");
+
+        using var foreign = await http.GetAsync("connect/authorize?client_id=console&response_type=code&scope=audit.read" +
+            $"&redirect_uri={Uri.EscapeDataString("http://evil.example/console/")}&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256");
+        Assert.That((int)foreign.StatusCode, Is.EqualTo(400), "never redirected to a URI the console client does not register");
+
+        using var machine = await http.PostAsync("connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = "console",
+        }));
+        Assert.That((int)machine.StatusCode, Is.EqualTo(400), "the console client has no client credentials grant");
+    }
+
+    [Test]
+    public void ClientNamedConsole_Configured_RefusedNamingTheSetting()
+    {
+        var options = new CrossBorder.Node.Hosting.NodeOptions { Clients = [new() { ClientId = "console", ClientSecret = Password, Scopes = ["audit.read"] }] };
+        var result = new ConsoleClientNameValidator().Validate(null, options);
+        Assert.That(result.Failed, Is.True);
+        Assert.That(result.FailureMessage, Does.Contain("Node:Clients:0:ClientId"));
+    }
+
     [TestCase("console/")]
     [TestCase("console/app.js")]
     [TestCase("console/verify.js")]
