@@ -16,7 +16,7 @@ namespace CrossBorder.Node.Operations;
 /// </summary>
 public static class OperationsEndpoints
 {
-    public const int MaxPageSize = 500;
+    public const int MaxPageSize = 200;
     public const int DefaultPageSize = 100;
 
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
@@ -36,7 +36,7 @@ public static class OperationsEndpoints
             .WithName("ListDeadLetters")
             .WithSummary("Outgoing messages the peer refused permanently, oldest first, cursor paged")
             .WithDescription("Each dead letter names its message and referral, its type and sequence, the peer, its attempts and `reason`: the " +
-                "peer's refusal (status and problem code) as recorded. Never the message content. `limit` 1-500 (default 100).");
+                "peer's refusal (status and problem code) as recorded. Never the message content. `limit` 1-200 (default 100).");
 
         operators.MapPost("/dead-letters/{messageId:guid}/redrive", RedriveAsync)
             .WithName("RedriveDeadLetter")
@@ -74,7 +74,7 @@ public static class OperationsEndpoints
             .WithSummary("The audit log's signed checkpoints, newest first, with the peer's cosignatures")
             .WithDescription("Each checkpoint's tree size, root hash (base64url), time, JWS (`crossborder-checkpoint+jws`) and the peer's " +
                 "cosignature JWS over the same payload (null until cosigned). Check consecutive checkpoints with " +
-                "`GET /api/v1/audit/consistency?from=&to=`. `limit` 1-500 (default 100); `cursor` is the previous page's `nextCursor`.");
+                "`GET /api/v1/audit/consistency?from=&to=`. `limit` 1-200 (default 100); `cursor` is the previous page's `nextCursor`.");
 
         auditors.MapGet("/cases/{id:guid}/timeline", CaseAsync)
             .WithName("GetCaseTimeline")

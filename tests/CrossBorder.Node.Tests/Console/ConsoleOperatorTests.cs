@@ -124,7 +124,7 @@ public sealed class ConsoleOperatorTests
         using var op = await _pair.Fr.OperatorAsync();
         foreach (var query in new[]
                  {
-                     "dead-letters?limit=0", "dead-letters?limit=501", "dead-letters?cursor=not-a-cursor", "throughput?minutes=0",
+                     "dead-letters?limit=0", "dead-letters?limit=201", "dead-letters?cursor=not-a-cursor", "throughput?minutes=0",
                      "throughput?minutes=181", "throughput?minutes=x",
                  })
         {
