@@ -29,6 +29,9 @@ public static class CliApp
         new BenchWriteCommand(),
         new Evidence.EvidenceExportCommand(),
         new Evidence.EvidenceVerifyCommand(),
+        new Users.UsersAddCommand(),
+        new Users.UsersDisableCommand(),
+        new Users.UsersResetCommand(),
     ];
 
     /// <summary>One line of help for a group of commands; a group without one lists its commands.</summary>
@@ -36,6 +39,7 @@ public static class CliApp
     {
         ["keys"] = "signing keys and key-encryption keys of a node",
         ["referrals"] = "a node's cases (erasure)",
+        ["users"] = "the people who sign in to the console (auditors, operators)",
         ["evidence"] = "a case's evidence pack: export and offline verification",
         ["audit"] = "the tamper-evident audit log",
         ["outbox"] = "a node's outgoing messages",
@@ -109,6 +113,11 @@ public static class CliApp
         try
         {
             return await parse.InvokeAsync(configuration, ct);
+        }
+        catch (UsageException e)
+        {
+            await configuration.Error.WriteLineAsync($"crossborder {CommandWords(parse)}: {e.Message}");
+            return ExitCodes.Usage;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -10,6 +10,15 @@ public static class AuditKinds
     public const string PersonalDataRead = "personal_data.read";
     public const string TokenIssued = "token.issued";
 
+    /// <summary>A person signed in to the console (the entry names the account id, never the person).</summary>
+    public const string ConsoleSignIn = "console.sign_in";
+
+    /// <summary>A console account added, disabled or reset with the CLI (the code says which; the entry names the account id).</summary>
+    public const string ConsoleAccountChanged = "console.account_changed";
+
+    /// <summary>An operator put a dead-lettered message back in the outbox.</summary>
+    public const string MessageRedriven = "message.redriven";
+
     /// <summary>A message refused by this node (bad signature, unknown key, replay, wrong addressee, stale...).</summary>
     public const string SecurityMessageRejected = "security.message_rejected";
 
@@ -28,11 +37,15 @@ public static class AuditKinds
     /// <summary>A case's data key destroyed (retention, or an order): its personal data and message texts are gone.</summary>
     public const string ReferralErased = "referral.erased";
 
+    /// <summary>A console sign-in refused: wrong name or password, a locked or disabled account.</summary>
+    public const string SecuritySignInRefused = "security.sign_in_refused";
+
     /// <summary>Every kind, for filters and the contract's enums. New kinds may be added; readers tolerate unknown ones.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         MessageSent, MessageReceived, MessageDelivered, StepTaken, PersonalDataRead, TokenIssued, SecurityMessageRejected,
         SecurityTokenRefused, SecurityForbidden, SecurityIdempotencyMisuse, SecurityWitnessRefused, ReferralErased,
+        ConsoleSignIn, ConsoleAccountChanged, MessageRedriven, SecuritySignInRefused,
     ];
 
     public static bool IsSecurityEvent(string kind) => kind.StartsWith("security.", StringComparison.Ordinal);

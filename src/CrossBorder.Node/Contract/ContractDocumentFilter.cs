@@ -104,6 +104,7 @@ public sealed class ContractDocumentFilter : IDocumentFilter
                     [Scopes.ReferralsWrite] = "Create referrals and take lifecycle steps (ministry systems).",
                     [Scopes.AuditRead] = "Read audit entries, checkpoints and proofs; no personal data (auditors).",
                     [Scopes.Exchange] = "Deliver signed messages and ask for checkpoint cosignatures (peer nodes only).",
+                    [Scopes.Operations] = "Message states, dead letters and their re-drive, peers, throughput (operators; people get it by signing in to the node's console).",
                 },
             },
         },

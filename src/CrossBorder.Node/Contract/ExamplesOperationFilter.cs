@@ -42,6 +42,7 @@ public sealed class ExamplesOperationFilter : IOperationFilter
         ["from"] = "The smaller tree size (0 to `to`).",
         ["to"] = "The larger tree size, at most the sequenced size.",
         ["include"] = "`personal-data`: every message JWS verbatim (personal data; `referrals.read` only, an audited read). Omitted: each message by its SHA-256.",
+        ["minutes"] = "How many minutes back from now, 1-180 (default 60).",
     };
 
     /// <summary>Also used for the token operation, which the document filter adds by hand.</summary>

@@ -39,6 +39,8 @@ public static class OperationExamples
         ["treeSize"] = 2,
         ["from"] = 1,
         ["to"] = 2,
+        ["messageId"] = MessageId,
+        ["minutes"] = 60,
     };
 
     /// <summary>
@@ -157,7 +159,7 @@ public static class OperationExamples
         "GetReferralEvidence" => Evidence.EvidenceExamples.Pack(Guid.Parse(ReferralId), AuditEntries[1].Digest!, Receipt, AuditEntry.Encode(AuditEntries[1].ToLeaf()),
             [.. MerkleTree.InclusionProof(LeafHashes, 1, 2).Select(Hash)], CheckpointJws("FR"), CosignatureJws("GB", "FR")),
         _ when StepOf(operationId) is { } step => StepResult(step),
-        _ => null,
+        _ => OperationsExamples.Response(operationId), // the console's operations (issue 15)
     };
 
     /// <summary>The example of a success response in another media type than JSON, when the operation has one.</summary>

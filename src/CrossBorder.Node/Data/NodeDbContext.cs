@@ -18,6 +18,7 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
     public DbSet<AuditCheckpoint> AuditCheckpoints => Set<AuditCheckpoint>();
     public DbSet<AuditCosignature> AuditCosignatures => Set<AuditCosignature>();
     public DbSet<AuditWitnessRecord> AuditWitness => Set<AuditWitnessRecord>();
+    public DbSet<ConsoleAccount> ConsoleAccounts => Set<ConsoleAccount>();
 
     /// <summary>Reference numbers come from this sequence in blocks, handed out in memory (<c>Referrals/ReferenceNumbers</c>).</summary>
     public const string ReferenceSequence = "reference_seq";
@@ -130,6 +131,7 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
         b.HasSequence<long>(ReferenceSequence).IncrementsBy(ReferenceBlockSize);
 
         AuditModel.Configure(b);
+        b.ApplyConfiguration(new ConsoleAccountConfiguration());
         UseSnakeCase(b);
     }
 

@@ -19,11 +19,11 @@ public static class HealthProbe
             using var response = await http.GetAsync(url);
             if ((int)response.StatusCode == StatusCodes.Status200OK)
                 return 0;
-            await Console.Error.WriteLineAsync($"{url}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            await System.Console.Error.WriteLineAsync($"{url}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            await Console.Error.WriteLineAsync($"{url}: {e.Message}");
+            await System.Console.Error.WriteLineAsync($"{url}: {e.Message}");
         }
         return 1;
     }

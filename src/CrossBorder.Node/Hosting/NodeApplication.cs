@@ -14,6 +14,8 @@ using CrossBorder.Node.Referrals;
 using CrossBorder.Node.Workers;
 using CrossBorder.Node.Telemetry;
 using CrossBorder.Node.Evidence;
+using CrossBorder.Node.Console;
+using CrossBorder.Node.Operations;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -71,6 +73,8 @@ public static class NodeApplication
         services.AddReferrals();
         services.AddNodeEvidence();
         builder.AddNodeTelemetry();
+        services.AddNodeConsole();
+        services.AddNodeOperations();
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor });
@@ -88,6 +92,8 @@ public static class NodeApplication
         app.MapAuditApi();
         app.MapEvidenceApi();
         app.MapFeedApi();
+        app.MapOperationsApi();
+        app.MapNodeConsole();
         return app;
     }
 

@@ -58,6 +58,7 @@ public static class Problems
     // Evidence pack (issue 14)
     public static readonly ProblemKind EvidenceNotReady = new("CB0208", 409, "The peer has not cosigned a checkpoint of this node's audit log yet.");
     public static readonly ProblemKind EvidenceTooLarge = new("CB0209", 409, "The case is beyond the bounds of one evidence pack.");
+    public static readonly ProblemKind NotDeadLetter = new("CB0301", 409, "Only a dead-lettered outgoing message can be re-driven.");
 
     public static ProblemHttpResult Result(this ProblemKind kind, HttpContext http, string? detail = null,
         IDictionary<string, object?>? extensions = null)

@@ -8,8 +8,11 @@ public static class Scopes
     public const string AuditRead = "audit.read";
     public const string Exchange = "exchange";
 
-    /// <summary>Scopes a configured (non-peer) client may hold.</summary>
-    public static readonly IReadOnlySet<string> Ministry = new HashSet<string> { ReferralsRead, ReferralsWrite, AuditRead };
+    /// <summary>The operator's console and API: message states, dead letters and their re-drive, peers, keys (issue 15).</summary>
+    public const string Operations = "operations";
 
-    public static readonly IReadOnlyList<string> All = [ReferralsRead, ReferralsWrite, AuditRead, Exchange];
+    /// <summary>Scopes a configured (non-peer) client may hold.</summary>
+    public static readonly IReadOnlySet<string> Ministry = new HashSet<string> { ReferralsRead, ReferralsWrite, AuditRead, Operations };
+
+    public static readonly IReadOnlyList<string> All = [ReferralsRead, ReferralsWrite, AuditRead, Exchange, Operations];
 }

@@ -34,6 +34,9 @@ public static class AuthSetup
                 o.SetTokenEndpointUris(TokenRequestRules.TokenPath);
                 o.AddTokenRequestRules();
                 o.AllowClientCredentialsFlow();
+                // People sign in to the console with the authorization code flow, PKCE required (issue 15).
+                o.SetAuthorizationEndpointUris(Console.ConsoleClient.AuthorizePath);
+                o.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
                 // Scope permissions are checked in TokenEndpoint, to answer invalid_scope (RFC 6749 §5.2).
                 o.IgnoreScopePermissions();
                 o.RegisterScopes([.. Scopes.All]);
@@ -42,7 +45,7 @@ public static class AuthSetup
                 o.AddEncryptionKey(new SymmetricSecurityKey(encryptionKey));
                 // Access tokens are signed JWTs (ES256) that any resource server can check from the JWKS.
                 o.DisableAccessTokenEncryption();
-                var aspnet = o.UseAspNetCore().EnableTokenEndpointPassthrough();
+                var aspnet = o.UseAspNetCore().EnableTokenEndpointPassthrough().EnableAuthorizationEndpointPassthrough();
                 if (node.PublicUrl!.Scheme == Uri.UriSchemeHttp)
                     aspnet.DisableTransportSecurityRequirement(); // loopback only: NodeOptionsValidator refuses anything else
             })
@@ -57,7 +60,8 @@ public static class AuthSetup
             .AddPolicy(Scopes.ReferralsRead, p => p.RequireAssertion(c => c.User.HasScope(Scopes.ReferralsRead)))
             .AddPolicy(Scopes.ReferralsWrite, p => p.RequireAssertion(c => c.User.HasScope(Scopes.ReferralsWrite)))
             .AddPolicy(Scopes.AuditRead, p => p.RequireAssertion(c => c.User.HasScope(Scopes.AuditRead)))
-            .AddPolicy(ExchangePolicy, p => p.RequireAssertion(c => c.User.HasScope(Scopes.Exchange)));
+            .AddPolicy(ExchangePolicy, p => p.RequireAssertion(c => c.User.HasScope(Scopes.Exchange)))
+            .AddPolicy(Scopes.Operations, p => p.RequireAssertion(c => c.User.HasScope(Scopes.Operations)));
         services.AddScoped<ClientRegistrar>();
         return services;
     }

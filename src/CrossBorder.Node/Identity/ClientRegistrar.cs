@@ -22,7 +22,10 @@ public sealed class ClientRegistrar(IOpenIddictApplicationManager applications, 
             if (await scopes.FindByNameAsync(scope, ct) is null)
                 await scopes.CreateAsync(new OpenIddictScopeDescriptor { Name = scope }, ct);
 
-        var wanted = new Dictionary<string, OpenIddictApplicationDescriptor>();
+        var wanted = new Dictionary<string, OpenIddictApplicationDescriptor>
+        {
+            [Console.ConsoleClient.ClientId] = Console.ConsoleClient.Descriptor(options.Value.PublicUrl!), // issue 15
+        };
         foreach (var client in options.Value.Clients)
             wanted[client.ClientId] = Descriptor(client.ClientId, client.Scopes, d => d.ClientSecret = client.ClientSecret);
         foreach (var peer in options.Value.Peers)

@@ -1,9 +1,10 @@
 using System.Security.Claims;
 using System.Text.Json;
 using CrossBorder.Core.Signing;
+using CrossBorder.Node.Audit;
 using CrossBorder.Node.Data;
-using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
@@ -20,11 +21,13 @@ public static class TokenEndpoint
         // OpenIddict has already authenticated the client (secret or private_key_jwt, signature, audience,
         // lifetime) and checked that every requested scope exists before this runs.
         app.MapPost("/connect/token", async (HttpContext http, IOpenIddictApplicationManager applications, NodeDbContext db,
-            Audit.AuditLog audit,
+            AuditLog audit, Console.ConsoleTokens console,
             TimeProvider time, CancellationToken ct) =>
         {
             var request = http.GetOpenIddictServerRequest()
                 ?? throw new InvalidOperationException("The OpenIddict request is missing.");
+            if (request.IsAuthorizationCodeGrantType())
+                return await console.ExchangeCodeAsync(http, ct); // people, through the console (issue 15)
             if (!request.IsClientCredentialsGrantType())
                 return Refuse(Errors.UnsupportedGrantType, "Only client_credentials is supported.");
 

@@ -51,4 +51,14 @@ public sealed class PeerHealth(TimeProvider time)
 
     /// <summary>For metrics: 0 closed (not failing), 1 half-open (failing, probed), 2 open (failing and paused).</summary>
     public int BreakerState(string peer) => !_failing.ContainsKey(peer) ? 0 : Paused().Contains(peer) ? 2 : 1;
+
+    /// <summary>For the operator's console (issue 15): whether the peer is failing, and until when sending to it is paused.</summary>
+    public (bool Failing, DateTimeOffset? PausedUntil) StateOf(string peer)
+    {
+        var now = time.GetTimestamp();
+        DateTimeOffset? paused = _pausedUntil.TryGetValue(peer, out var until) && until > now
+            ? time.GetUtcNow().AddSeconds((until - now) / (double)time.TimestampFrequency)
+            : null;
+        return (_failing.ContainsKey(peer), paused);
+    }
 }

@@ -29,6 +29,7 @@ public sealed class TestNode : IAsyncDisposable
         KeyEncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         MinistrySecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
         AuditorSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+        OperatorSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
         _ownsKey = true;
     }
 
@@ -42,6 +43,7 @@ public sealed class TestNode : IAsyncDisposable
         KeyEncryptionKey = of.KeyEncryptionKey;
         MinistrySecret = of.MinistrySecret;
         AuditorSecret = of.AuditorSecret;
+        OperatorSecret = of.OperatorSecret;
         Peer = of.Peer;
     }
 
@@ -67,6 +69,10 @@ public sealed class TestNode : IAsyncDisposable
     public string MinistrySecret { get; }
     public string AuditorClientId => $"{Country.ToLowerInvariant()}-auditor";
     public string AuditorSecret { get; }
+
+    /// <summary>A machine client with the operators' scope (people get it by signing in to the console).</summary>
+    public string OperatorClientId => $"{Country.ToLowerInvariant()}-operator";
+    public string OperatorSecret { get; }
     public TestNode? Peer { get; set; }
     public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("The node is not running.");
     public bool IsRunning => _app is not null;
@@ -91,6 +97,9 @@ public sealed class TestNode : IAsyncDisposable
         ["Node:Clients:1:ClientId"] = AuditorClientId,
         ["Node:Clients:1:ClientSecret"] = AuditorSecret,
         ["Node:Clients:1:Scopes:0"] = "audit.read",
+        ["Node:Clients:2:ClientId"] = OperatorClientId,
+        ["Node:Clients:2:ClientSecret"] = OperatorSecret,
+        ["Node:Clients:2:Scopes:0"] = "operations",
         ["Exchange:RetryBaseDelay"] = "00:00:00.200",
         ["Exchange:RetryMaxDelay"] = "00:00:01",
         ["Exchange:BreakDuration"] = "00:00:01",
@@ -148,6 +157,8 @@ public sealed class TestNode : IAsyncDisposable
     public Task<HttpClient> MinistryAsync(string? scope = null) => ClientAsync(MinistryClientId, MinistrySecret, scope);
 
     public Task<HttpClient> AuditorAsync() => ClientAsync(AuditorClientId, AuditorSecret);
+
+    public Task<HttpClient> OperatorAsync() => ClientAsync(OperatorClientId, OperatorSecret);
 
     public HttpClient Anonymous() => new() { BaseAddress = Url };
 

@@ -44,6 +44,7 @@ public sealed class FuzzSession(NodePair pair)
     {
         "exchange" => _tokens[("GB", "peer")],
         "audit.read" => _tokens[(node, "auditor")],
+        "operations" => _tokens[(node, "operator")],
         "referrals.read" when (_uses & 1) == 0 => _tokens[(node, "reader")],
         _ => _tokens[(node, "ministry")],
     };
@@ -53,6 +54,7 @@ public sealed class FuzzSession(NodePair pair)
     {
         "exchange" => _tokens[("GB", "ministry")],
         "audit.read" => _tokens[(node, "ministry")],
+        "operations" => (_uses & 1) == 0 ? _tokens[(node, "auditor")] : _tokens[(node, "ministry")],
         "referrals.write" => (_uses & 1) == 0 ? _tokens[(node, "reader")] : _tokens[(node, "auditor")],
         _ => node == "GB" && (_uses & 1) == 0 ? _tokens[("GB", "peer")] : _tokens[(node, "auditor")],
     };
@@ -73,6 +75,7 @@ public sealed class FuzzSession(NodePair pair)
             _tokens[(node.Country, "reader")] = Bearer(await node.MinistryAsync("referrals.read"));
             _tokens[(node.Country, "writer")] = Bearer(await node.MinistryAsync("referrals.write"));
             _tokens[(node.Country, "auditor")] = Bearer(await node.AuditorAsync());
+            _tokens[(node.Country, "operator")] = Bearer(await node.OperatorAsync());
         }
         _tokens[("GB", "peer")] = Bearer(await _peer.ExchangeClientAsync());
         _tokensAt = DateTime.UtcNow;
