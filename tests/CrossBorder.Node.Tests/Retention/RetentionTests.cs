@@ -106,6 +106,30 @@ public sealed class RetentionTests
     }
 
     [Test]
+    public async Task Retention_PeriodOfTheLegalBasis_OverridesTheDefault()
+    {
+        await using var pair = await NodePair.StartAsync(adjust: (country, c) =>
+        {
+            if (country != "FR") return;
+            c["Retention:Default"] = "PT1S";
+            c["Retention:ByLegalBasis:DUBLIN_III_ART8"] = "P30D"; // the example referral's basis
+        });
+        var cases = await CaseDriver.CreateAsync(pair);
+        var closed = await cases.SubmitAsync();
+        await cases.TakeAsync(closed, LifecycleRules.Withdrawal, ReferralStatus.Withdrawn);
+        var job = RetentionProbe.Hosted<RetentionJob>(pair.Fr);
+
+        pair.Fr.Clock.Advance(TimeSpan.FromDays(29));
+        Assert.That(await job.TickAsync(CancellationToken.None), Is.Zero, "29 days after closing: kept (the default would have erased it)");
+        Assert.That(await Db.CountAsync(pair.Fr.ConnectionString, $"SELECT count(*) FROM referrals WHERE id = '{closed}' AND erased_at IS NULL"),
+            Is.EqualTo(1));
+        pair.Fr.Clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        Assert.That(await job.TickAsync(CancellationToken.None), Is.EqualTo(1), "30 days after closing: erased");
+        Assert.That(await Db.CountAsync(pair.Fr.ConnectionString, $"SELECT count(*) FROM referrals WHERE id = '{closed}' AND erased_at IS NOT NULL"),
+            Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task EarlyErasure_OpenCase_StepsAndPeerMessagesRefused_QueuedDeadLettered_Idempotent()
     {
         await using var pair = await NodePair.StartAsync();
