@@ -40,6 +40,9 @@ public sealed class PersonalDataCipher
 
     public bool Holds(string kekId) => _keks.ContainsKey(kekId);
 
+    /// <summary>The ids of every key-encryption key this node holds.</summary>
+    public IReadOnlyList<string> KekIds => [.. _keks.Keys];
+
     public WrappedKey NewWrappedDataKey(Guid owner)
     {
         var dataKey = RandomNumberGenerator.GetBytes(KeySize);

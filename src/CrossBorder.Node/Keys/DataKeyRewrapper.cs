@@ -25,6 +25,8 @@ public sealed class DataKeyRewrapper(IServiceScopeFactory scopes, NodeKeys keys,
     public async Task<int> TickAsync(CancellationToken ct)
     {
         var current = keys.Cipher.CurrentKekId;
+        // Only keys this node holds: a batch full of data keys under a key it lacks would come back unchanged forever.
+        var held = keys.Cipher.KekIds.Where(k => k != current).ToArray();
         var moved = 0;
         while (!ct.IsCancellationRequested)
         {
@@ -32,10 +34,10 @@ public sealed class DataKeyRewrapper(IServiceScopeFactory scopes, NodeKeys keys,
             var db = scope.ServiceProvider.GetRequiredService<NodeDbContext>();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var batch = await db.Referrals.FromSql($"""
-                SELECT * FROM referrals WHERE kek_id <> {current} AND erased_at IS NULL
+                SELECT * FROM referrals WHERE kek_id = ANY({held}) AND erased_at IS NULL
                 ORDER BY kek_id, id LIMIT {BatchSize} FOR UPDATE SKIP LOCKED
                 """).ToListAsync(ct);
-            foreach (var referral in batch.Where(r => keys.Cipher.Holds(r.KekId)))
+            foreach (var referral in batch)
             {
                 referral.WrappedDataKey = keys.Cipher.Rewrap(referral.WrappedDataKey, referral.Id);
                 moved++;

@@ -13,13 +13,33 @@ public sealed class Erasure(NpgsqlDataSource dataSource)
     public const string RetentionClient = "retention";
 
     /// <returns>When the case was erased (now, or earlier); null when this node holds no such case.</returns>
-    public async Task<DateTimeOffset?> EraseAsync(Guid referralId, string client, string reason, CancellationToken ct)
+    public async Task<DateTimeOffset?> EraseAsync(Guid referralId, string client, string reason, CancellationToken ct) =>
+        (await EraseOnceAsync(referralId, client, reason, ct)).At;
+
+    /// <returns>
+    /// When the case was erased (null: no such case), and whether this call erased it: false when it was erased before,
+    /// or by a replica that got the row first, so replicas running together count each erasure once.
+    /// </returns>
+    public async Task<(DateTimeOffset? At, bool ByThisCall)> EraseOnceAsync(Guid referralId, string client, string reason,
+        CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand("SELECT erase_referral($1, $2, $3, $4)");
-        cmd.Parameters.Add(new NpgsqlParameter { Value = referralId });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = Guid.CreateVersion7() });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = client });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = reason });
-        return await cmd.ExecuteScalarAsync(ct) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+        var auditId = Guid.CreateVersion7();
+        // One batch is one implicit transaction: the second statement sees the audit entry only if this call wrote it.
+        await using var batch = dataSource.CreateBatch();
+        var erase = new NpgsqlBatchCommand("SELECT erase_referral($1, $2, $3, $4)");
+        erase.Parameters.Add(new NpgsqlParameter { Value = referralId });
+        erase.Parameters.Add(new NpgsqlParameter { Value = auditId });
+        erase.Parameters.Add(new NpgsqlParameter { Value = client });
+        erase.Parameters.Add(new NpgsqlParameter { Value = reason });
+        var wrote = new NpgsqlBatchCommand("SELECT EXISTS (SELECT 1 FROM audit_pending WHERE id = $1)");
+        wrote.Parameters.Add(new NpgsqlParameter { Value = auditId });
+        batch.BatchCommands.Add(erase);
+        batch.BatchCommands.Add(wrote);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        DateTimeOffset? at = reader.IsDBNull(0) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(0), TimeSpan.Zero);
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        return (at, reader.GetBoolean(0));
     }
 }

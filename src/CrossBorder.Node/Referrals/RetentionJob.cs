@@ -42,8 +42,8 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, Erasure erasure, I
             {
                 if (options.Value.For(basis) is not { } period || period.AddTo(closedAt) > now)
                     continue;
-                await erasure.EraseAsync(id, Erasure.RetentionClient, $"retention {basis} after {closedAt:yyyy-MM-dd}", ct);
-                erased++;
+                if ((await erasure.EraseOnceAsync(id, Erasure.RetentionClient, $"retention {basis} after {closedAt:yyyy-MM-dd}", ct)).ByThisCall)
+                    erased++;
             }
             if (batch.Count < BatchSize)
                 break;

@@ -112,7 +112,8 @@ public sealed class TestNode : IAsyncDisposable
         ["RateLimit:Burst"] = "5000",
     };
 
-    public async Task StartAsync(Action<Dictionary<string, string?>>? adjust = null)
+    /// <param name="configure">More host setup after the test defaults (a log capture, a replaced service).</param>
+    public async Task StartAsync(Action<Dictionary<string, string?>>? adjust = null, Action<WebApplicationBuilder>? configure = null)
     {
         var configuration = Configuration();
         adjust?.Invoke(configuration);
@@ -121,6 +122,7 @@ public sealed class TestNode : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(configuration);
             builder.Services.AddSingleton<TimeProvider>(Clock);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            configure?.Invoke(builder);
         });
         await app.InitializeAsync();
         await app.StartAsync();
