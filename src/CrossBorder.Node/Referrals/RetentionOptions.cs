@@ -17,7 +17,7 @@ public sealed class RetentionOptions
 
     public Dictionary<string, string> ByLegalBasis { get; set; } = [];
 
-    /// <summary>How often the retention job and the data-key re-wrapping job look for work.</summary>
+    /// <summary>How often the retention job looks for cases due (the data-key re-wrapping job runs every minute).</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>The retention period of <paramref name="legalBasis"/>, or null when such cases are kept.</summary>
