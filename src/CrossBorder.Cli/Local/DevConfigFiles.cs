@@ -25,6 +25,7 @@ public static class DevConfigFiles
                 ["Country"] = node.Country,
                 ["PublicUrl"] = node.Url,
                 ["SigningKey"] = new JsonObject { ["Kid"] = node.Kid, ["PrivateKeyPath"] = node.PrivateKeyPath },
+                ["TokenSigningKey"] = new JsonObject { ["Kid"] = node.TokenKid, ["PrivateKeyPath"] = node.TokenPrivateKeyPath },
                 ["KeyEncryptionKey"] = node.Secrets.KeyEncryptionKey,
                 ["Peers"] = new JsonArray(peers
                     .Select(peer => (JsonNode)new JsonObject { ["Country"] = peer.Country, ["Url"] = peer.Url, ["JwksPath"] = peer.JwksPath })

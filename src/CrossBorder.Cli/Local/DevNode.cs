@@ -3,7 +3,7 @@ using CrossBorder.Cli.Keys;
 namespace CrossBorder.Cli.Local;
 
 /// <summary>One node of the local pair: where it listens and where its generated material lives.</summary>
-public sealed record DevNode(string Country, int Port, string Directory, string Kid, DevNodeSecrets Secrets)
+public sealed record DevNode(string Country, int Port, string Directory, string Kid, string TokenKid, DevNodeSecrets Secrets)
 {
     public static readonly string[] MinistryScopes = ["referrals.read", "referrals.write"];
     public static readonly string[] AuditorScopes = ["audit.read"];
@@ -18,6 +18,11 @@ public sealed record DevNode(string Country, int Port, string Directory, string 
 
     public string JwksPath => Path.Combine(Directory, DevKeyMaterial.JwksFileName);
 
+    /// <summary>The token server's own key (access tokens), apart from the evidence key above.</summary>
+    public string TokenKeyDirectory => Path.Combine(Directory, "token");
+
+    public string TokenPrivateKeyPath => Path.Combine(TokenKeyDirectory, DevKeyMaterial.PrivateKeyFileName);
+
     public string MinistryClientId => $"{Country.ToLowerInvariant()}-ministry";
 
     public string AuditorClientId => $"{Country.ToLowerInvariant()}-auditor";
@@ -27,6 +32,7 @@ public sealed record DevNode(string Country, int Port, string Directory, string 
     {
         var directory = Path.Combine(localDirectory, country);
         using var key = DevKeyMaterial.LoadOrCreate(directory, country);
-        return new DevNode(country, port, directory, key.Kid, DevNodeSecrets.LoadOrCreate(directory));
+        using var token = DevKeyMaterial.LoadOrCreate(Path.Combine(directory, "token"), country);
+        return new DevNode(country, port, directory, key.Kid, token.Kid, DevNodeSecrets.LoadOrCreate(directory));
     }
 }

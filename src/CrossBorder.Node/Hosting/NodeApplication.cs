@@ -101,6 +101,8 @@ public static class NodeApplication
     public static async Task InitializeAsync(this WebApplication app, CancellationToken ct = default)
     {
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(NodeApplication));
+        if (app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.TokenSigningKey is null)
+            log.LogWarning("Node:TokenSigningKey is not configured: the evidence key also signs access tokens. Configure a key of its own.");
         for (var attempt = 1; ; attempt++)
         {
             try
