@@ -2,7 +2,7 @@ using CrossBorder.Core.Referrals;
 
 namespace CrossBorder.Core.Tests.Referrals;
 
-/// <summary>The shared example referral (shared/examples/referral.json) and helpers around it.</summary>
+/// <summary>The contract's example referral (src/CrossBorder.Node/Contract/Examples/referral.json) and helpers around it.</summary>
 internal static class ReferralExample
 {
     /// <summary>A date after every date in the example.</summary>
@@ -32,18 +32,18 @@ internal static class ReferralExample
         return doc with { FamilyMembers = [change(doc.FamilyMembers[0])] };
     }
 
-    /// <summary>The example lives in shared/ beside the repository: walk up from the test binaries.</summary>
+    /// <summary>The example the contract documents, in this repository: walk up from the test binaries.</summary>
     private static string FindPath()
     {
         for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "shared", "examples", "referral.json");
+            var candidate = Path.Combine(dir.FullName, "src", "CrossBorder.Node", "Contract", "Examples", "referral.json");
             if (File.Exists(candidate))
             {
                 return candidate;
             }
         }
 
-        throw new FileNotFoundException("shared/examples/referral.json not found above the test directory.");
+        throw new FileNotFoundException("src/CrossBorder.Node/Contract/Examples/referral.json not found above the test directory.");
     }
 }
