@@ -10,6 +10,31 @@ namespace CrossBorder.Cli.Commands;
 /// </summary>
 public static class CliOptions
 {
+    /// <summary>The environment variable <see cref="Connection"/> falls back to.</summary>
+    public const string ConnectionVariable = "CROSSBORDER_CONNECTION";
+
+    /// <summary><c>--connection</c>: a node's PostgreSQL connection string (commands that work on a node's database).</summary>
+    public static Option<string?> Connection() => new("--connection")
+    {
+        Description = $"the node's PostgreSQL connection string (default: ${ConnectionVariable})",
+        HelpName = "connection string",
+    };
+
+    /// <summary>Adds <paramref name="connection"/> to <paramref name="command"/>, required unless the environment gives it.</summary>
+    public static Option<string?> AddConnection(Command command, Option<string?> connection)
+    {
+        command.Add(connection);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(connection) is null && Environment.GetEnvironmentVariable(ConnectionVariable) is null)
+                result.AddError($"--connection (or {ConnectionVariable}) is required");
+        });
+        return connection;
+    }
+
+    public static string ConnectionOf(ParseResult parse, Option<string?> connection) =>
+        parse.GetValue(connection) ?? Environment.GetEnvironmentVariable(ConnectionVariable)!;
+
     public static Option<string?> Root() => new("--root")
     {
         Description = $"repository root (default: the nearest folder upwards holding {RepositoryRoot.SolutionFileName})",

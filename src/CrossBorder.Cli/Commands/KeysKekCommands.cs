@@ -73,28 +73,17 @@ public sealed class KeysKekAddCommand : CliCommand
 /// <summary><c>crossborder keys kek-status</c>: how many live data keys each key-encryption key wraps.</summary>
 public sealed class KeysKekStatusCommand : CliCommand
 {
-    private const string ConnectionVariable = "CROSSBORDER_CONNECTION";
-
-    private readonly Option<string?> _connection = new("--connection")
-    {
-        Description = $"the node's PostgreSQL connection string (default: ${ConnectionVariable})",
-        HelpName = "connection string",
-    };
+    private readonly Option<string?> _connection = CliOptions.Connection();
 
     public KeysKekStatusCommand()
         : base("keys kek-status", "which key-encryption keys still wrap data keys (an unused one can be removed)")
     {
-        Add(_connection);
-        Validators.Add(result =>
-        {
-            if (result.GetValue(_connection) is null && Environment.GetEnvironmentVariable(ConnectionVariable) is null)
-                result.AddError($"--connection (or {ConnectionVariable}) is required");
-        });
+        CliOptions.AddConnection(this, _connection);
     }
 
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
-        await using var data = NpgsqlDataSource.Create(parse.GetValue(_connection) ?? Environment.GetEnvironmentVariable(ConnectionVariable)!);
+        await using var data = NpgsqlDataSource.Create(CliOptions.ConnectionOf(parse, _connection));
         await using var cmd = data.CreateCommand("SELECT kek_id, count(*) FROM referrals WHERE erased_at IS NULL GROUP BY kek_id ORDER BY kek_id");
         await using var rows = await cmd.ExecuteReaderAsync(ct);
         var any = false;

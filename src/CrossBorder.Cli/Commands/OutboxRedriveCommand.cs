@@ -6,17 +6,11 @@ namespace CrossBorder.Cli.Commands;
 /// <summary>
 /// <c>crossborder outbox redrive</c>: puts a dead-lettered outgoing message back in the queue, after an
 /// operator fixed what made the peer refuse it. The message keeps its id and its signed bytes, so the
-/// peer's idempotency still holds; the dispatchers are woken at commit.
+/// peer's idempotency still holds; a dispatcher picks it up on its next poll. (The console re-drives through the node: POST /api/v1/operations/dead-letters/{id}/redrive.)
 /// </summary>
 public sealed class OutboxRedriveCommand : CliCommand
 {
-    private const string ConnectionVariable = "CROSSBORDER_CONNECTION";
-
-    private readonly Option<string?> _connection = new("--connection")
-    {
-        Description = $"the node's PostgreSQL connection string (default: ${ConnectionVariable})",
-        HelpName = "connection string",
-    };
+    private readonly Option<string?> _connection = CliOptions.Connection();
 
     private readonly Option<Guid> _message = new("--message")
     {
@@ -30,18 +24,13 @@ public sealed class OutboxRedriveCommand : CliCommand
             Only a dead-lettered outgoing message is re-queued; anything else is refused with exit code 1.
             """)
     {
-        Add(_connection);
         Add(_message);
-        Validators.Add(result =>
-        {
-            if (result.GetValue(_connection) is null && Environment.GetEnvironmentVariable(ConnectionVariable) is null)
-                result.AddError($"--connection (or {ConnectionVariable}) is required");
-        });
+        CliOptions.AddConnection(this, _connection);
     }
 
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
-        var connection = parse.GetValue(_connection) ?? Environment.GetEnvironmentVariable(ConnectionVariable)!;
+        var connection = CliOptions.ConnectionOf(parse, _connection);
         var messageId = parse.GetValue(_message);
 
         await using var data = NpgsqlDataSource.Create(connection);
@@ -57,8 +46,6 @@ public sealed class OutboxRedriveCommand : CliCommand
             await Error.WriteLineAsync($"message {messageId} is not a dead-lettered outgoing message of this node");
             return ExitCodes.Failure;
         }
-        await using (var notify = new NpgsqlCommand("NOTIFY crossborder_outbox", db, tx))
-            await notify.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
         await Output.WriteLineAsync($"message {messageId} re-queued");
         return ExitCodes.Ok;

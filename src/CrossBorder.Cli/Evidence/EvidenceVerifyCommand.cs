@@ -27,6 +27,11 @@ public sealed class EvidenceVerifyCommand : CliCommand
             """)
     {
         (_out, _err) = (output, error);
+        _file.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is { } value && value.StartsWith('-'))
+                result.AddError($"Unrecognized command or argument '{value}'.");
+        });
         Add(_file);
     }
 

@@ -12,13 +12,7 @@ namespace CrossBorder.Cli.Referrals;
 /// </summary>
 public sealed class ReferralsEraseCommand : CliCommand
 {
-    private const string ConnectionVariable = "CROSSBORDER_CONNECTION";
-
-    private readonly Option<string?> _connection = new("--connection")
-    {
-        Description = $"the node's PostgreSQL connection string (default: ${ConnectionVariable})",
-        HelpName = "connection string",
-    };
+    private readonly Option<string?> _connection = CliOptions.Connection();
 
     private readonly Option<Guid> _referral = new("--referral") { Description = "the referral id (UUID)", HelpName = "id", Required = true };
 
@@ -37,12 +31,11 @@ public sealed class ReferralsEraseCommand : CliCommand
             the dry run found the case), 1 when this node holds no such case.
             """)
     {
-        foreach (var option in new Option[] { _connection, _referral, _reason, _dryRun })
+        foreach (var option in new Option[] { _referral, _reason, _dryRun })
             Add(option);
+        CliOptions.AddConnection(this, _connection);
         Validators.Add(result =>
         {
-            if (result.GetValue(_connection) is null && Environment.GetEnvironmentVariable(ConnectionVariable) is null)
-                result.AddError($"--connection (or {ConnectionVariable}) is required");
             if (result.GetValue(_reason) is { } reason && (reason.Trim().Length is 0 or > 200 || reason.Any(char.IsControl)))
                 result.AddError("--reason must be 1-200 characters without control characters");
         });
@@ -51,7 +44,7 @@ public sealed class ReferralsEraseCommand : CliCommand
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
         var referral = parse.GetValue(_referral);
-        await using var data = NpgsqlDataSource.Create(parse.GetValue(_connection) ?? Environment.GetEnvironmentVariable(ConnectionVariable)!);
+        await using var data = NpgsqlDataSource.Create(CliOptions.ConnectionOf(parse, _connection));
         await using var what = data.CreateCommand("""
             SELECT r.reference, r.status, r.closed_at, r.erased_at,
                    (SELECT count(*) FROM messages m WHERE m.referral_id = r.id),

@@ -9,7 +9,7 @@ namespace CrossBorder.Cli.Users;
 /// </summary>
 public sealed class UsersAddCommand : CliCommand
 {
-    private readonly Option<string?> _connection = UsersArguments.Connection();
+    private readonly Option<string?> _connection = CliOptions.Connection();
     private readonly Option<string> _name = UsersArguments.Name();
     private readonly Option<string> _role = new("--role") { Description = "auditor (reads the audit log and its proofs) or operator (messages, dead letters, peers)", HelpName = "auditor|operator", Required = true };
     private readonly Option<bool> _passwordStdin = UsersArguments.PasswordStdin();
@@ -28,7 +28,6 @@ public sealed class UsersAddCommand : CliCommand
             """)
     {
         (this.input, this.output, this.error) = (input, output, error);
-        Add(_connection);
         Add(_name);
         Add(_role);
         Add(_passwordStdin);
@@ -37,12 +36,12 @@ public sealed class UsersAddCommand : CliCommand
             if (!result.GetValue(_passwordStdin))
                 result.AddError("--password-stdin is required: the password is read from standard input");
         });
-        UsersArguments.RequireConnection(this, _connection);
+        CliOptions.AddConnection(this, _connection);
     }
 
     protected override Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
-        return RunAsync(UsersArguments.ConnectionOf(parse, _connection), parse.GetValue(_name)!, parse.GetValue(_role)!, ct);
+        return RunAsync(CliOptions.ConnectionOf(parse, _connection), parse.GetValue(_name)!, parse.GetValue(_role)!, ct);
     }
 
     public async Task<int> RunAsync(string connection, string name, string role, CancellationToken ct)

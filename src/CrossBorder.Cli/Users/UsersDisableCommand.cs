@@ -6,7 +6,7 @@ namespace CrossBorder.Cli.Users;
 /// <summary><c>crossborder users disable</c>: the account can no longer sign in, and its open sessions stop authorizing.</summary>
 public sealed class UsersDisableCommand : CliCommand
 {
-    private readonly Option<string?> _connection = UsersArguments.Connection();
+    private readonly Option<string?> _connection = CliOptions.Connection();
     private readonly Option<string> _name = UsersArguments.Name();
     private readonly TextWriter? output;
     private readonly TextWriter? error;
@@ -22,14 +22,13 @@ public sealed class UsersDisableCommand : CliCommand
             """)
     {
         (this.output, this.error) = (output, error);
-        Add(_connection);
         Add(_name);
-        UsersArguments.RequireConnection(this, _connection);
+        CliOptions.AddConnection(this, _connection);
     }
 
     protected override Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
-        return RunAsync(UsersArguments.ConnectionOf(parse, _connection), parse.GetValue(_name)!, ct);
+        return RunAsync(CliOptions.ConnectionOf(parse, _connection), parse.GetValue(_name)!, ct);
     }
 
     public async Task<int> RunAsync(string connection, string name, CancellationToken ct)

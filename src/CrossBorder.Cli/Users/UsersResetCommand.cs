@@ -9,7 +9,7 @@ namespace CrossBorder.Cli.Users;
 /// </summary>
 public sealed class UsersResetCommand : CliCommand
 {
-    private readonly Option<string?> _connection = UsersArguments.Connection();
+    private readonly Option<string?> _connection = CliOptions.Connection();
     private readonly Option<string> _name = UsersArguments.Name();
     private readonly Option<bool> _passwordStdin = UsersArguments.PasswordStdin();
     private readonly TextReader? input;
@@ -27,15 +27,14 @@ public sealed class UsersResetCommand : CliCommand
             """)
     {
         (this.input, this.output, this.error) = (input, output, error);
-        Add(_connection);
         Add(_name);
         Add(_passwordStdin);
-        UsersArguments.RequireConnection(this, _connection);
+        CliOptions.AddConnection(this, _connection);
     }
 
     protected override Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
-        return RunAsync(UsersArguments.ConnectionOf(parse, _connection), parse.GetValue(_name)!, ct);
+        return RunAsync(CliOptions.ConnectionOf(parse, _connection), parse.GetValue(_name)!, ct);
     }
 
     public async Task<int> RunAsync(string connection, string name, CancellationToken ct)
