@@ -123,8 +123,22 @@ public sealed class ConsoleAuditorTests
         await Assertions.Expect(page.Locator("#messages tbody tr")).ToContainTextAsync("referral.submitted");
         await Assertions.Expect(page.Locator("#steps tbody tr").First).ToContainTextAsync("submission");
         await Assertions.Expect(page.Locator("#deadlines tbody tr").First).ToContainTextAsync("open");
-        // No evidence endpoint on this node yet: no download offered.
-        await Assertions.Expect(page.Locator("#evidence")).ToContainTextAsync("No evidence pack");
+        // The evidence pack (without personal data, for an auditor) downloads, and verifies offline.
+        await Assertions.Expect(page.Locator("#evidence-download")).ToBeVisibleAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#evidence-download").ClickAsync());
+        Assert.That(download.SuggestedFilename, Is.EqualTo($"evidence-{_referral}.json"));
+        var packFile = Path.Combine(Path.GetTempPath(), $"console-{Guid.NewGuid():N}.json");
+        await download.SaveAsAsync(packFile);
+        try
+        {
+            var output = new StringWriter();
+            Assert.That(await CrossBorder.Cli.Commands.CliApp.InvokeAsync(["evidence", "verify", packFile], output, TextWriter.Null), Is.Zero,
+                output.ToString());
+        }
+        finally
+        {
+            File.Delete(packFile);
+        }
         var shown = await page.Locator("#view").InnerTextAsync();
         var child = NodePair.ExampleReferral()["child"]!.AsObject();
         foreach (var value in new[] { child["surname"]!.GetValue<string>(), child["givenNames"]![0]!.GetValue<string>(), child["placeOfBirth"]!.GetValue<string>() })

@@ -214,7 +214,7 @@ export async function caseTimeline(view, id) {
   const response = await call(`/api/v1/referrals/${t.referralId}/evidence`, { raw: true }).catch(() => null);
   if (response && response.ok) {
     const blob = await response.blob();
-    evidence.replaceChildren(el("button", { type: "button", id: "evidence-download", onclick: () => download(`evidence-${t.referralId}.zip`, blob) }, "Download the evidence pack"));
+    evidence.replaceChildren(el("button", { type: "button", id: "evidence-download", onclick: () => download(`evidence-${t.referralId}.json`, blob) }, "Download the evidence pack"));
   } else {
     evidence.replaceChildren(el("span", { class: "note" }, "No evidence pack is served for this case on this node."));
   }
