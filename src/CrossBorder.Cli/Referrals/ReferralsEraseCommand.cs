@@ -81,7 +81,13 @@ public sealed class ReferralsEraseCommand : CliCommand
         erase.Parameters.Add(new NpgsqlParameter { Value = Guid.CreateVersion7() });
         erase.Parameters.Add(new NpgsqlParameter { Value = "operator" });
         erase.Parameters.Add(new NpgsqlParameter { Value = parse.GetValue(_reason)!.Trim() });
-        var erasedAt = await erase.ExecuteScalarAsync(ct);
+        object? erasedAt;
+        try { erasedAt = await erase.ExecuteScalarAsync(ct); }
+        catch (PostgresException e) when (e.SqlState == "55006")
+        {
+            await Error.WriteLineAsync("a message of this case is being delivered to the peer right now: nothing was erased; run the command again in a few seconds");
+            return ExitCodes.Failure;
+        }
         await Output.WriteLineAsync($"erased at {erasedAt:O}");
         return ExitCodes.Ok;
     }

@@ -12,6 +12,14 @@ public sealed class Erasure(NpgsqlDataSource dataSource)
 {
     public const string RetentionClient = "retention";
 
+    /// <summary>
+    /// The SQLSTATE (<c>object_in_use</c>) <c>erase_referral</c> raises while a message of the case is out with the peer:
+    /// erasing then would let it arrive after the erasure. Nothing changed; erase again once the send ends.
+    /// </summary>
+    public const string InFlightSqlState = "55006";
+
+    public static bool IsInFlight(Exception e) => e is PostgresException { SqlState: InFlightSqlState };
+
     /// <returns>When the case was erased (now, or earlier); null when this node holds no such case.</returns>
     public async Task<DateTimeOffset?> EraseAsync(Guid referralId, string client, string reason, CancellationToken ct) =>
         (await EraseOnceAsync(referralId, client, reason, ct)).At;

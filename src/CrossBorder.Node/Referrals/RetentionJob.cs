@@ -42,8 +42,15 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, Erasure erasure, I
             {
                 if (options.Value.For(basis) is not { } period || period.AddTo(closedAt) > now)
                     continue;
-                if ((await erasure.EraseOnceAsync(id, Erasure.RetentionClient, $"retention {basis} after {closedAt:yyyy-MM-dd}", ct)).ByThisCall)
-                    erased++;
+                try
+                {
+                    if ((await erasure.EraseOnceAsync(id, Erasure.RetentionClient, $"retention {basis} after {closedAt:yyyy-MM-dd}", ct)).ByThisCall)
+                        erased++;
+                }
+                catch (Exception e) when (Erasure.IsInFlight(e))
+                {
+                    // A message of the case is out with the peer: the next pass erases it.
+                }
             }
             if (batch.Count < BatchSize)
                 break;

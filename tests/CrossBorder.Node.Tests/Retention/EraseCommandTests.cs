@@ -81,6 +81,41 @@ public sealed class EraseCommandTests
     }
 
     [Test]
+    public async Task Erase_WhileAMessageIsOutWithThePeer_RefusesAndChangesNothing_ThenErases()
+    {
+        await using var pair = await NodePair.StartAsync();
+        await pair.Gb.StopAsync(); // the submission stays queued at FR
+        var client = await pair.Fr.MinistryAsync();
+        using var created = await NodePair.PostReferralAsync(client, NodePair.ExampleReferral());
+        var id = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        await using var data = NpgsqlDataSource.Create(pair.Fr.ConnectionString);
+
+        // As a replica's claim does while it sends: a live lease on the message.
+        await using (var lease = data.CreateCommand("""
+            UPDATE messages SET lease_token = gen_random_uuid(), lease_until = clock_timestamp() + interval '1 hour'
+            WHERE referral_id = $1 AND direction = 'outgoing'
+            """))
+        {
+            lease.Parameters.Add(new NpgsqlParameter { Value = Guid.Parse(id) });
+            Assert.That(await lease.ExecuteNonQueryAsync(), Is.EqualTo(1));
+        }
+        var error = new StringWriter();
+        Assert.That(await CliApp.InvokeAsync(["referrals", "erase", "--connection", pair.Fr.ConnectionString, "--referral", id,
+            "--reason", "order 2026/18"], TextWriter.Null, error), Is.EqualTo(1));
+        Assert.That(error.ToString(), Does.Contain("being delivered"));
+        Assert.That((await client.GetAsync($"api/v1/referrals/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "nothing was erased");
+
+        await using (var ended = data.CreateCommand("UPDATE messages SET lease_token = NULL, lease_until = NULL WHERE referral_id = $1"))
+        {
+            ended.Parameters.Add(new NpgsqlParameter { Value = Guid.Parse(id) });
+            await ended.ExecuteNonQueryAsync();
+        }
+        Assert.That(await CliApp.InvokeAsync(["referrals", "erase", "--connection", pair.Fr.ConnectionString, "--referral", id,
+            "--reason", "order 2026/18"], TextWriter.Null, TextWriter.Null), Is.EqualTo(0));
+        Assert.That((await client.GetAsync($"api/v1/referrals/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.Gone));
+    }
+
+    [Test]
     public async Task KekAdd_AddsThenActivates_AndTheNodeStartsWithIt()
     {
         var file = Path.Combine(Path.GetTempPath(), $"node-{Guid.NewGuid():N}.json");

@@ -66,6 +66,15 @@ namespace CrossBorder.Node.Data.Migrations
                     IF v_erased IS NOT NULL THEN
                         RETURN v_erased;
                     END IF;
+                    -- Its waiting messages next (a claim skips locked rows), then: none may be out with the peer right
+                    -- now, or it would arrive after the erasure while this node records a dead letter. Try again shortly.
+                    PERFORM 1 FROM messages WHERE referral_id = p_referral AND direction = 'outgoing' AND state = 'queued'
+                    FOR UPDATE;
+                    IF EXISTS (SELECT 1 FROM messages WHERE referral_id = p_referral AND direction = 'outgoing'
+                               AND state = 'queued' AND lease_token IS NOT NULL AND lease_until > clock_timestamp()) THEN
+                        RAISE EXCEPTION 'a message of this case is being delivered; erase again in a few seconds'
+                            USING ERRCODE = '55006';
+                    END IF;
                     UPDATE referrals SET data_key = '\x', personal_data = '\x', erased_at = v_now, updated_at = v_now,
                                          version = version + 1
                     WHERE id = p_referral;
