@@ -79,13 +79,18 @@ public sealed class CaseDriver(NodePair pair, HttpClient fr, HttpClient gb)
         return response.Headers.ETag!.ToString();
     }
 
-    /// <summary>Waits until both nodes show the status and every message of the case is delivered.</summary>
+    /// <summary>
+    /// Waits until both nodes show the status, each node's own messages are delivered, and both agree. The two reads are
+    /// not one snapshot: the first node may be read just before the other's last message reaches it (seen in CI), so
+    /// agreement is awaited too; a real disagreement still fails, after the timeout.
+    /// </summary>
     public async Task<(JsonObject Fr, JsonObject Gb)> AgreeAsync(string id, string expected)
     {
         var last = await NodePair.EventuallyAsync(async () =>
             (Fr: await TryGetAsync(fr, id), Gb: await TryGetAsync(gb, id)),
-            v => v.Fr is not null && v.Gb is not null && Settled(v.Fr, expected) && Settled(v.Gb, expected),
-            TimeSpan.FromSeconds(30), $"both nodes at {expected}");
+            v => v.Fr is not null && v.Gb is not null && Settled(v.Fr, expected) && Settled(v.Gb, expected)
+                && Agreement(v.Fr) == Agreement(v.Gb),
+            TimeSpan.FromSeconds(30), $"both nodes at {expected}, agreeing");
         return (last.Fr!, last.Gb!);
     }
 
