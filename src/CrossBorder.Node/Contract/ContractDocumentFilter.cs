@@ -42,7 +42,7 @@ public sealed class ContractDocumentFilter : IDocumentFilter
         foreach (var (id, schema) in ProblemSchemas.Create(document))
             document.Components.Schemas[id] = schema;
 
-        if (context.DocumentName == OpenApiSetup.MinistryDocument)
+        if (context.DocumentName == ApiDocuments.Ministry)
             TokenOperation.AddTo(document);
 
         var operations = document.Paths.SelectMany(p => (p.Value.Operations ?? []).Select(o => (Path: p.Key, Method: o.Key, Operation: o.Value))).ToList();
@@ -90,7 +90,7 @@ public sealed class ContractDocumentFilter : IDocumentFilter
     private static OpenApiSecurityScheme SecurityScheme(string documentName) => new()
     {
         Type = SecuritySchemeType.OAuth2,
-        Description = documentName == OpenApiSetup.ExchangeDocument
+        Description = documentName == ApiDocuments.Exchange
             ? "Client credentials at the node's `/connect/token`, the peer authenticating with a `private_key_jwt` client assertion (RFC 7523) signed by its node key. Access tokens are short-lived (5 minutes) ES256-signed JWTs, issued and validated following RFC8725 (JWT best current practices)."
             : "Client credentials at the node's `/connect/token` with a client secret or a `private_key_jwt` assertion. Access tokens are short-lived (5 minutes) ES256-signed JWTs, issued and validated following RFC8725 (JWT best current practices); ask for a new one when it expires.",
         Flows = new OpenApiOAuthFlows

@@ -28,7 +28,7 @@ public sealed partial record EndpointConventions(string Method, string Path, boo
         // Every POST on referrals creates or changes a case: each needs an Idempotency-Key
         // (draft-ietf-httpapi-idempotency-key-header); a step on an existing referral also needs If-Match. The operator's
         // re-drive (issue 15) needs none: a second one finds no dead letter (409).
-        var idempotent = method == "POST" && api.GroupName == OpenApiSetup.MinistryDocument && path.StartsWith("/api/v1/referrals", StringComparison.Ordinal);
+        var idempotent = method == "POST" && api.GroupName == ApiDocuments.Ministry && path.StartsWith("/api/v1/referrals", StringComparison.Ordinal);
         var conditional = idempotent && StepRoute().IsMatch(path);
         var touchesDatabase = !metadata.OfType<NoDatabase>().Any();
         return new EndpointConventions(method, path, anonymous, scopes, idempotent, conditional, touchesDatabase);

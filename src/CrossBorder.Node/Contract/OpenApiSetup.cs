@@ -10,16 +10,14 @@ namespace CrossBorder.Node.Contract;
 /// </summary>
 public static class OpenApiSetup
 {
-    public const string MinistryDocument = ApiDocuments.Ministry;
-    public const string ExchangeDocument = ApiDocuments.Exchange;
 
     public static IServiceCollection AddNodeOpenApi(this IServiceCollection services)
     {
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(o =>
         {
-            o.SwaggerDoc(MinistryDocument, ContractInfo.Ministry);
-            o.SwaggerDoc(ExchangeDocument, ContractInfo.Exchange);
+            o.SwaggerDoc(ApiDocuments.Ministry, ContractInfo.Ministry);
+            o.SwaggerDoc(ApiDocuments.Exchange, ContractInfo.Exchange);
             o.DocInclusionPredicate((doc, api) => api.GroupName == doc);
             o.CustomOperationIds(api => api.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().LastOrDefault()?.EndpointName);
             o.SupportNonNullableReferenceTypes();
@@ -50,8 +48,8 @@ public static class OpenApiSetup
         {
             o.RoutePrefix = "swagger";
             o.DocumentTitle = "CrossBorder node API";
-            o.SwaggerEndpoint($"/openapi/{MinistryDocument}.json", "Ministry and audit API v1");
-            o.SwaggerEndpoint($"/openapi/{ExchangeDocument}.json", "Exchange API v1");
+            o.SwaggerEndpoint($"/openapi/{ApiDocuments.Ministry}.json", "Ministry and audit API v1");
+            o.SwaggerEndpoint($"/openapi/{ApiDocuments.Exchange}.json", "Exchange API v1");
             // Client credentials from the page: the token URL in the documents is relative, so the UI asks
             // this node's /connect/token. The secret is typed by the user and never stored server-side, nor in the
             // browser: authorization is not persisted (no EnablePersistAuthorization), so it ends with the page.

@@ -1,3 +1,4 @@
+using CrossBorder.Node.Http;
 using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
@@ -104,7 +105,7 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
         if (hasBody) statuses.UnionWith([413, 415]);
                 if (endpoint.Idempotent) statuses.UnionWith([409, 422]);
         if (endpoint.Conditional) statuses.UnionWith([409, 412, 428]);
-        var exchange = endpoint.Method == "POST" && context.DocumentName == OpenApiSetup.ExchangeDocument;
+        var exchange = endpoint.Method == "POST" && context.DocumentName == ApiDocuments.Exchange;
         if (exchange) statuses.Add(409);
         // Problems an endpoint declares itself (.ProducesProblem(404) where "not found" is not about a path parameter).
         statuses.UnionWith(context.ApiDescription.ActionDescriptor.EndpointMetadata

@@ -9,7 +9,6 @@ namespace CrossBorder.Node.Identity;
 
 public static class AuthSetup
 {
-    public const string ExchangePolicy = Scopes.Exchange;
 
     /// <summary>The node's own token server (client credentials only) and the validation of its tokens.</summary>
     public static IServiceCollection AddNodeAuth(this IServiceCollection services, NodeOptions node)
@@ -60,7 +59,7 @@ public static class AuthSetup
             .AddPolicy(Scopes.ReferralsRead, p => p.RequireAssertion(c => c.User.HasScope(Scopes.ReferralsRead)))
             .AddPolicy(Scopes.ReferralsWrite, p => p.RequireAssertion(c => c.User.HasScope(Scopes.ReferralsWrite)))
             .AddPolicy(Scopes.AuditRead, p => p.RequireAssertion(c => c.User.HasScope(Scopes.AuditRead)))
-            .AddPolicy(ExchangePolicy, p => p.RequireAssertion(c => c.User.HasScope(Scopes.Exchange)))
+            .AddPolicy(Scopes.Exchange, p => p.RequireAssertion(c => c.User.HasScope(Scopes.Exchange)))
             .AddPolicy(Scopes.Operations, p => p.RequireAssertion(c => c.User.HasScope(Scopes.Operations)));
         services.AddScoped<ClientRegistrar>();
         return services;
