@@ -35,10 +35,8 @@ public sealed class KeysKekAddCommand : CliCommand
 
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
-        var file = parse.GetValue(_config)!;
-        var config = JsonNode.Parse(await File.ReadAllTextAsync(file, ct)) as JsonObject
-            ?? throw new InvalidOperationException($"{file} is not a JSON object");
-        var node = config["Node"] as JsonObject ?? throw new InvalidOperationException($"{file} has no Node section");
+        var config = await NodeConfigFile.LoadAsync(parse.GetValue(_config)!, ct);
+        var (file, node) = (config.Path, config.Node);
         var keks = node["KeyEncryptionKeys"] as JsonObject ?? (JsonObject)(node["KeyEncryptionKeys"] = new JsonObject());
         var existing = keks.Select(k => k.Key).Append(node["KeyEncryptionKey"] is null ? null : "k0").OfType<string>().ToHashSet();
         var id = parse.GetValue(_id);
@@ -65,7 +63,7 @@ public sealed class KeysKekAddCommand : CliCommand
         {
             await Output.WriteLineAsync($"restart every replica, then run 'crossborder keys kek-add --config {file} --id {id} --activate'");
         }
-        DevKeyMaterial.WritePrivate(file, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        config.Save();
         return ExitCodes.Ok;
     }
 }

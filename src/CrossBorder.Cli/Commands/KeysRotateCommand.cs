@@ -32,10 +32,8 @@ public sealed class KeysRotateCommand : CliCommand
 
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
-        var file = Path.GetFullPath(parse.GetValue(_config)!);
-        var config = JsonNode.Parse(await File.ReadAllTextAsync(file, ct)) as JsonObject
-            ?? throw new InvalidOperationException($"{file} is not a JSON object");
-        var node = config["Node"] as JsonObject ?? throw new InvalidOperationException($"{file} has no Node section");
+        var config = await NodeConfigFile.LoadAsync(parse.GetValue(_config)!, ct);
+        var (file, node) = (config.Path, config.Node);
         var current = node["SigningKey"] as JsonObject ?? throw new InvalidOperationException($"{file} has no Node:SigningKey");
         var country = node["Country"]?.GetValue<string>() ?? throw new InvalidOperationException($"{file} has no Node:Country");
 
@@ -54,7 +52,7 @@ public sealed class KeysRotateCommand : CliCommand
             node["RetiredKeysJwksPath"] = retiredPath;
             node["SigningKey"] = next.DeepClone();
             node.Remove("NextSigningKey");
-            Save(file, config);
+            config.Save();
             await Output.WriteLineAsync($"{next["Kid"]} signs from the next restart; {old.Kid} is retired (still published, from {retiredPath})");
             return ExitCodes.Ok;
         }
@@ -76,7 +74,7 @@ public sealed class KeysRotateCommand : CliCommand
             ["PrivateKeyPath"] = keyPath,
             ["NotAfter"] = DateTimeOffset.UtcNow.AddDays(parse.GetValue(_validDays)).ToString("O"),
         };
-        Save(file, config);
+        config.Save();
         await Output.WriteLineAsync($"""
             next key {material.Kid} written to {keyPath}
             1. restart every replica: /exchange/v1/keys publishes it (it signs nothing yet)
@@ -88,7 +86,4 @@ public sealed class KeysRotateCommand : CliCommand
 
     private static async Task<string> PemAsync(JsonObject key, CancellationToken ct) =>
         key["PrivateKeyPem"]?.GetValue<string>() ?? await File.ReadAllTextAsync(key["PrivateKeyPath"]!.GetValue<string>(), ct);
-
-    private static void Save(string file, JsonObject config) =>
-        DevKeyMaterial.WritePrivate(file, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 }
