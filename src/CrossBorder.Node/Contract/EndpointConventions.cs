@@ -7,7 +7,7 @@ namespace CrossBorder.Node.Contract;
 
 /// <summary>
 /// What the conventions read off an endpoint: its scopes (from its authorization policy), whether it
-/// takes an Idempotency-Key and an If-Match. One place, so the served contract and the code agree.
+/// takes an Idempotency-Key and an If-Match (as its route declares them, <c>Http/WriteRules</c>). One place, so the served contract and the code agree.
 /// </summary>
 public sealed partial record EndpointConventions(string Method, string Path, bool Anonymous, IReadOnlyList<string> Scopes,
     bool Idempotent, bool Conditional, bool TouchesDatabase = true)
@@ -25,11 +25,9 @@ public sealed partial record EndpointConventions(string Method, string Path, boo
         var scopes = anonymous
             ? []
             : metadata.OfType<IAuthorizeData>().Select(a => a.Policy).OfType<string>().Distinct().SelectMany(ScopesOf).ToList();
-        // Every POST on referrals creates or changes a case: each needs an Idempotency-Key
-        // (draft-ietf-httpapi-idempotency-key-header); a step on an existing referral also needs If-Match. The operator's
-        // re-drive (issue 15) needs none: a second one finds no dead letter (409).
-        var idempotent = method == "POST" && api.GroupName == ApiDocuments.Ministry && path.StartsWith("/api/v1/referrals", StringComparison.Ordinal);
-        var conditional = idempotent && StepRoute().IsMatch(path);
+        // What the route declares (Http/WriteRules) is what its filters enforce.
+        var idempotent = metadata.OfType<IdempotencyKeyRequired>().Any();
+        var conditional = metadata.OfType<IfMatchRequired>().Any();
         var touchesDatabase = !metadata.OfType<NoDatabase>().Any();
         return new EndpointConventions(method, path, anonymous, scopes, idempotent, conditional, touchesDatabase);
     }
@@ -46,7 +44,4 @@ public sealed partial record EndpointConventions(string Method, string Path, boo
     /// <summary>ApiExplorer keeps route constraints (<c>{id:guid}</c>); the document's paths do not.</summary>
     [GeneratedRegex(@"\{([^}:?]+)[^}]*\}")]
     private static partial Regex RouteConstraint();
-
-    [GeneratedRegex(@"^/api/v1/referrals/\{[^}]+\}/[^/{}]+$")]
-    private static partial Regex StepRoute();
 }

@@ -15,15 +15,9 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
 {
     public const string Header = "Idempotency-Key";
 
-    /// <summary>The request's key, or the 400 to answer when it is missing or not 1-255 printable characters.</summary>
-    public static IdempotentRequest? Read(HttpContext http, out IResult? problem)
-    {
-        problem = null;
-        if (ReadKey(http.Request) is { } key)
-            return new IdempotentRequest(http.User.ClientId(), key);
-        problem = Problems.IdempotencyKeyMissing.Result(http, "Send a unique Idempotency-Key (1-255 printable characters) with every POST.");
-        return null;
-    }
+    /// <summary>The key the route's <see cref="WriteRules.RequireIdempotencyKey"/> filter read.</summary>
+    public static IdempotentRequest RequestOf(HttpContext http) => http.Features.Get<IdempotentRequest>()
+        ?? throw new InvalidOperationException("The route does not declare RequireIdempotencyKey().");
 
     /// <summary>
     /// In the caller's transaction: null when this key is new (go on, then <see cref="Complete"/>), otherwise the answer:

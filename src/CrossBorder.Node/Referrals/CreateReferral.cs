@@ -27,8 +27,7 @@ public static class CreateReferral
     public static async Task<IResult> HandleAsync(HttpContext http, [AsParameters] WriteServices s, NewReferrals referrals,
         IOptions<NodeOptions> node, CancellationToken ct)
     {
-        if (Idempotency.Read(http, out var missingKey) is not { } request)
-            return missingKey!;
+        var request = Idempotency.RequestOf(http);
         var read = await RequestBody.ReadAsync(http.Request, "application/json", MaxBodyBytes, "a referral", ct);
         if (read.Body is not { } body)
             return read.Problem(http);

@@ -24,6 +24,7 @@ public static class ReferralEndpoints
             .WithDescription("Validates the referral, stores it (personal data encrypted) and queues the signed `referral.submitted` message in one transaction, then answers 201 at once. Delivery is asynchronous: follow `delivery` on the referral. Requires an `Idempotency-Key`; the same key with the same body replays the first answer.")
             .Accepts<ReferralDocument>("application/json")
             .Produces<ReferralState>(StatusCodes.Status201Created)
+            .RequireIdempotencyKey()
             .RequireAuthorization(Scopes.ReferralsWrite);
 
         group.MapGet("/{id:guid}", GetAsync)
@@ -49,6 +50,8 @@ public static class ReferralEndpoints
                 .Accepts(StepValidator.BodyType(step.Name), "application/json")
                 .Produces<ReferralState>(StatusCodes.Status200OK)
                 .ProducesProblem(StatusCodes.Status410Gone)
+                .RequireIdempotencyKey()
+                .RequireIfMatch()
                 .RequireAuthorization(Scopes.ReferralsWrite);
 
         group.MapGet("/{id:guid}/messages", MessagesAsync)

@@ -20,11 +20,7 @@ public static class TakeStep
         var (db, idempotency, outbox, lifecycle, reader, time) = s;
         if (Lifecycle.Find(step) is not { } definition)
             return Problems.NotFound.Result(http, $"Unknown step. Steps: {string.Join(", ", Lifecycle.Steps.Select(s => s.Name))}.");
-        if (Idempotency.Read(http, out var missingKey) is not { } request)
-            return missingKey!;
-        var ifMatch = http.Request.Headers.IfMatch.ToString();
-        if (string.IsNullOrWhiteSpace(ifMatch))
-            return Problems.PreconditionRequired.Result(http, "Send If-Match with the referral's current ETag.");
+        var request = Idempotency.RequestOf(http);
         var read = await RequestBody.ReadAsync(http.Request, "application/json", MaxBodyBytes, "a step", ct);
         if (read.Body is not { } raw)
             return read.Problem(http);
@@ -45,7 +41,7 @@ public static class TakeStep
             return Problems.NoSuchReferral(http);
         if (referral.ErasedAt is { } erasedAt)
             return Problems.ReferralErased(http, erasedAt);
-        if (ifMatch.Trim() != "*" && !ifMatch.Split(',').Select(t => t.Trim()).Contains(referral.ETag))
+        if (!IfMatch.Of(http).Matches(referral.ETag))
             return Problems.PreconditionFailed.Result(http, "The referral changed since you read it; read it again.",
                 new Dictionary<string, object?> { ["currentETag"] = referral.ETag });
 
