@@ -36,44 +36,54 @@ public sealed class DeadlineClock(IServiceScopeFactory scopes, IOptions<Deadline
         return applied;
     }
 
-    private async Task<int> WalkLapsesAsync(DateTimeOffset now, CancellationToken ct)
-    {
-        var applied = 0;
-        var (afterAt, afterId) = (DateTimeOffset.MinValue, Guid.Empty);
-        while (!ct.IsCancellationRequested)
+    private Task<int> WalkLapsesAsync(DateTimeOffset now, CancellationToken ct) => WalkAsync(
+        (db, afterAt, afterId) => db.Referrals.FromSql($"""
+            SELECT * FROM referrals
+            WHERE lapse_due_at < {now} AND pending_message_id IS NULL
+              AND (lapse_due_at, id) > ({afterAt}, {afterId})
+            ORDER BY lapse_due_at, id LIMIT {BatchSize}
+            FOR UPDATE SKIP LOCKED
+            """),
+        // The cursor is where this batch ended as read: applying a lapse moves the row's own due time.
+        referral => referral.LapseDueAt!.Value,
+        (_, lifecycle, referral) =>
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<NodeDbContext>();
-            var lifecycle = scope.ServiceProvider.GetRequiredService<IDeadlineActions>();
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var due = await db.Referrals.FromSql($"""
-                SELECT * FROM referrals
-                WHERE lapse_due_at < {now} AND pending_message_id IS NULL
-                  AND (lapse_due_at, id) > ({afterAt}, {afterId})
-                ORDER BY lapse_due_at, id LIMIT {BatchSize}
-                FOR UPDATE SKIP LOCKED
-                """).ToListAsync(ct);
-            if (due.Count == 0)
-                break;
-            // The cursor is where this batch ended as read: applying a lapse moves the row's own due time.
-            (afterAt, afterId) = (due[^1].LapseDueAt!.Value, due[^1].Id);
-            foreach (var referral in due)
-            {
-                // A case may lapse twice in one pass (tacit acceptance, then an expired transfer).
-                if (!lifecycle.ApplyDueLapses(referral)) continue;
-                referral.Changed(now);
-                applied++;
-            }
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-            if (due.Count < BatchSize) break;
-        }
-        return applied;
-    }
+            // A case may lapse twice in one pass (tacit acceptance, then an expired transfer).
+            if (!lifecycle.ApplyDueLapses(referral)) return false;
+            referral.Changed(now);
+            return true;
+        }, ct);
 
-    private async Task<int> WalkRemindersAsync(DateTimeOffset now, CancellationToken ct)
+    private Task<int> WalkRemindersAsync(DateTimeOffset now, CancellationToken ct) => WalkAsync(
+        // Locked (not written) so two replicas never send one reminder twice; the reminder row's key makes sure of it.
+        (db, afterAt, afterId) => db.Referrals.FromSql($"""
+            SELECT * FROM referrals r
+            WHERE r.status = {ReferralStatus.InformationRequested} AND r.information_due_at < {now}
+              AND (r.information_due_at, r.id) > ({afterAt}, {afterId})
+              AND NOT EXISTS (SELECT 1 FROM deadline_reminders x
+                              WHERE x.referral_id = r.id AND x.deadline = 'informationAnswer' AND x.due_at = r.information_due_at)
+            ORDER BY r.information_due_at, r.id LIMIT {BatchSize}
+            FOR UPDATE SKIP LOCKED
+            """).AsNoTracking(),
+        referral => referral.InformationDueAt!.Value,
+        (db, lifecycle, referral) =>
+        {
+            db.Reminders.Add(new DeadlineReminder
+            {
+                ReferralId = referral.Id, Deadline = "informationAnswer", DueAt = referral.InformationDueAt!.Value, SentAt = now,
+            });
+            lifecycle.RemindInformationAnswer(referral);
+            return true;
+        }, ct);
+
+    /// <summary>
+    /// Walks the due rows <paramref name="due"/> selects after a (due time, id) cursor, a batch per transaction, and
+    /// counts those <paramref name="act"/> changed.
+    /// </summary>
+    private async Task<int> WalkAsync(Func<NodeDbContext, DateTimeOffset, Guid, IQueryable<Referral>> due,
+        Func<Referral, DateTimeOffset> dueAt, Func<NodeDbContext, IDeadlineActions, Referral, bool> act, CancellationToken ct)
     {
-        var sent = 0;
+        var acted = 0;
         var (afterAt, afterId) = (DateTimeOffset.MinValue, Guid.Empty);
         while (!ct.IsCancellationRequested)
         {
@@ -81,32 +91,17 @@ public sealed class DeadlineClock(IServiceScopeFactory scopes, IOptions<Deadline
             var db = scope.ServiceProvider.GetRequiredService<NodeDbContext>();
             var lifecycle = scope.ServiceProvider.GetRequiredService<IDeadlineActions>();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            // Locked (not written) so two replicas never send one reminder twice; the reminder row's key makes sure of it.
-            var due = await db.Referrals.FromSql($"""
-                SELECT * FROM referrals r
-                WHERE r.status = {ReferralStatus.InformationRequested} AND r.information_due_at < {now}
-                  AND (r.information_due_at, r.id) > ({afterAt}, {afterId})
-                  AND NOT EXISTS (SELECT 1 FROM deadline_reminders x
-                                  WHERE x.referral_id = r.id AND x.deadline = 'informationAnswer' AND x.due_at = r.information_due_at)
-                ORDER BY r.information_due_at, r.id LIMIT {BatchSize}
-                FOR UPDATE SKIP LOCKED
-                """).AsNoTracking().ToListAsync(ct);
-            if (due.Count == 0)
+            var batch = await due(db, afterAt, afterId).ToListAsync(ct);
+            if (batch.Count == 0)
                 break;
-            foreach (var referral in due)
-            {
-                db.Reminders.Add(new DeadlineReminder
-                {
-                    ReferralId = referral.Id, Deadline = "informationAnswer", DueAt = referral.InformationDueAt!.Value, SentAt = now,
-                });
-                lifecycle.RemindInformationAnswer(referral);
-                sent++;
-            }
-            (afterAt, afterId) = (due[^1].InformationDueAt!.Value, due[^1].Id);
+            (afterAt, afterId) = (dueAt(batch[^1]), batch[^1].Id);
+            foreach (var referral in batch)
+                if (act(db, lifecycle, referral))
+                    acted++;
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
-            if (due.Count < BatchSize) break;
+            if (batch.Count < BatchSize) break;
         }
-        return sent;
+        return acted;
     }
 }
