@@ -273,23 +273,17 @@ public static class OperationExamples
         ["referral"] = JsonNode.Parse(ExampleDocuments.Referral),
     };
 
-    private static JsonObject Summary() => new()
+    /// <summary>A list item: the view's metadata, once delivered (the reply deadline runs from the receipt).</summary>
+    private static JsonObject Summary()
     {
-        ["id"] = ReferralId,
-        ["reference"] = "FR-5-2026-000001",
-        ["counterpartReference"] = null,
-        ["direction"] = "outgoing",
-        ["status"] = ReferralStatus.Submitted,
-        ["legalBasis"] = "DUBLIN_III_ART8",
-        ["requestingState"] = "FR",
-        ["requestedState"] = "GB",
-        ["urgent"] = false,
-        ["createdAt"] = "2026-10-20T09:15:00.123+00:00",
-        ["updatedAt"] = "2026-10-20T09:15:00.456+00:00",
-        ["deadlines"] = Deadlines("2026-12-20T09:15:00.456+00:00"),
-        ["delivery"] = Delivery(delivered: true),
-        ["hasConflict"] = false,
-    };
+        var summary = ReferralView();
+        foreach (var member in new[] { "applicationLodgedOn", "receivedAt", "allowedSteps", "history", "eTag", "referral" })
+            summary.Remove(member);
+        summary["updatedAt"] = "2026-10-20T09:15:00.456+00:00";
+        summary["deadlines"] = Deadlines("2026-12-20T09:15:00.456+00:00");
+        summary["delivery"] = Delivery(delivered: true);
+        return summary;
+    }
 
     private static JsonObject Deadlines(string? replyDueAt) => new()
     {
