@@ -67,10 +67,10 @@ public static class ReferralEndpoints
     private static async Task<Results<Ok<ReferralView>, ProblemHttpResult>> GetAsync(Guid id, HttpContext http, ReferralReader reader,
         Audit.AuditLog audit, CancellationToken ct)
     {
-        ReferralView? view;
-        try { view = await reader.FindAsync(id, ct); }
-        catch (ReferralErasedException e) { return Problems.ReferralErased(http, e.ErasedAt); }
-        if (view is null)
+        var read = await reader.FindAsync(id, ct);
+        if (read.ErasedAt is { } erasedAt)
+            return Problems.ReferralErased(http, erasedAt);
+        if (read.View is not { } view)
             return Problems.NoSuchReferral(http);
         var purpose = Purpose.Read(http, out var invalidPurpose);
         if (invalidPurpose is not null)

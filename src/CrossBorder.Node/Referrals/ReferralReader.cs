@@ -26,8 +26,11 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider
             : allowed;
     }
 
-    /// <summary>The referral with its personal data; null when this node holds no such case; <see cref="ReferralErasedException"/> when it was erased.</summary>
-    public async Task<ReferralView?> FindAsync(Guid id, CancellationToken ct)
+    /// <summary>
+    /// The referral with its personal data; <see cref="ReferralRead.Missing"/> when this node holds no such case;
+    /// <see cref="ReferralRead.ErasedAt"/> set (and no view) when its personal data was erased.
+    /// </summary>
+    public async Task<ReferralRead> FindAsync(Guid id, CancellationToken ct)
     {
         // One snapshot for the referral, its delivery and its history: read separately, a receipt committed in
         // between would show "delivered" beside the status from before it (regression: PeerDown test flake).
@@ -36,19 +39,19 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider
             : null;
         var referral = await db.Referrals.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         if (referral is null)
-            return null;
+            return ReferralRead.Missing;
         if (referral.ErasedAt is { } erasedAt)
-            throw new ReferralErasedException(erasedAt);
+            return new ReferralRead(null, erasedAt);
         var delivery = await LatestDeliveriesAsync([id], ct);
         var history = await db.Steps.AsNoTracking().Where(s => s.ReferralId == id).OrderBy(s => s.Position == null).ThenBy(s => s.Position).ThenBy(s => s.Id)
             .Select(s => new StepView(s.Step, s.Outcome, s.TakenBy, s.FromStatus, s.ToStatus, s.At, s.MessageId, s.Conflict, s.State,
                 s.TakenAt, s.LegalAt, s.InTime))
             .ToListAsync(ct);
-        return new ReferralView(referral.Id, referral.Reference, referral.CounterpartReference, referral.Direction, referral.Status,
+        return new ReferralRead(new ReferralView(referral.Id, referral.Reference, referral.CounterpartReference, referral.Direction, referral.Status,
             referral.LegalBasis, referral.RequestingState, referral.RequestedState, referral.Urgent, referral.ApplicationLodgedOn,
             referral.CreatedAt, referral.UpdatedAt, referral.ReceivedAt, DeadlinesView(referral, time.GetUtcNow()),
             delivery.GetValueOrDefault(id), referral.HasConflict, AllowedSteps(referral, time.GetUtcNow()), history,
-            referral.ETag, ReferralData.Open(keys, referral));
+            referral.ETag, ReferralData.Open(keys, referral)), null);
     }
 
     /// <summary>The metadata a write answers with, from the entity as the write left it (no second read).</summary>
@@ -91,8 +94,8 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider
     }
 }
 
-/// <summary>The case's personal data was erased (retention or an order): answered 410 by the endpoints that read it.</summary>
-public sealed class ReferralErasedException(DateTimeOffset erasedAt) : Exception("The case was erased.")
+/// <summary>What a read of one case found: its view, or when it was erased, or (both null) nothing.</summary>
+public sealed record ReferralRead(ReferralView? View, DateTimeOffset? ErasedAt)
 {
-    public DateTimeOffset ErasedAt { get; } = erasedAt;
+    public static readonly ReferralRead Missing = new(null, null);
 }
