@@ -25,6 +25,7 @@ public static class OpenApiSetup
             o.UseAllOfToExtendReferenceSchemas();
             o.SchemaFilter<BoundsSchemaFilter>();
             o.SchemaFilter<DefaultedMembersSchemaFilter>();
+            o.SchemaFilter<WireOrderSchemaFilter>();
             o.OperationFilter<SecurityOperationFilter>();
             o.OperationFilter<ProblemResponsesOperationFilter>();
             o.OperationFilter<ExamplesOperationFilter>();

@@ -1,53 +1,69 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json.Serialization;
 using CrossBorder.Core.Referrals;
 
 namespace CrossBorder.Node.Referrals;
 
-/// <summary>A referral as this node holds it: case metadata, status, deadlines, delivery and the personal data.</summary>
-public sealed record ReferralView(
-    Guid Id,
-    string Reference,
-    string? CounterpartReference,
-    string Direction,
-    string Status,
-    string LegalBasis,
-    string RequestingState,
-    string RequestedState,
-    bool Urgent,
-    DateOnly ApplicationLodgedOn,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt,
-    DateTimeOffset? ReceivedAt,
-    Deadlines Deadlines,
-    DeliveryView? Delivery,
-    bool HasConflict,
-    IReadOnlyList<string> AllowedSteps,
-    IReadOnlyList<StepView> History,
-    string ETag,
-    ReferralDocument Referral);
+// The write answer (ReferralState) and the full read (ReferralView) are a summary and more: the members are declared
+// once, and JsonPropertyOrder keeps each answer's wire order (Contract/WireOrderSchemaFilter puts the schemas in it too).
+
+/// <summary>A referral in a list: metadata only, no personal data.</summary>
+public record ReferralSummary
+{
+    [JsonPropertyOrder(1)] public required Guid Id { get; init; }
+    [JsonPropertyOrder(2)] public required string Reference { get; init; }
+    [JsonPropertyOrder(3)] public string? CounterpartReference { get; init; }
+    [JsonPropertyOrder(4)] public required string Direction { get; init; }
+    [JsonPropertyOrder(5)] public required string Status { get; init; }
+    [JsonPropertyOrder(6)] public required string LegalBasis { get; init; }
+    [JsonPropertyOrder(7)] public required string RequestingState { get; init; }
+    [JsonPropertyOrder(8)] public required string RequestedState { get; init; }
+    [JsonPropertyOrder(9)] public required bool Urgent { get; init; }
+    [JsonPropertyOrder(11)] public required DateTimeOffset CreatedAt { get; init; }
+    [JsonPropertyOrder(12)] public required DateTimeOffset UpdatedAt { get; init; }
+    [JsonPropertyOrder(14)] public required Deadlines Deadlines { get; init; }
+    [JsonPropertyOrder(15)] public DeliveryView? Delivery { get; init; }
+    [JsonPropertyOrder(16)] public required bool HasConflict { get; init; }
+}
 
 /// <summary>
 /// What a write (create, step, or its idempotent replay) answers: the case's metadata as the write left it.
 /// No personal data: a write-only client gets none back, and reading it is a separate, audited read.
 /// </summary>
-public sealed record ReferralState(
-    Guid Id,
-    string Reference,
-    string? CounterpartReference,
-    string Direction,
-    string Status,
-    string LegalBasis,
-    string RequestingState,
-    string RequestedState,
-    bool Urgent,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt,
-    DateTimeOffset? ReceivedAt,
-    Deadlines Deadlines,
-    DeliveryView? Delivery,
-    bool HasConflict,
-    IReadOnlyList<string> AllowedSteps,
-    string ETag,
-    ReferralLinks Links);
+public sealed record ReferralState : ReferralSummary
+{
+    public ReferralState() { }
+
+    /// <summary>This summary's members; the caller's object initializer sets the ones below.</summary>
+#pragma warning disable CS8618 // set by the object initializer that follows this constructor
+    [SetsRequiredMembers]
+    public ReferralState(ReferralSummary summary) : base(summary) { }
+#pragma warning restore CS8618
+
+    [JsonPropertyOrder(13)] public DateTimeOffset? ReceivedAt { get; init; }
+    [JsonPropertyOrder(17)] public required IReadOnlyList<string> AllowedSteps { get; init; }
+    [JsonPropertyOrder(19)] public required string ETag { get; init; }
+    [JsonPropertyOrder(21)] public required ReferralLinks Links { get; init; }
+}
+
+/// <summary>A referral as this node holds it: case metadata, status, deadlines, delivery and the personal data.</summary>
+public sealed record ReferralView : ReferralSummary
+{
+    public ReferralView() { }
+
+    /// <summary>This summary's members; the caller's object initializer sets the ones below.</summary>
+#pragma warning disable CS8618 // set by the object initializer that follows this constructor
+    [SetsRequiredMembers]
+    public ReferralView(ReferralSummary summary) : base(summary) { }
+#pragma warning restore CS8618
+
+    [JsonPropertyOrder(10)] public required DateOnly ApplicationLodgedOn { get; init; }
+    [JsonPropertyOrder(13)] public DateTimeOffset? ReceivedAt { get; init; }
+    [JsonPropertyOrder(17)] public required IReadOnlyList<string> AllowedSteps { get; init; }
+    [JsonPropertyOrder(18)] public required IReadOnlyList<StepView> History { get; init; }
+    [JsonPropertyOrder(19)] public required string ETag { get; init; }
+    [JsonPropertyOrder(20)] public required ReferralDocument Referral { get; init; }
+}
 
 /// <summary>Where to read more about the case.</summary>
 public sealed record ReferralLinks(string Self, string Messages);
@@ -64,23 +80,6 @@ public sealed record ReferralLinks(string Self, string Messages);
 /// </summary>
 public sealed record StepView(string Step, string? Outcome, string TakenBy, string FromStatus, string ToStatus, DateTimeOffset At,
     Guid? MessageId, bool Conflict, string State, DateTimeOffset? TakenAt, DateTimeOffset? LegalAt, bool? InTime);
-
-/// <summary>A referral in a list: metadata only, no personal data.</summary>
-public sealed record ReferralSummary(
-    Guid Id,
-    string Reference,
-    string? CounterpartReference,
-    string Direction,
-    string Status,
-    string LegalBasis,
-    string RequestingState,
-    string RequestedState,
-    bool Urgent,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt,
-    Deadlines Deadlines,
-    DeliveryView? Delivery,
-    bool HasConflict);
 
 /// <summary>
 /// Legal deadlines, each computed from a signed receipt time (null until that receipt exists).

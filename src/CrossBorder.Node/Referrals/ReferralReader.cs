@@ -47,18 +47,26 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider
             .Select(s => new StepView(s.Step, s.Outcome, s.TakenBy, s.FromStatus, s.ToStatus, s.At, s.MessageId, s.Conflict, s.State,
                 s.TakenAt, s.LegalAt, s.InTime))
             .ToListAsync(ct);
-        return new ReferralRead(new ReferralView(referral.Id, referral.Reference, referral.CounterpartReference, referral.Direction, referral.Status,
-            referral.LegalBasis, referral.RequestingState, referral.RequestedState, referral.Urgent, referral.ApplicationLodgedOn,
-            referral.CreatedAt, referral.UpdatedAt, referral.ReceivedAt, DeadlinesView(referral, time.GetUtcNow()),
-            delivery.GetValueOrDefault(id), referral.HasConflict, AllowedSteps(referral, time.GetUtcNow()), history,
-            referral.ETag, ReferralData.Open(keys, referral)), null);
+        var now = time.GetUtcNow();
+        return new ReferralRead(new ReferralView(Summarize(referral, delivery.GetValueOrDefault(id)))
+        {
+            ApplicationLodgedOn = referral.ApplicationLodgedOn,
+            ReceivedAt = referral.ReceivedAt,
+            AllowedSteps = AllowedSteps(referral, now),
+            History = history,
+            ETag = referral.ETag,
+            Referral = ReferralData.Open(keys, referral),
+        }, null);
     }
 
     /// <summary>The metadata a write answers with, from the entity as the write left it (no second read).</summary>
-    public ReferralState State(Referral r, DeliveryView? delivery) =>
-        new(r.Id, r.Reference, r.CounterpartReference, r.Direction, r.Status, r.LegalBasis, r.RequestingState, r.RequestedState,
-            r.Urgent, r.CreatedAt, r.UpdatedAt, r.ReceivedAt, DeadlinesView(r, time.GetUtcNow()), delivery, r.HasConflict,
-            AllowedSteps(r, time.GetUtcNow()), r.ETag, Links(r.Id));
+    public ReferralState State(Referral r, DeliveryView? delivery) => new(Summarize(r, delivery))
+    {
+        ReceivedAt = r.ReceivedAt,
+        AllowedSteps = AllowedSteps(r, time.GetUtcNow()),
+        ETag = r.ETag,
+        Links = Links(r.Id),
+    };
 
     /// <summary>The metadata of a stored referral (an idempotent replay), or null.</summary>
     public async Task<ReferralState?> FindStateAsync(Guid id, CancellationToken ct)
@@ -72,9 +80,23 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider
     public static DeliveryView Queued(ExchangeMessage m) =>
         new(m.Id, m.Type, MessageStates.Queued, m.Attempts, m.LastAttemptAt, m.NextAttemptAt, m.LastError, m.ReceivedAt);
 
-    public ReferralSummary Summarize(Referral r, DeliveryView? delivery) =>
-        new(r.Id, r.Reference, r.CounterpartReference, r.Direction, r.Status, r.LegalBasis, r.RequestingState, r.RequestedState,
-            r.Urgent, r.CreatedAt, r.UpdatedAt, DeadlinesView(r, time.GetUtcNow()), delivery, r.HasConflict);
+    public ReferralSummary Summarize(Referral r, DeliveryView? delivery) => new()
+    {
+        Id = r.Id,
+        Reference = r.Reference,
+        CounterpartReference = r.CounterpartReference,
+        Direction = r.Direction,
+        Status = r.Status,
+        LegalBasis = r.LegalBasis,
+        RequestingState = r.RequestingState,
+        RequestedState = r.RequestedState,
+        Urgent = r.Urgent,
+        CreatedAt = r.CreatedAt,
+        UpdatedAt = r.UpdatedAt,
+        Deadlines = DeadlinesView(r, time.GetUtcNow()),
+        Delivery = delivery,
+        HasConflict = r.HasConflict,
+    };
 
     public static Deadlines DeadlinesView(Referral r, DateTimeOffset now) =>
         new(r.ReplyDueAt, r.InformationDueAt, r.ReexaminationRequestDueAt, r.ReexaminationReplyDueAt, r.TransferDueAt, r.NextDueAt,
