@@ -1,10 +1,14 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+using CrossBorder.Node.Data;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
 namespace CrossBorder.Node.Data.Migrations
 {
     /// <inheritdoc />
+    [DbContext(typeof(NodeDbContext))]
+    [Migration("20261129191728_OutboxIndexInIdOrder")]
     public partial class OutboxIndexInIdOrder : Migration
     {
         /// <inheritdoc />
