@@ -69,6 +69,20 @@ public sealed class DatabaseOutageTests
                 s => s == HttpStatusCode.ServiceUnavailable, because: "readiness fails while the database is gone");
             await NodePair.EventuallyAsync(() => Task.FromResult(refusals.Count), n => n >= 3, because: "creates during the outage get 503");
 
+            // The token endpoint reads its clients from the store too: 503 with Retry-After, not 500 (nor an OAuth error).
+            using (var token = await pair.Fr.Anonymous().PostAsync("connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+                   {
+                       ["grant_type"] = "client_credentials",
+                       ["client_id"] = pair.Fr.MinistryClientId,
+                       ["client_secret"] = pair.Fr.MinistrySecret,
+                   })))
+            {
+                var body = await token.Content.ReadAsStringAsync();
+                Assert.That(token.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), body);
+                Assert.That(token.Headers.RetryAfter, Is.Not.Null, "the token endpoint says when to retry");
+                Assert.That(JsonNode.Parse(body)?["code"]?.GetValue<string>(), Is.EqualTo("CB0030"));
+            }
+
             postgres = await LocalPostgres.StartAsync(folder, port, fastUnsafe: true);
             var before = acked.Count;
             await NodePair.EventuallyAsync(() => Task.FromResult(acked.Count), n => n >= before + 15, TimeSpan.FromSeconds(60),
