@@ -47,6 +47,7 @@ public sealed partial record EndpointConventions(string Method, string Path, boo
     [GeneratedRegex(@"\{([^}:?]+)[^}]*\}")]
     private static partial Regex RouteConstraint();
 
-    [GeneratedRegex(@"^/api/v1/referrals/\{[^}]+\}/[^/{}]+$")]
+    // A lifecycle step, not the documents of the case (an upload changes no status, so it takes no If-Match).
+    [GeneratedRegex(@"^/api/v1/referrals/\{[^}]+\}/(?!attachments$)[^/{}]+$")]
     private static partial Regex StepRoute();
 }
