@@ -28,6 +28,8 @@ public static class AttachmentExchangeEndpoints
             .WithName(StatusOperationId)
             .WithSummary("How much of a document's content this node holds")
             .WithDescription("`received`: the bytes held, so the next `PUT` starts there (0 when nothing arrived yet); `size` once a transfer began.")
+            .Produces<TransferState>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status410Gone)
             .RequireAuthorization(Scopes.Exchange);
 
         app.MapPut(Path, PutAsync).WithTags("Exchange").WithGroupName(ApiDocuments.Exchange)
@@ -37,6 +39,7 @@ public static class AttachmentExchangeEndpoints
                 "Stored encrypted under this node's data key of the case. The document is taken only when the signed `attachment.added` message arrives and its SHA-256 matches (400, CB0405, otherwise: the received bytes are dropped and the transfer starts over).")
             .Accepts<byte[]>("application/octet-stream")
             .Produces<TransferState>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status410Gone)
             .RequireAuthorization(Scopes.Exchange);
         return app;
