@@ -113,7 +113,7 @@ public static class AttachmentExchangeEndpoints
         if (peer is null || (referral is not null && peer != referral.RequestingState && peer != referral.RequestedState))
             return Problems.WrongSender.Result(http, "The caller is not a party to this referral.");
         if (referral is null)
-            return Problems.UnknownReferral.Result(http);
+            return Problems.NoSuchReferral(http);
         if (referral.ErasedAt is { } erasedAt)
             return Problems.ReferralErased(http, erasedAt);
         return null;

@@ -52,10 +52,9 @@ public sealed class AttachmentOperationFilter : IOperationFilter
         [(AttachmentEndpoints.UploadOperationId, "415")] = "`Content-Type` is not `application/pdf`, `image/jpeg` or `image/png` (CB0008), or the content is not a valid document of that type (CB0402): another type, truncated, or broken inside.",
         [(AttachmentEndpoints.UploadOperationId, "400")] = "A missing Idempotency-Key (CB0003), a `step` that is not the `messageId` of one of the case's steps (CB0001), or a query value or header that breaks the text rule (CB0001).",
         [(AttachmentEndpoints.DownloadOperationId, "404")] = "No such referral, or no such document on it (CB0006): a peer's document is listed and readable once it arrived in full and matched its signed digest.",
-        [(AttachmentExchangeEndpoints.PutOperationId, "409")] = "The range does not start at the bytes this node holds (CB0404; `received` and the `Upload-Offset` header say where to continue), or the case names an unknown referral (CB0110).",
+        [(AttachmentExchangeEndpoints.PutOperationId, "409")] = "The range does not start at the bytes this node holds (CB0404; `received` and the `Upload-Offset` header say where to continue).",
         [(AttachmentExchangeEndpoints.PutOperationId, "413")] = "The document is larger than this node takes (CB0007), the range is over 1 MiB (CB0007), or the case already holds the most documents this node takes (CB0401).",
         [(AttachmentExchangeEndpoints.PutOperationId, "403")] = "The token does not grant the `exchange` scope (CB0011), or the calling peer is not a party to the referral (CB0104).",
-        [(AttachmentExchangeEndpoints.StatusOperationId, "409")] = "The referral is unknown to this node (CB0110).",
         [(AttachmentExchangeEndpoints.StatusOperationId, "403")] = "The token does not grant the `exchange` scope (CB0011), or the calling peer is not a party to the referral (CB0104).",
     };
 
