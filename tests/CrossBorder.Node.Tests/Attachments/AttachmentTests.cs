@@ -179,6 +179,33 @@ public sealed class AttachmentTests
         Assert.That(await Db.CountAsync(_pair.Fr.ConnectionString, $"SELECT count(*) FROM attachments WHERE referral_id = '{id}'"), Is.Zero);
     }
 
+    [Test]
+    public async Task EvidencePack_CaseWithDocument_VerifiesAndCarriesItsSignedDigest()
+    {
+        var id = await _cases.SubmitAsync();
+        var pdf = Documents.Pdf(6000);
+        using var upload = await Documents.UploadAsync(_cases.Fr, id, pdf, "application/pdf");
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        await NodePair.EventuallyAsync(() => NodePair.GetJsonAsync(_cases.Fr, $"api/v1/referrals/{id}/attachments"),
+            l => l["items"]![0]!["deliveredAt"] is not null, because: "GB receipted the document's message");
+
+        var (pack, checks) = await NodePair.EventuallyAsync(async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"api/v1/referrals/{id}/evidence?include=personal-data");
+                request.Headers.Add("X-Purpose", "court-order");
+                using var response = await _cases.Fr.SendAsync(request);
+                var body = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode != HttpStatusCode.OK) return ("", (IReadOnlyList<string>)[]);
+                var result = CrossBorder.Core.Evidence.EvidenceVerifier.Verify(System.Text.Encoding.UTF8.GetBytes(body));
+                return result.IsValid && result.Notes.Count == 0 ? (body, result.Checks) : ("", []);
+            }, v => v.Item1.Length > 0, TimeSpan.FromSeconds(30), "a pack whose every message and receipt is in the log");
+        Assert.That(checks, Has.Some.Contains("attachment.added seq 2"), "the document's signed message is in the pack and verifies");
+        var jws = JsonNode.Parse(pack)!["messages"]!.AsArray().Select(m => m!["jws"]?.GetValue<string>()).OfType<string>()
+            .Select(j => JsonNode.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(j.Split('.')[1]))!)
+            .Single(e => e["type"]!.GetValue<string>() == "attachment.added");
+        Assert.That(jws["body"]!["sha256"]!.GetValue<string>(), Is.EqualTo(Documents.Sha256(pdf)), "the pack carries the digest, not the document");
+    }
+
     internal static async Task<(byte[] Content, string? Digest)> DownloadAsync(HttpClient client, string id, string attachmentId)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"api/v1/referrals/{id}/attachments/{attachmentId}");
