@@ -83,6 +83,24 @@ public sealed class AttachmentTransferTests
     }
 
     [Test]
+    public async Task Upload_BeyondTheServerWideBodyBound_WithDefaults_StoredAndTransferredIntact()
+    {
+        await using var pair = await NodePair.StartAsync(); // 25 MiB, 256 KiB chunks; the server-wide body bound is 2 MiB
+        var cases = await CaseDriver.CreateAsync(pair);
+        var id = await cases.SubmitAsync();
+        var pdf = Documents.Pdf(3 * 1024 * 1024 + 17);
+        using var upload = await Documents.UploadAsync(cases.Fr, id, pdf, "application/pdf");
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.Created), await upload.Content.ReadAsStringAsync());
+        var attachmentId = JsonNode.Parse(await upload.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        await NodePair.EventuallyAsync(() => NodePair.GetJsonAsync(cases.Gb, $"api/v1/referrals/{id}/attachments"),
+            l => l["items"]!.AsArray().Count == 1, because: "GB holds the document");
+        var (atGb, _) = await AttachmentTests.DownloadAsync(cases.Gb, id, attachmentId);
+        Assert.That(atGb, Is.EqualTo(pdf));
+        Assert.That(await Db.CountAsync(pair.Gb.ConnectionString, $"SELECT chunk_count FROM attachments WHERE id = '{attachmentId}'"),
+            Is.EqualTo(13), "twelve full 256 KiB chunks and the rest");
+    }
+
+    [Test]
     public async Task Erase_CaseWithDocuments_ChunksGone_DownloadGone_DigestsStay_PeerKeepsItsCopy()
     {
         var tap = new PeerTap();
