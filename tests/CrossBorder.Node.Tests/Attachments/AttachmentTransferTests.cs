@@ -8,6 +8,7 @@ using CrossBorder.Node.Tests.Retention;
 using CrossBorder.Node.Tests.WritePath;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CrossBorder.Node.Tests.Attachments;
 
@@ -19,11 +20,12 @@ public sealed class AttachmentTransferTests
 {
     private const int Chunk = 4096;
 
-    private static Task<NodePair> StartAsync(PeerTap tap) => NodePair.StartAsync(
+    private static Task<NodePair> StartAsync(PeerTap tap, LogCapture? logs = null) => NodePair.StartAsync(
         adjust: (_, c) => c["Attachments:ChunkBytes"] = Chunk.ToString(System.Globalization.CultureInfo.InvariantCulture),
         configure: (country, b) =>
         {
             if (country == "FR") b.Services.AddHttpClient<PeerClient>().AddHttpMessageHandler(() => tap);
+            if (logs is not null) b.Logging.AddProvider(logs);
         });
 
     [Test]
@@ -59,7 +61,8 @@ public sealed class AttachmentTransferTests
     public async Task Transfer_ContentChangedInTransit_PeerRefusesDigest_NothingAppliedNoReceipt()
     {
         var tap = new PeerTap { CorruptRangeAt = Chunk };
-        await using var pair = await StartAsync(tap);
+        var logs = new LogCapture();
+        await using var pair = await StartAsync(tap, logs);
         var cases = await CaseDriver.CreateAsync(pair);
         var id = await cases.SubmitAsync();
         var pdf = Documents.Pdf(5 * Chunk);
@@ -80,6 +83,10 @@ public sealed class AttachmentTransferTests
             Assert.That(await Db.CountAsync(gb, "SELECT count(*) FROM attachment_chunks"), Is.Zero);
             Assert.That((await NodePair.GetJsonAsync(cases.Gb, $"api/v1/referrals/{id}/attachments"))["items"]!.AsArray(), Is.Empty);
         });
+        // What the nodes told their operators names ids and codes, never the case's personal data.
+        var logged = string.Join("\n", logs.Entries.Select(e => e.Message));
+        Assert.That(logged, Does.Contain("does not match its signed message"), "GB logs the security event");
+        Assert.That(RetentionProbe.PersonalValues.Where(logged.Contains), Is.Empty);
     }
 
     [Test]
