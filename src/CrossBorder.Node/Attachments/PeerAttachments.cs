@@ -19,7 +19,7 @@ namespace CrossBorder.Node.Attachments;
 /// them again). At the sender: the peer's receipt dates the delivery.
 /// </summary>
 public sealed class PeerAttachments(NodeDbContext db, NodeKeys keys, AttachmentChunks chunks, NpgsqlDataSource dataSource,
-    ILogger<PeerAttachments> log) : IDocumentMessages
+    CaseLifecycle lifecycle, ILogger<PeerAttachments> log) : IDocumentMessages
 {
     public bool Handles(string messageType) => messageType == AttachmentMessages.Added;
 
@@ -62,6 +62,7 @@ public sealed class PeerAttachments(NodeDbContext db, NodeKeys keys, AttachmentC
                                    message_id = {envelope.Id}, step_message_id = {added.Step}
             WHERE id = {row.Id} AND state = {AttachmentStates.Receiving}
             """, ct);
+        lifecycle.Publish(referral, FeedEventTypes.AttachmentReceived, envelope.Id, null, row.Id.ToString());
         log.LogInformation("Attachment {AttachmentId} of referral {ReferralId} received in full and matches its message {MessageId}",
             row.Id, referral.Id, envelope.Id);
         return new ApplyResult(referral, false, null, null, now.TruncateToMilliseconds());

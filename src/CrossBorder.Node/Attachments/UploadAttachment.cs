@@ -5,6 +5,7 @@ using CrossBorder.Node.Data;
 using CrossBorder.Node.Exchange;
 using CrossBorder.Node.Http;
 using CrossBorder.Node.Keys;
+using CrossBorder.Node.Referrals;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -12,8 +13,8 @@ using Microsoft.Extensions.Options;
 namespace CrossBorder.Node.Attachments;
 
 /// <summary>What the upload uses, bound with <c>[AsParameters]</c>.</summary>
-public sealed record UploadServices(NodeDbContext Db, Idempotency Idempotency, Outbox Outbox, AttachmentChunks Chunks, NodeKeys Keys,
-    IOptions<AttachmentOptions> Options, TimeProvider Time, ILogger<UploadServices> Log);
+public sealed record UploadServices(NodeDbContext Db, Idempotency Idempotency, Outbox Outbox, CaseLifecycle Lifecycle,
+    AttachmentChunks Chunks, NodeKeys Keys, IOptions<AttachmentOptions> Options, TimeProvider Time, ILogger<UploadServices> Log);
 
 /// <summary>
 /// <c>POST /api/v1/referrals/{id}/attachments</c>: the raw document streamed in, checked by content as it passes,
@@ -25,7 +26,7 @@ public static class UploadAttachment
     public static async Task<IResult> HandleAsync(Guid id, HttpContext http, Guid? step, [AsParameters] UploadServices s,
         CancellationToken ct)
     {
-        var (db, idempotency, outbox, chunks, keys, options, time, log) = s;
+        var (db, idempotency, outbox, lifecycle, chunks, keys, options, time, log) = s;
         var o = options.Value;
         if (Idempotency.Read(http, out var missingKey) is not { } request)
             return missingKey!;
@@ -125,6 +126,7 @@ public static class UploadAttachment
             CreatedAt = now,
         };
         db.Attachments.Add(attachment);
+        lifecycle.Publish(locked, FeedEventTypes.AttachmentAdded, message.Id, null, attachmentId.ToString());
         locked.Changed(now);
         idempotency.Complete(request, StatusCodes.Status201Created, attachmentId);
         await db.SaveChangesAsync(ct);

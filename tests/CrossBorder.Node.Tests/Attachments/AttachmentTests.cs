@@ -74,6 +74,11 @@ public sealed class AttachmentTests
         Assert.That(frList["items"]![0]!["messageId"]!.GetValue<string>(), Is.EqualTo(atGb["messageId"]!.GetValue<string>()),
             "both name the same signed message");
 
+        // GB's back office learns of it from the change feed.
+        await NodePair.EventuallyAsync(() => _cases.Gb.GetStringAsync("api/v1/events?after=0&limit=500"),
+            feed => feed.Contains("\"attachment.received\"", StringComparison.Ordinal) && feed.Contains(attachmentId, StringComparison.Ordinal),
+            because: "GB's feed names the document that arrived");
+
         // The signed message carries the digest, verbatim on both sides.
         var messages = JsonNode.Parse(await _cases.Gb.GetStringAsync($"api/v1/referrals/{id}/messages"))!;
         var message = messages.AsArray().Select(m => m!.AsObject()).Single(m => m["type"]!.GetValue<string>() == "attachment.added");
