@@ -27,6 +27,7 @@ public static class CliApp
         new Referrals.ReferralsEraseCommand(),
         new BenchDeliveryCommand(),
         new BenchWriteCommand(),
+        new BenchAttachmentCommand(),
         new Evidence.EvidenceExportCommand(),
         new Evidence.EvidenceVerifyCommand(),
         new Users.UsersAddCommand(),

@@ -72,6 +72,12 @@ public sealed class PersonalDataCipher
         finally { CryptographicOperations.ZeroMemory(dataKey); }
     }
 
+    /// <summary>
+    /// The data key of <paramref name="owner"/>, unwrapped once for many ciphertexts (an attachment's chunks): the same
+    /// AES-256-GCM and associated data as <see cref="Encrypt"/>. Dispose it to wipe the key.
+    /// </summary>
+    public DataKey OpenDataKey(WrappedKey wrappedDataKey, Guid owner) => new(Unwrap(wrappedDataKey, owner), owner);
+
     private byte[] Unwrap(WrappedKey wrapped, Guid owner)
     {
         if (wrapped.Key.Length == 0)
@@ -81,9 +87,9 @@ public sealed class PersonalDataCipher
         return Open(kek, wrapped.Key, Aad(owner, "data_key"));
     }
 
-    private static byte[] Aad(Guid owner, string column) => Encoding.ASCII.GetBytes($"{owner:N}/{column}");
+    internal static byte[] Aad(Guid owner, string column) => Encoding.ASCII.GetBytes($"{owner:N}/{column}");
 
-    private static byte[] Seal(byte[] key, ReadOnlySpan<byte> plaintext, byte[] aad)
+    internal static byte[] Seal(byte[] key, ReadOnlySpan<byte> plaintext, byte[] aad)
     {
         var output = new byte[NonceSize + plaintext.Length + TagSize];
         var nonce = output.AsSpan(0, NonceSize);
@@ -93,7 +99,7 @@ public sealed class PersonalDataCipher
         return output;
     }
 
-    private static byte[] Open(byte[] key, byte[] sealedData, byte[] aad)
+    internal static byte[] Open(byte[] key, byte[] sealedData, byte[] aad)
     {
         if (sealedData.Length < NonceSize + TagSize)
             throw new CryptographicException("The ciphertext is truncated.");

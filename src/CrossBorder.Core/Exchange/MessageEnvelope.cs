@@ -51,6 +51,9 @@ public static class MessageTypes
     public const string TransferProposed = "referral.transfer-proposed";
     public const string TransferCompleted = "referral.transfer-completed";
     public const string Withdrawn = "referral.withdrawn";
+
+    /// <summary>A document of the case: its digest, media type and size (the content travels beside the message).</summary>
+    public const string AttachmentAdded = "attachment.added";
 }
 
 /// <summary>Wire JSON for envelopes and receipts: camelCase, no unknown members tolerated.</summary>

@@ -41,6 +41,8 @@ public static class OperationExamples
         ["to"] = 2,
         ["messageId"] = MessageId,
         ["minutes"] = 60,
+        ["attachmentId"] = "0199f3a2-1c4d-7e5f-8a6b-7c8d9e0f1a2b",
+        ["referralId"] = ReferralId,
     };
 
     /// <summary>

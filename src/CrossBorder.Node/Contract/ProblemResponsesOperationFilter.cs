@@ -14,7 +14,7 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
 {
     private static readonly IReadOnlyDictionary<int, string> Descriptions = new Dictionary<int, string>
     {
-        [400] = "The request is not valid: see `errors` for each field (CB0001), malformed JSON (CB0002), a missing Idempotency-Key (CB0003), a bad cursor (CB0009), a query value or header that breaks the text rule (CB0001, on any operation), or for the exchange a message that fails verification (CB0101-CB0109). (A path holding an encoded NUL, `%00`, is refused by the HTTP server itself, with no body.)",
+        [400] = "The request is not valid: see `errors` for each field (CB0001), malformed JSON (CB0002), a missing Idempotency-Key (CB0003), a bad cursor (CB0009), a query value or header that breaks the text rule (CB0001, on any operation), or for the exchange a message that fails verification (CB0101-CB0109) or names a document whose transferred content does not match its digest (CB0405). (A path holding an encoded NUL, `%00`, is refused by the HTTP server itself, with no body.)",
         [401] = "No valid bearer token (CB0010).",
         [403] = "The token does not grant the scope this operation needs (CB0011).",
         [404] = "No such resource on this node (CB0006).",
@@ -41,7 +41,7 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
     private static readonly IReadOnlyDictionary<int, string> ExchangeDescriptions = new Dictionary<int, string>
     {
         [403] = "The token does not grant the `exchange` scope (CB0011), or the message's sender is not the authenticated peer (CB0104).",
-        [409] = "A different message with this id was already received (CB0107), the message is out of sequence (CB0108) or names an unknown referral (CB0110); for a checkpoint, the proof does not start at the size this node last cosigned (CB0203) or the log shrank or forked (CB0204, CB0205).",
+        [409] = "A different message with this id was already received (CB0107), the message is out of sequence (CB0108) or names an unknown referral (CB0110), or names a document whose content was not transferred in full first (CB0403); for a checkpoint, the proof does not start at the size this node last cosigned (CB0203) or the log shrank or forked (CB0204, CB0205).",
     };
 
     /// <summary>The Retry-After header of a 429 or 503 answer (delay in seconds, RFC 9110 §10.2.3).</summary>

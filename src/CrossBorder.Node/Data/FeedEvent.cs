@@ -35,4 +35,10 @@ public static class FeedEventTypes
     public const string Conflict = "step.conflict";
     public const string Late = "step.late";
     public const string Reminder = "deadline.reminder";
+
+    /// <summary>A document was attached here (<c>detail</c>: its id); its message to the peer is queued.</summary>
+    public const string AttachmentAdded = "attachment.added";
+
+    /// <summary>The peer's document arrived in full and matched its signed digest (<c>detail</c>: its id).</summary>
+    public const string AttachmentReceived = "attachment.received";
 }

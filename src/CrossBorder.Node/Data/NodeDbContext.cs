@@ -19,6 +19,8 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
     public DbSet<AuditCosignature> AuditCosignatures => Set<AuditCosignature>();
     public DbSet<AuditWitnessRecord> AuditWitness => Set<AuditWitnessRecord>();
     public DbSet<ConsoleAccount> ConsoleAccounts => Set<ConsoleAccount>();
+    public DbSet<Attachment> Attachments => Set<Attachment>();
+    public DbSet<AttachmentChunk> AttachmentChunks => Set<AttachmentChunk>();
 
     /// <summary>Reference numbers come from this sequence in blocks, handed out in memory (<c>Referrals/ReferenceNumbers</c>).</summary>
     public const string ReferenceSequence = "reference_seq";
@@ -127,6 +129,26 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
             e.Property(x => x.Step).HasMaxLength(40);
             e.Property(x => x.Detail).HasMaxLength(200);
             e.HasIndex(x => x.ReferralId);
+        });
+        b.Entity<Attachment>(e =>
+        {
+            e.ToTable("attachments");
+            e.HasOne<Referral>().WithMany().HasForeignKey(a => a.ReferralId);
+            e.HasIndex(a => new { a.ReferralId, a.Id });
+            e.HasIndex(a => a.MessageId);
+            e.Property(a => a.Origin).HasMaxLength(8);
+            e.Property(a => a.State).HasMaxLength(16);
+            e.Property(a => a.MediaType).HasMaxLength(32);
+            e.Property(a => a.Sha256).HasMaxLength(64);
+            e.Property(a => a.CreatedBy).HasMaxLength(100);
+        });
+        b.Entity<AttachmentChunk>(e =>
+        {
+            e.ToTable("attachment_chunks");
+            e.HasKey(c => new { c.AttachmentId, c.ChunkIndex });
+            // Deferred in the migration: an upload writes its chunks before the attachment row, which it adds at the end
+            // with the referral row locked (so a long upload never holds a lock on the case).
+            e.HasOne<Attachment>().WithMany().HasForeignKey(c => c.AttachmentId).OnDelete(DeleteBehavior.Cascade);
         });
         b.HasSequence<long>(ReferenceSequence).IncrementsBy(ReferenceBlockSize);
 

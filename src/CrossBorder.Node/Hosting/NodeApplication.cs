@@ -1,3 +1,4 @@
+using CrossBorder.Node.Attachments;
 using CrossBorder.Node.Audit;
 using CrossBorder.Node.Contract;
 using CrossBorder.Node.Health;
@@ -71,6 +72,7 @@ public static class NodeApplication
         services.AddFeed();
         services.AddDeadlines();
         services.AddReferrals();
+        services.AddAttachments();
         services.AddNodeEvidence();
         builder.AddNodeTelemetry();
         services.AddNodeConsole();
@@ -88,6 +90,7 @@ public static class NodeApplication
         app.MapTokenEndpoint();
         app.MapHealth();
         app.MapReferralsApi();
+        app.MapAttachments();
         app.MapExchangeApi();
         app.MapAuditApi();
         app.MapEvidenceApi();

@@ -58,6 +58,12 @@ public static class Problems
     // Evidence pack (issue 14)
     public static readonly ProblemKind EvidenceNotReady = new("CB0208", 409, "The peer has not cosigned a checkpoint of this node's audit log yet.");
     public static readonly ProblemKind EvidenceTooLarge = new("CB0209", 409, "The case is beyond the bounds of one evidence pack.");
+    // Attachments (issue 14)
+    public static readonly ProblemKind AttachmentLimit = new("CB0401", 413, "The case already holds the most attachments allowed.");
+    public static readonly ProblemKind AttachmentContentInvalid = new("CB0402", 415, "The content is not a valid document of the declared type (PDF, JPEG or PNG).");
+    public static readonly ProblemKind AttachmentContentMissing = new("CB0403", 409, "The attachment's content has not been transferred in full.");
+    public static readonly ProblemKind AttachmentOffsetMismatch = new("CB0404", 409, "The transfer does not continue at the offset this node holds.");
+    public static readonly ProblemKind AttachmentDigestMismatch = new("CB0405", 400, "The transferred content does not match the digest in the signed message.");
     public static readonly ProblemKind NotDeadLetter = new("CB0301", 409, "Only a dead-lettered outgoing message can be re-driven.");
 
     public static ProblemHttpResult Result(this ProblemKind kind, HttpContext http, string? detail = null,

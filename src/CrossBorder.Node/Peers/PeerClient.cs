@@ -45,6 +45,26 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
         return result.Status == HttpStatusCode.Unauthorized ? await SendAsync(refresh: true) : result;
     }
 
+    /// <summary>
+    /// One request to the peer's exchange API with this node's <c>exchange</c> token (taken again once on a 401):
+    /// <paramref name="content"/> builds the body afresh for each try.
+    /// </summary>
+    public async Task<PeerResponse> SendAsync(PeerOptions peer, HttpMethod method, string path, Func<HttpContent?> content,
+        CancellationToken ct)
+    {
+        async Task<PeerResponse> SendOnceAsync(bool refresh)
+        {
+            var token = await TokenAsync(peer, refresh, ct);
+            using var request = new HttpRequestMessage(method, new Uri(peer.Url!, path)) { Content = content() };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(request, ct);
+            return new PeerResponse(response.StatusCode, await response.Content.ReadAsStringAsync(ct),
+                response.Content.Headers.ContentType?.MediaType, RetryAfter(response));
+        }
+        var result = await SendOnceAsync(refresh: false);
+        return result.Status == HttpStatusCode.Unauthorized ? await SendOnceAsync(refresh: true) : result;
+    }
+
     private async Task<PeerResponse> PostAsync(PeerOptions peer, string jws, bool refreshToken, CancellationToken ct)
     {
         var token = await TokenAsync(peer, refreshToken, ct);

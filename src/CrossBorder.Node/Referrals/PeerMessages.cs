@@ -20,7 +20,7 @@ namespace CrossBorder.Node.Referrals;
 /// flagged as a conflict, for the ministry and auditors. A receipt of this node's message settles it.
 /// </summary>
 public sealed class PeerMessages(NodeDbContext db, NodeKeys keys, IOptions<NodeOptions> node, CaseLifecycle lifecycle,
-    LegalClocks clocks, NewReferrals referrals) : ICaseMessages
+    LegalClocks clocks, NewReferrals referrals, IDocumentMessages documents) : ICaseMessages
 {
     // now: this node's clock at reception; the receipt time is taken from it once the case is locked.
     public async Task<ApplyResult> ApplyAsync(MessageEnvelope envelope, DateTimeOffset now, CancellationToken ct)
@@ -45,6 +45,13 @@ public sealed class PeerMessages(NodeDbContext db, NodeKeys keys, IOptions<NodeO
         // Parties first: a trusted peer that is not a party to this case learns nothing about it (not even its sequence).
         if (envelope.From != referral.RequestingState && envelope.From != referral.RequestedState)
             return ApplyResult.Fail(Problems.WrongSender, "The sender is not a party to this referral.");
+        if (documents.Handles(envelope.Type))
+        {
+            // Not a step: no order time and no wait for this node's own step; only the sequence.
+            return envelope.Seq != referral.LastIncomingSeq + 1
+                ? ApplyResult.Fail(Problems.OutOfSequence, $"Expected seq {referral.LastIncomingSeq + 1}.")
+                : await documents.ApplyAsync(referral, envelope, now, ct);
+        }
         if (Lifecycle.ForMessage(envelope.Type) is not { } step)
             return ApplyResult.Fail(Problems.MessageInvalid, $"Unknown message type '{envelope.Type}'.");
         var senderSide = envelope.From == referral.RequestingState ? Side.Requesting : Side.Requested;
@@ -114,6 +121,12 @@ public sealed class PeerMessages(NodeDbContext db, NodeKeys keys, IOptions<NodeO
             lifecycle.Record(referral, new CaseEvent(CaseSteps.Receipt, message.ToCountry, ReferralStatus.UnderExamination, receivedAt,
                 FeedEventTypes.Delivered) { MessageId = message.Id, LegalAt = receivedAt });
             clocks.StartSubmission(referral, receivedAt);
+            return;
+        }
+        if (documents.Handles(message.Type))
+        {
+            await documents.ReceiptStoredAsync(referral, message, receivedAt, ct);
+            lifecycle.Publish(referral, FeedEventTypes.Delivered, message.Id, null, null);
             return;
         }
         // The receipt decides the step: its time is the step's legal time (docs/agreement.md).

@@ -86,7 +86,7 @@ public sealed class CapabilityGraphTests
     {
         // A new folder is a new room: add it to docs/architecture.md and here.
         string[] known = ["Audit", "Configuration", "Contract", "Data", "Deadlines", "Exchange", "Feed", "Health", "Hosting", "Http",
-            "Identity", "Keys", "Peers", "Referrals", "Telemetry", "Workers", "Evidence", "Console", "Operations"];
+            "Identity", "Keys", "Peers", "Referrals", "Telemetry", "Workers", "Evidence", "Console", "Operations", "Attachments"];
         Assert.That(Graph().Keys.Except(known), Is.Empty);
     }
 

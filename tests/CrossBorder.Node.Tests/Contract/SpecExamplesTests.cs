@@ -24,6 +24,10 @@ public sealed class SpecExamplesTests
         ["DeliverMessage"] = "the body is a JWS signed by the peer node's private key, for a fresh time window and sequence",
         ["CosignCheckpoint"] = "the body is a checkpoint signed by the peer node's private key",
         ["RedriveDeadLetter"] = "it needs a message the peer refused for good; Console/ConsoleOperatorTests makes one and re-drives it",
+        ["UploadAttachment"] = "the body is a document's raw bytes, shown as a placeholder text; Attachments/AttachmentTests upload real ones",
+        ["DownloadAttachment"] = "it needs a document uploaded first; Attachments/AttachmentTests download them",
+        ["GetAttachmentTransfer"] = "peer-only: the exchange token of the peer node; Attachments/AttachmentTransferTests transfer documents",
+        ["PutAttachmentContent"] = "peer-only: the exchange token of the peer node, for a referral the peer holds",
         ["GetCaseTimeline"] = "its example names a referral of the example's world; Console/ConsoleAuditorTests opens a real case's timeline",
     };
 

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text;
 using CrossBorder.Node.Contract;
+using Microsoft.AspNetCore.Builder;
 namespace CrossBorder.Node.Tests.Infrastructure;
 
 /// <summary>
@@ -22,7 +23,7 @@ public sealed class NodePair : IAsyncDisposable
     public TestClock Clock { get; }
 
     public static async Task<NodePair> StartAsync(Func<string, Task<string>>? createDatabase = null,
-        Action<string, Dictionary<string, string?>>? adjust = null)
+        Action<string, Dictionary<string, string?>>? adjust = null, Action<string, WebApplicationBuilder>? configure = null)
     {
         createDatabase ??= TestDatabase.CreateAsync;
         var clock = new TestClock();
@@ -30,7 +31,8 @@ public sealed class NodePair : IAsyncDisposable
         var gb = new TestNode("GB", await createDatabase("gb"), new TestClock(clock));
         fr.Peer = gb;
         gb.Peer = fr;
-        await Task.WhenAll(fr.StartAsync(c => adjust?.Invoke("FR", c)), gb.StartAsync(c => adjust?.Invoke("GB", c)));
+        await Task.WhenAll(fr.StartAsync(c => adjust?.Invoke("FR", c), b => configure?.Invoke("FR", b)),
+            gb.StartAsync(c => adjust?.Invoke("GB", c), b => configure?.Invoke("GB", b)));
         return new NodePair(fr, gb, clock);
     }
 

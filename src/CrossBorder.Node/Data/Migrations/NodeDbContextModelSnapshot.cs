@@ -25,61 +25,104 @@ namespace CrossBorder.Node.Data.Migrations
             modelBuilder.HasSequence("reference_seq")
                 .IncrementsBy(50);
 
-            modelBuilder.Entity("CrossBorder.Node.Console.ConsoleAccount", b =>
+            modelBuilder.Entity("CrossBorder.Node.Data.Attachment", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<int>("ChunkCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("chunk_count");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
-                    b.Property<bool>("Disabled")
-                        .HasColumnType("boolean")
-                        .HasColumnName("disabled");
-
-                    b.Property<int>("FailedAttempts")
-                        .HasColumnType("integer")
-                        .HasColumnName("failed_attempts");
-
-                    b.Property<DateTimeOffset?>("LockoutUntil")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("lockout_until");
-
-                    b.Property<string>("Name")
+                    b.Property<string>("CreatedBy")
                         .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("created_by");
+
+                    b.Property<DateTimeOffset?>("DeliveredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("delivered_at");
+
+                    b.Property<string>("MediaType")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("media_type");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("origin");
+
+                    b.Property<long>("ReceivedBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("received_bytes");
+
+                    b.Property<Guid>("ReferralId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("referral_id");
+
+                    b.Property<string>("Sha256")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
-                        .HasColumnName("name");
+                        .HasColumnName("sha256");
 
-                    b.Property<string>("PasswordHash")
-                        .IsRequired()
-                        .HasMaxLength(400)
-                        .HasColumnType("character varying(400)")
-                        .HasColumnName("password_hash");
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
 
-                    b.Property<string>("Role")
+                    b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
-                        .HasColumnName("role");
+                        .HasColumnName("state");
 
-                    b.Property<Guid>("SecurityStamp")
+                    b.Property<Guid?>("StepMessageId")
                         .HasColumnType("uuid")
-                        .HasColumnName("security_stamp");
-
-                    b.Property<DateTimeOffset>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("updated_at");
+                        .HasColumnName("step_message_id");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Name")
-                        .IsUnique();
+                    b.HasIndex("MessageId");
 
-                    b.ToTable("console_accounts", (string)null);
+                    b.HasIndex("ReferralId", "Id");
+
+                    b.ToTable("attachments", (string)null);
+                });
+
+            modelBuilder.Entity("CrossBorder.Node.Data.AttachmentChunk", b =>
+                {
+                    b.Property<Guid>("AttachmentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("attachment_id");
+
+                    b.Property<int>("ChunkIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("chunk_index");
+
+                    b.Property<byte[]>("Ciphertext")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("ciphertext");
+
+                    b.Property<long>("PlainOffset")
+                        .HasColumnType("bigint")
+                        .HasColumnName("plain_offset");
+
+                    b.HasKey("AttachmentId", "ChunkIndex");
+
+                    b.ToTable("attachment_chunks", (string)null);
                 });
 
             modelBuilder.Entity("CrossBorder.Node.Data.AuditCheckpoint", b =>
@@ -309,6 +352,63 @@ namespace CrossBorder.Node.Data.Migrations
                     b.HasKey("Origin", "TreeSize");
 
                     b.ToTable("audit_witness", (string)null);
+                });
+
+            modelBuilder.Entity("CrossBorder.Node.Data.ConsoleAccount", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("Disabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("disabled");
+
+                    b.Property<int>("FailedAttempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("failed_attempts");
+
+                    b.Property<DateTimeOffset?>("LockoutUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lockout_until");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("PasswordHash")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)")
+                        .HasColumnName("password_hash");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("role");
+
+                    b.Property<Guid>("SecurityStamp")
+                        .HasColumnType("uuid")
+                        .HasColumnName("security_stamp");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("console_accounts", (string)null);
                 });
 
             modelBuilder.Entity("CrossBorder.Node.Data.DeadlineReminder", b =>
@@ -1086,6 +1186,24 @@ namespace CrossBorder.Node.Data.Migrations
                     b.HasIndex("ApplicationId", "Status", "Subject", "Type");
 
                     b.ToTable("open_iddict_tokens", (string)null);
+                });
+
+            modelBuilder.Entity("CrossBorder.Node.Data.Attachment", b =>
+                {
+                    b.HasOne("CrossBorder.Node.Data.Referral", null)
+                        .WithMany()
+                        .HasForeignKey("ReferralId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CrossBorder.Node.Data.AttachmentChunk", b =>
+                {
+                    b.HasOne("CrossBorder.Node.Data.Attachment", null)
+                        .WithMany()
+                        .HasForeignKey("AttachmentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreAuthorization", b =>

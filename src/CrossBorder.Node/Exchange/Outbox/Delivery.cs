@@ -15,7 +15,7 @@ namespace CrossBorder.Node.Exchange;
 /// <see cref="ExchangeOptions.PoisonAttempts"/> attempts, with its reason.
 /// </summary>
 public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth health, IOptions<ExchangeOptions> options,
-    IOptions<NodeOptions> node, ILogger<Delivery> log, Telemetry.ExchangeTelemetry telemetry)
+    IOptions<NodeOptions> node, ILogger<Delivery> log, Telemetry.ExchangeTelemetry telemetry, IEnumerable<IMessageContent> contents)
 {
     public async Task DeliverAsync(Claim claim, CancellationToken ct)
     {
@@ -56,7 +56,8 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
         try
         {
             var outbound = sent.Open(claimed);
-            var response = await client.DeliverAsync(peer, outbound.Jws, ct);
+            // What the message names by digest goes first (an attachment's document): the peer checks it before its receipt.
+            var response = await SendContentAsync(claimed, peer, ct) ?? await client.DeliverAsync(peer, outbound.Jws, ct);
             return (int)response.Status switch
             {
                 200 or 201 => await sent.RecordReceiptAsync(outbound, claim, response.Body, ct) is { } error
@@ -82,6 +83,14 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
             // Not the peer, not our database: something about this message (a ciphertext that does not open, a bug).
             return new Failure(FailureKind.Poison, $"internal error ({e.GetType().Name})");
         }
+    }
+
+    private async Task<PeerResponse?> SendContentAsync(ClaimedMessage claimed, PeerOptions peer, CancellationToken ct)
+    {
+        foreach (var content in contents)
+            if (await content.SendAsync(claimed.Message, claimed.DataKey, peer, ct) is { } refused)
+                return refused;
+        return null;
     }
 
     /// <summary>Exponential with "equal jitter", capped; a peer's Retry-After or an open circuit sets the floor.</summary>

@@ -1,0 +1,225 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using CrossBorder.Cli.Bench;
+using CrossBorder.Cli.Local;
+
+namespace CrossBorder.Cli.Commands;
+
+/// <summary>
+/// <c>crossborder bench attachment</c> (issue 14): one document from FR's ministry API to stored and checked at GB, timed,
+/// with each node's peak RSS while it goes. Everything it starts, it stops.
+/// </summary>
+public sealed class BenchAttachmentCommand : CliCommand
+{
+    public const double RssTargetMb = 300;
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+
+    private readonly Option<int> _sizeMb = CliOptions.PositiveInt("--size-mb", 25, "size of the generated PDF", "MiB");
+    private readonly Option<bool> _noBuild = new("--no-build") { Description = "run the published Release node as it is instead of publishing it first" };
+    private readonly Option<string?> _root = CliOptions.Root();
+    private readonly Option<int> _pgPort = CliOptions.Port("--pg-port", 55452, "private PostgreSQL (data in .local/bench-attachment-pg)");
+    private readonly Option<int> _frPort = CliOptions.Port("--fr-port", 5211, "the FR node's port on 127.0.0.1");
+    private readonly Option<int> _gbPort = CliOptions.Port("--gb-port", 5212, "the GB node's port on 127.0.0.1");
+
+    public BenchAttachmentCommand()
+        : base("bench attachment", "one document from FR's ministry API to stored at GB: time and each node's peak RSS", """
+            Publishes the node (Release, ReadyToRun), starts a private PostgreSQL with fresh databases and the FR and GB nodes
+            (keys and config under .local/bench-attachment/), creates a referral at FR and waits for its receipt, then uploads a
+            generated valid PDF of --size-mb MiB to FR and waits until GB lists it (received in full, digest checked, receipted).
+            RSS of both nodes is sampled every 50 ms from before the upload to the end. Prints a table, then one JSON line per figure.
+              dotnet run -c Release --project src/CrossBorder.Cli -- bench attachment --size-mb 25
+            """)
+    {
+        foreach (Option option in new Option[] { _sizeMb, _noBuild, _root, _pgPort, _frPort, _gbPort })
+            Add(option);
+        CliOptions.RequireDistinct(this, _pgPort, _frPort, _gbPort);
+    }
+
+    protected override async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
+    {
+        using var signal = new ShutdownSignal();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, signal.Token);
+        try
+        {
+            return await RunBenchAsync(parse, linked.Token);
+        }
+        catch (Exception) when (signal.IsRequested)
+        {
+            Console.WriteLine("interrupted; everything stopped.");
+            return ExitCodes.Failure;
+        }
+    }
+
+    private async Task<int> RunBenchAsync(ParseResult parse, CancellationToken ct)
+    {
+        var root = CliOptions.ResolveRoot(parse, _root);
+        var size = parse.GetValue(_sizeMb) * 1024L * 1024;
+        var local = Path.Combine(root, ".local");
+        var publish = Path.Combine(local, "bench-attachment", "publish");
+        var nodeAssembly = Path.Combine(publish, "CrossBorder.Node.dll");
+        if (!parse.GetValue(_noBuild))
+            await PublishAsync(Path.Combine(root, "src", "CrossBorder.Node"), publish, ct);
+        if (!File.Exists(nodeAssembly))
+            throw new FileNotFoundException($"{nodeAssembly} is missing (run without --no-build)");
+        PortCheck.EnsureFree(parse.GetValue(_frPort), "FR node", "--fr-port");
+        PortCheck.EnsureFree(parse.GetValue(_gbPort), "GB node", "--gb-port");
+
+        Console.WriteLine($"Starting PostgreSQL on 127.0.0.1:{parse.GetValue(_pgPort)}...");
+        await using var postgres = await LocalPostgres.StartAsync(Path.Combine(local, "bench-attachment-pg"), parse.GetValue(_pgPort), ct);
+        var directory = Path.Combine(local, "bench-attachment");
+        DevNode[] nodes = [DevNode.Prepare(directory, "FR", parse.GetValue(_frPort)), DevNode.Prepare(directory, "GB", parse.GetValue(_gbPort))];
+        var environment = new Dictionary<string, string>
+        {
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["RateLimit__PermitsPerSecond"] = "1000000",
+            ["RateLimit__Burst"] = "1000000",
+            ["Attachments__MaxBytes"] = Math.Max(size, 25L * 1024 * 1024).ToString(CultureInfo.InvariantCulture),
+        };
+        var processes = new List<NodeProcess>();
+        try
+        {
+            foreach (var node in nodes)
+            {
+                await postgres.DropDatabaseAsync(node.Database, ct);
+                await postgres.CreateDatabaseAsync(node.Database, ct);
+                DevConfigFiles.WriteNodeConfig(node, nodes.Where(peer => peer != node), postgres.ConnectionString(node.Database));
+            }
+            foreach (var node in nodes)
+            {
+                Console.WriteLine($"Starting {node.Country}...");
+                var process = NodeProcess.Start(node, nodeAssembly, environment);
+                processes.Add(process);
+                await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(120), ct);
+            }
+            return await MeasureAsync(root, nodes[0], nodes[1], processes, size, ct);
+        }
+        finally
+        {
+            Console.WriteLine("Stopping the nodes and PostgreSQL...");
+            await Task.WhenAll(processes.Select(p => p.StopAsync(TimeSpan.FromSeconds(10))));
+            foreach (var process in processes)
+                await process.DisposeAsync();
+        }
+    }
+
+    private static async Task<int> MeasureAsync(string root, DevNode fr, DevNode gb, List<NodeProcess> processes, long size, CancellationToken ct)
+    {
+        using var frApi = await ClientAsync(fr, ct);
+        using var gbApi = await ClientAsync(gb, ct);
+        var referral = await File.ReadAllTextAsync(Path.Combine(root, "src", "CrossBorder.Node", "Contract", "Examples", "referral.json"), ct);
+        using var create = new HttpRequestMessage(HttpMethod.Post, "api/v1/referrals") { Content = new StringContent(referral, Encoding.UTF8, "application/json") };
+        create.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var created = await frApi.SendAsync(create, ct);
+        created.EnsureSuccessStatusCode();
+        var id = JsonNode.Parse(await created.Content.ReadAsStringAsync(ct))!["id"]!.GetValue<string>();
+        await UntilAsync(async () => JsonNode.Parse(await frApi.GetStringAsync($"api/v1/referrals/{id}", ct))!["delivery"]?["state"]?.GetValue<string>() == "delivered",
+            "the referral's receipt", ct);
+
+        var before = processes.ToDictionary(p => p.Country, p => ProcessMemory.ResidentMegabytes(p.ProcessId));
+        Console.WriteLine($"Uploading a {size / (1024.0 * 1024):F0} MiB PDF to FR and waiting until GB holds it...");
+        var sampler = new RssSampler(processes.ToDictionary(p => p.Country, p => p.ProcessId), TimeSpan.FromMilliseconds(50));
+        var watch = Stopwatch.StartNew();
+        var pdf = new GeneratedPdf(size);
+        pdf.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
+        using var upload = new HttpRequestMessage(HttpMethod.Post, $"api/v1/referrals/{id}/attachments") { Content = pdf };
+        upload.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var uploaded = await frApi.SendAsync(upload, ct);
+        var uploadText = await uploaded.Content.ReadAsStringAsync(ct);
+        if (!uploaded.IsSuccessStatusCode)
+            throw new InvalidOperationException($"FR refused the upload: {(int)uploaded.StatusCode} {uploadText}");
+        var uploadSeconds = watch.Elapsed.TotalSeconds;
+        var attachment = JsonNode.Parse(uploadText)!;
+        var attachmentId = attachment["id"]!.GetValue<string>();
+        await UntilAsync(async () => JsonNode.Parse(await gbApi.GetStringAsync($"api/v1/referrals/{id}/attachments", ct))!["items"]!.AsArray()
+            .Any(i => i!["id"]!.GetValue<string>() == attachmentId), "GB to hold the document", ct);
+        var storedSeconds = watch.Elapsed.TotalSeconds;
+        await UntilAsync(async () => JsonNode.Parse(await frApi.GetStringAsync($"api/v1/referrals/{id}/attachments", ct))!["items"]![0]!["deliveredAt"] is not null,
+            "FR to hold GB's receipt", ct);
+        var receiptSeconds = watch.Elapsed.TotalSeconds;
+        await sampler.DisposeAsync();
+        var peak = sampler.Peak;
+
+        // Afterwards, outside the measured window: GB gives back the same bytes.
+        using var download = new HttpRequestMessage(HttpMethod.Get, $"api/v1/referrals/{id}/attachments/{attachmentId}");
+        download.Headers.Add("X-Purpose", "benchmark");
+        using var downloaded = await gbApi.SendAsync(download, HttpCompletionOption.ResponseHeadersRead, ct);
+        downloaded.EnsureSuccessStatusCode();
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using (var body = await downloaded.Content.ReadAsStreamAsync(ct))
+        {
+            var buffer = new byte[81920];
+            int n;
+            while ((n = await body.ReadAsync(buffer, ct)) > 0)
+                sha.AppendData(buffer, 0, n);
+        }
+        var intact = pdf.Sha256 is { } sent && sha.GetHashAndReset().AsSpan().SequenceEqual(sent);
+
+        var mb = size / (1024.0 * 1024);
+        var rows = new List<string[]>
+        {
+            new[] { "figure", "value", "target" },
+            new[] { "document", $"{mb:F0} MiB PDF, {attachment["size"]} bytes", "" },
+            new[] { "upload to FR (201)", $"{uploadSeconds:F2} s", "" },
+            new[] { "FR upload -> stored at GB", $"{storedSeconds:F2} s ({mb / storedSeconds:F1} MiB/s)", "" },
+            new[] { "FR upload -> GB's receipt at FR", $"{receiptSeconds:F2} s", "" },
+        };
+        var figures = new List<BenchFigure>
+        {
+            new("attachment_size", null, null, size, "bytes"),
+            new("attachment_upload", "FR", null, Math.Round(uploadSeconds, 3), "s"),
+            new("attachment_to_stored_at_gb", null, null, Math.Round(storedSeconds, 3), "s"),
+            new("attachment_to_receipt_at_fr", null, null, Math.Round(receiptSeconds, 3), "s"),
+        };
+        foreach (var node in new[] { "FR", "GB" })
+        {
+            var pass = peak[node] < RssTargetMb;
+            rows.Add([$"{node} RSS before -> peak", $"{before[node]:F0} -> {peak[node]:F0} MB", $"< {RssTargetMb:F0} MB: {(pass ? "pass" : "FAIL")}"]);
+            figures.Add(new BenchFigure("rss_before_transfer", node, null, Math.Round(before[node], 1), "MB"));
+            figures.Add(new BenchFigure("peak_rss_during_transfer", node, null, Math.Round(peak[node], 1), "MB") { Target = $"< {RssTargetMb:F0}", Pass = pass });
+        }
+        rows.Add(["content at GB", intact ? "SHA-256 equal to the sent document" : "DIFFERENT", ""]);
+        figures.Add(new BenchFigure("rss_samples", null, null, sampler.Samples, "samples"));
+        Console.WriteLine();
+        Console.WriteLine(TextTable.Format(rows));
+        var json = new JsonSerializerOptions { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        foreach (var figure in figures)
+            Console.WriteLine(JsonSerializer.Serialize(figure, json));
+        return intact ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+
+    private static async Task<HttpClient> ClientAsync(DevNode node, CancellationToken ct)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(node.Url + "/"), Timeout = Timeout };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await NodeToken.FetchMinistryTokenAsync(node, ct));
+        return http;
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (watch.Elapsed > Timeout)
+                throw new TimeoutException($"waited {Timeout.TotalMinutes:F0} min for {what}");
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
+        }
+    }
+
+    private static async Task PublishAsync(string project, string output, CancellationToken ct)
+    {
+        Console.WriteLine($"Publishing {project} (Release, ReadyToRun) to {output}...");
+        var exitCode = await ProcessRunner.RunAttachedAsync("dotnet", ["publish", project, "-c", "Release",
+            "-r", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier, "--self-contained", "false",
+            "-p:PublishReadyToRun=true", "-o", output, "--nologo", "-v", "quiet"], ct);
+        if (exitCode != 0)
+            throw new InvalidOperationException($"publishing {project} failed (dotnet publish exit code {exitCode})");
+    }
+}

@@ -1,0 +1,121 @@
+using System.Net.Http.Headers;
+using CrossBorder.Node.Data;
+using CrossBorder.Node.Http;
+using CrossBorder.Node.Keys;
+using CrossBorder.Node.Peers;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CrossBorder.Node.Attachments;
+
+/// <summary>
+/// The peer's side of a document's transfer: <c>GET</c> says how many bytes this node holds, <c>PUT</c> adds the next
+/// range (<c>Content-Range: bytes a-b/size</c>, starting exactly where the held bytes end), each range a chunk sealed
+/// under this node's own data key of the case and committed on its own: a broken transfer continues, it does not
+/// restart. The content is taken only once the signed <c>attachment.added</c> message names its digest (PeerAttachments).
+/// </summary>
+public static class AttachmentExchangeEndpoints
+{
+    public const string StatusOperationId = "GetAttachmentTransfer";
+    public const string PutOperationId = "PutAttachmentContent";
+    public const string Path = "/exchange/v1/referrals/{referralId:guid}/attachments/{attachmentId:guid}";
+
+    public static string PathOf(Guid referralId, Guid attachmentId) => $"exchange/v1/referrals/{referralId}/attachments/{attachmentId}";
+
+    public static IEndpointRouteBuilder MapAttachmentExchange(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(Path, StatusAsync).WithTags("Exchange").WithGroupName(ApiDocuments.Exchange)
+            .WithName(StatusOperationId)
+            .WithSummary("How much of a document's content this node holds")
+            .WithDescription("`received`: the bytes held, so the next `PUT` starts there (0 when nothing arrived yet); `size` once a transfer began.")
+            .Produces<TransferState>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status410Gone)
+            .RequireAuthorization(Scopes.Exchange);
+
+        app.MapPut(Path, PutAsync).WithTags("Exchange").WithGroupName(ApiDocuments.Exchange)
+            .WithName(PutOperationId)
+            .WithSummary("Add the next range of a document's content")
+            .WithDescription("The body is the range's bytes (`application/octet-stream`, at most 1 MiB), `Content-Range: bytes a-b/size` says where it goes; `a` must be the `received` this node holds (409, CB0404, with the current `received`, otherwise). " +
+                "Stored encrypted under this node's data key of the case. The document is taken only when the signed `attachment.added` message arrives and its SHA-256 matches (400, CB0405, otherwise: the received bytes are dropped and the transfer starts over).")
+            .Accepts<byte[]>("application/octet-stream")
+            .Produces<TransferState>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status410Gone)
+            .RequireAuthorization(Scopes.Exchange);
+        return app;
+    }
+
+    private static async Task<IResult> StatusAsync(Guid referralId, Guid attachmentId, HttpContext http, NodeDbContext db, CancellationToken ct)
+    {
+        if (await PartyAsync(http, db, referralId, ct) is { } refused)
+            return refused;
+        var row = await db.Attachments.AsNoTracking().SingleOrDefaultAsync(a => a.Id == attachmentId && a.ReferralId == referralId, ct);
+        return TypedResults.Ok(new TransferState(row?.ReceivedBytes ?? 0, row?.SizeBytes));
+    }
+
+    private static async Task<IResult> PutAsync(Guid referralId, Guid attachmentId, HttpContext http, NodeDbContext db, NodeKeys keys,
+        AttachmentChunks chunks, IOptions<AttachmentOptions> options, CancellationToken ct)
+    {
+        var o = options.Value;
+        if (!ContentRangeHeaderValue.TryParse(http.Request.Headers.ContentRange.ToString(), out var range)
+            || range is not { Unit: "bytes", From: { } from, To: { } to, Length: { } size } || from > to || to >= size)
+            return Problems.ValidationResult(http, new Dictionary<string, string[]> { ["Content-Range"] = ["Send Content-Range: bytes a-b/size."] });
+        if (size > o.MaxBytes)
+            return Problems.PayloadTooLarge.Result(http, $"A document is at most {o.MaxBytes} bytes on this node.");
+        var read = await RequestBody.ReadAsync(http.Request, "application/octet-stream", AttachmentOptions.MaxChunkBytes, "a range of a document", ct);
+        if (read.Body is not { } body)
+            return read.Problem(http);
+        if (body.Length != to - from + 1)
+            return Problems.ValidationResult(http, new Dictionary<string, string[]> { ["Content-Range"] = ["The body's length is not the range's."] });
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (await PartyAsync(http, db, referralId, ct) is { } refused)
+            return refused;
+        var referral = await db.Referrals.AsNoTracking().SingleAsync(r => r.Id == referralId, ct);
+        var peer = PeerIdentity.CountryOf(http.User.ClientId())!;
+        var created = await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO attachments (id, referral_id, origin, state, size_bytes, chunk_count, received_bytes, created_by, created_at)
+            VALUES ({attachmentId}, {referralId}, {AttachmentOrigins.Peer}, {AttachmentStates.Receiving}, {size}, 0, 0,
+                    {PeerIdentity.ClientIdOf(peer)}, clock_timestamp())
+            ON CONFLICT (id) DO NOTHING
+            """, ct);
+        var row = await db.Attachments.FromSql($"SELECT * FROM attachments WHERE id = {attachmentId} FOR UPDATE").SingleAsync(ct);
+        if (row.ReferralId != referralId || row.Origin != AttachmentOrigins.Peer || row.SizeBytes != size)
+            return Problems.AttachmentOffsetMismatch.Result(http, "This attachment id is taken by another document on this node.",
+                Held(http, row.ReferralId == referralId ? row.ReceivedBytes : 0));
+        if (created == 1 && await db.Attachments.CountAsync(a => a.ReferralId == referralId, ct) > o.MaxPerReferral)
+            return Problems.AttachmentLimit.Result(http, $"A case holds at most {o.MaxPerReferral} documents on this node.");
+        if (row.State != AttachmentStates.Receiving || from != row.ReceivedBytes)
+            return Problems.AttachmentOffsetMismatch.Result(http, $"This node holds {row.ReceivedBytes} bytes: continue there.",
+                Held(http, row.ReceivedBytes));
+
+        using (var key = keys.Cipher.OpenDataKey(referral.WrappedDataKey, referral.Id))
+            await chunks.WriteAsync(key, attachmentId, row.ChunkCount, from, body, last: to == size - 1, ct);
+        row.ChunkCount++;
+        row.ReceivedBytes = to + 1;
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(new TransferState(row.ReceivedBytes, size));
+    }
+
+    private static Dictionary<string, object?> Held(HttpContext http, long received)
+    {
+        http.Response.Headers["Upload-Offset"] = received.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new() { ["received"] = received };
+    }
+
+    /// <summary>The calling peer is a party to a case this node holds and has not erased; otherwise the problem to answer.</summary>
+    private static async Task<IResult?> PartyAsync(HttpContext http, NodeDbContext db, Guid referralId, CancellationToken ct)
+    {
+        var peer = PeerIdentity.CountryOf(http.User.ClientId());
+        var referral = await db.Referrals.AsNoTracking().Where(r => r.Id == referralId)
+            .Select(r => new { r.RequestingState, r.RequestedState, r.ErasedAt }).SingleOrDefaultAsync(ct);
+        if (peer is null || (referral is not null && peer != referral.RequestingState && peer != referral.RequestedState))
+            return Problems.WrongSender.Result(http, "The caller is not a party to this referral.");
+        if (referral is null)
+            return Problems.NoSuchReferral(http);
+        if (referral.ErasedAt is { } erasedAt)
+            return Problems.ReferralErased(http, erasedAt);
+        return null;
+    }
+}

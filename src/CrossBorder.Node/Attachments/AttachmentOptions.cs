@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CrossBorder.Node.Attachments;
+
+/// <summary>Bounds of the documents a case may carry (issue 14).</summary>
+public sealed class AttachmentOptions
+{
+    public const string Section = "Attachments";
+
+    /// <summary>Largest document accepted, in bytes (upload 413 beyond; the peer refuses a larger transfer the same way).</summary>
+    [Range(1024, 1L << 31)]
+    public long MaxBytes { get; set; } = 25L * 1024 * 1024;
+
+    /// <summary>Most documents one case holds, both nodes' together (413 beyond).</summary>
+    [Range(1, 1000)]
+    public int MaxPerReferral { get; set; } = 20;
+
+    /// <summary>
+    /// Size of a stored chunk, and of one transfer request to the peer: what an upload, a download or a transfer holds in
+    /// memory at a time, and what a broken transfer sends again at most.
+    /// </summary>
+    [Range(1024, MaxChunkBytes)]
+    public int ChunkBytes { get; set; } = 256 * 1024;
+
+    /// <summary>The largest transfer request a node takes (so any peer's <see cref="ChunkBytes"/> fits).</summary>
+    public const int MaxChunkBytes = 1024 * 1024;
+}

@@ -1,0 +1,37 @@
+using System.Security.Cryptography;
+using CrossBorder.Core.Crypto;
+
+namespace CrossBorder.Core.Tests.Crypto;
+
+/// <summary>An opened data key seals as <see cref="PersonalDataCipher.Encrypt"/> does, bound to its case and column.</summary>
+public sealed class DataKeyTests
+{
+    private static readonly PersonalDataCipher Cipher = new(RandomNumberGenerator.GetBytes(32));
+
+    [Test]
+    public void Seal_ThenOpenOrDecrypt_SameColumn_RoundTrips()
+    {
+        var owner = Guid.CreateVersion7();
+        var wrapped = Cipher.NewWrappedDataKey(owner);
+        byte[] sealedData;
+        using (var key = Cipher.OpenDataKey(wrapped, owner))
+        {
+            sealedData = key.Seal("attachment/x/0/last", "chunk"u8);
+            Assert.That(key.Open("attachment/x/0/last", sealedData), Is.EqualTo("chunk"u8.ToArray()));
+        }
+        Assert.That(Cipher.Decrypt(wrapped, owner, "attachment/x/0/last", sealedData), Is.EqualTo("chunk"u8.ToArray()));
+    }
+
+    [Test]
+    public void Open_AnotherColumnOrCase_Throws()
+    {
+        var owner = Guid.CreateVersion7();
+        var wrapped = Cipher.NewWrappedDataKey(owner);
+        using var key = Cipher.OpenDataKey(wrapped, owner);
+        var sealedData = key.Seal("attachment/x/0/more", "chunk"u8);
+        Assert.That(() => key.Open("attachment/x/0/last", sealedData), Throws.InstanceOf<CryptographicException>(), "a cut-off: not the last chunk");
+        Assert.That(() => key.Open("attachment/x/1/more", sealedData), Throws.InstanceOf<CryptographicException>(), "moved to another index");
+        Assert.That(() => Cipher.OpenDataKey(wrapped, Guid.CreateVersion7()), Throws.InstanceOf<CryptographicException>(), "another case's key");
+        Assert.That(() => Cipher.OpenDataKey(new WrappedKey(wrapped.KekId, []), owner), Throws.InstanceOf<CryptographicException>(), "an erased key");
+    }
+}

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using CrossBorder.Node.Peers;
+using CrossBorder.Node.Referrals;
+using CrossBorder.Node.Tests.Infrastructure;
+using CrossBorder.Node.Tests.Retention;
+using CrossBorder.Node.Tests.WritePath;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CrossBorder.Node.Tests.Attachments;
+
+/// <summary>
+/// Issue 14, attachments between the nodes: a broken transfer continues where the peer's copy stops; content that does
+/// not match the signed digest is refused before any receipt; erasure takes the documents' content.
+/// </summary>
+public sealed class AttachmentTransferTests
+{
+    private const int Chunk = 4096;
+
+    private static Task<NodePair> StartAsync(PeerTap tap, LogCapture? logs = null) => NodePair.StartAsync(
+        adjust: (_, c) => c["Attachments:ChunkBytes"] = Chunk.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        configure: (country, b) =>
+        {
+            if (country == "FR") b.Services.AddHttpClient<PeerClient>().AddHttpMessageHandler(() => tap);
+            if (logs is not null) b.Logging.AddProvider(logs);
+        });
+
+    [Test]
+    public async Task Transfer_BrokenAfterThreeChunks_ResumesAtPeersOffset_ContentIntact()
+    {
+        var tap = new PeerTap();
+        await using var pair = await StartAsync(tap);
+        var cases = await CaseDriver.CreateAsync(pair);
+        var id = await cases.SubmitAsync();
+        // After three ranges the link breaks for every try of one delivery attempt (the peer client retries twice).
+        tap.BreakAfter(puts: 3, failures: 3);
+        var pdf = Documents.Pdf(10 * Chunk);
+        using var upload = await Documents.UploadAsync(cases.Fr, id, pdf, "application/pdf");
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.Created), await upload.Content.ReadAsStringAsync());
+        var attachmentId = JsonNode.Parse(await upload.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+
+        await NodePair.EventuallyAsync(() => NodePair.GetJsonAsync(cases.Gb, $"api/v1/referrals/{id}/attachments"),
+            l => l["items"]!.AsArray().Count == 1, because: "the transfer completes after the break");
+        var starts = tap.PutStarts.ToList();
+        var failed = tap.FailedStarts.ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed, Has.Count.EqualTo(3).And.All.EqualTo(3L * Chunk), "the break hit the fourth range, three times");
+            Assert.That(starts, Is.EqualTo(Enumerable.Range(0, 10).Select(i => (long)i * Chunk)),
+                "every range went through once: after the break the transfer resumed at the peer's offset, not at 0");
+        });
+        var (atGb, _) = await AttachmentTests.DownloadAsync(cases.Gb, id, attachmentId);
+        Assert.That(Documents.Sha256(atGb), Is.EqualTo(Documents.Sha256(pdf)), "the content arrived intact");
+        Assert.That(await Db.CountAsync(pair.Gb.ConnectionString, $"SELECT chunk_count FROM attachments WHERE id = '{attachmentId}'"), Is.EqualTo(10));
+    }
+
+    [Test]
+    public async Task Transfer_ContentChangedInTransit_PeerRefusesDigest_NothingAppliedNoReceipt()
+    {
+        var tap = new PeerTap { CorruptRangeAt = Chunk };
+        var logs = new LogCapture();
+        await using var pair = await StartAsync(tap, logs);
+        var cases = await CaseDriver.CreateAsync(pair);
+        var id = await cases.SubmitAsync();
+        var pdf = Documents.Pdf(5 * Chunk);
+        using var upload = await Documents.UploadAsync(cases.Fr, id, pdf, "application/pdf");
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        var created = JsonNode.Parse(await upload.Content.ReadAsStringAsync())!;
+        var messageId = created["messageId"]!.GetValue<string>();
+
+        var state = await NodePair.EventuallyAsync(() => Db.ColumnAsync(pair.Fr.ConnectionString,
+                $"SELECT state || ' ' || coalesce(last_error, '') || ' ' || (receipt_jws IS NULL) FROM messages WHERE id = '{messageId}'"),
+            s => s.Single()!.StartsWith("dead_letter", StringComparison.Ordinal), because: "GB refuses it for good");
+        Assert.That(state.Single(), Does.Contain("CB0405").And.EndWith("true"), "refused for its digest, no receipt");
+        var gb = pair.Gb.ConnectionString;
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await Db.CountAsync(gb, $"SELECT count(*) FROM messages WHERE id = '{messageId}'"), Is.Zero, "GB applied nothing");
+            Assert.That(await Db.CountAsync(gb, $"SELECT count(*) FROM attachments WHERE referral_id = '{id}'"), Is.Zero, "GB dropped what it received");
+            Assert.That(await Db.CountAsync(gb, "SELECT count(*) FROM attachment_chunks"), Is.Zero);
+            Assert.That((await NodePair.GetJsonAsync(cases.Gb, $"api/v1/referrals/{id}/attachments"))["items"]!.AsArray(), Is.Empty);
+        });
+        // What the nodes told their operators names ids and codes, never the case's personal data.
+        var logged = string.Join("\n", logs.Entries.Select(e => e.Message));
+        Assert.That(logged, Does.Contain("does not match its signed message"), "GB logs the security event");
+        Assert.That(RetentionProbe.PersonalValues.Where(logged.Contains), Is.Empty);
+    }
+
+    [Test]
+    public async Task Upload_BeyondTheServerWideBodyBound_WithDefaults_StoredAndTransferredIntact()
+    {
+        await using var pair = await NodePair.StartAsync(); // 25 MiB, 256 KiB chunks; the server-wide body bound is 2 MiB
+        var cases = await CaseDriver.CreateAsync(pair);
+        var id = await cases.SubmitAsync();
+        var pdf = Documents.Pdf(3 * 1024 * 1024 + 17);
+        using var upload = await Documents.UploadAsync(cases.Fr, id, pdf, "application/pdf");
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.Created), await upload.Content.ReadAsStringAsync());
+        var attachmentId = JsonNode.Parse(await upload.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        await NodePair.EventuallyAsync(() => NodePair.GetJsonAsync(cases.Gb, $"api/v1/referrals/{id}/attachments"),
+            l => l["items"]!.AsArray().Count == 1, because: "GB holds the document");
+        var (atGb, _) = await AttachmentTests.DownloadAsync(cases.Gb, id, attachmentId);
+        Assert.That(atGb, Is.EqualTo(pdf));
+        Assert.That(await Db.CountAsync(pair.Gb.ConnectionString, $"SELECT chunk_count FROM attachments WHERE id = '{attachmentId}'"),
+            Is.EqualTo(13), "twelve full 256 KiB chunks and the rest");
+    }
+
+    [Test]
+    public async Task Erase_CaseWithDocuments_ChunksGone_DownloadGone_DigestsStay_PeerKeepsItsCopy()
+    {
+        var tap = new PeerTap();
+        await using var pair = await StartAsync(tap);
+        var cases = await CaseDriver.CreateAsync(pair);
+        var id = await cases.SubmitAsync();
+        var png = Documents.Png(3 * Chunk);
+        using var upload = await Documents.UploadAsync(cases.Fr, id, png, "image/png");
+        var attachmentId = JsonNode.Parse(await upload.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        await NodePair.EventuallyAsync(() => NodePair.GetJsonAsync(cases.Fr, $"api/v1/referrals/{id}/attachments"),
+            l => l["items"]![0]!["deliveredAt"] is not null, because: "GB receipted the document's message");
+
+        var erasure = pair.Fr.Services.GetRequiredService<Erasure>();
+        Assert.That(await erasure.EraseAsync(Guid.Parse(id), "test-operator", "court order", CancellationToken.None), Is.Not.Null);
+
+        var fr = pair.Fr.ConnectionString;
+        Assert.That(await Db.CountAsync(fr, $"SELECT count(*) FROM attachment_chunks WHERE attachment_id = '{attachmentId}'"), Is.Zero,
+            "FR's chunks are deleted");
+        using (var download = await cases.Fr.GetAsync($"api/v1/referrals/{id}/attachments/{attachmentId}"))
+            await RetentionProbe.AssertErasedAsync(download, "download after erasure");
+        var listed = (await NodePair.GetJsonAsync(cases.Fr, $"api/v1/referrals/{id}/attachments"))["items"]![0]!;
+        Assert.That((listed["state"]!.GetValue<string>(), listed["sha256"]!.GetValue<string>()), Is.EqualTo(("erased", Documents.Sha256(png))),
+            "the metadata and digest stay");
+        var (atGb, _) = await AttachmentTests.DownloadAsync(cases.Gb, id, attachmentId);
+        Assert.That(atGb, Is.EqualTo(png), "GB erases its copy by its own schedule");
+
+        await pair.Gb.Services.GetRequiredService<Erasure>().EraseAsync(Guid.Parse(id), "test-operator", "court order", CancellationToken.None);
+        Assert.That(await Db.CountAsync(pair.Gb.ConnectionString, "SELECT count(*) FROM attachment_chunks"), Is.Zero, "GB's chunks are deleted too");
+    }
+
+    /// <summary>
+    /// Sits between FR's peer client and the network: records where each transfer range starts, breaks the link for a
+    /// while, or changes a byte of one range.
+    /// </summary>
+    private sealed class PeerTap : DelegatingHandler
+    {
+        private int _putsBeforeBreak = int.MaxValue, _failuresLeft;
+
+        public ConcurrentQueue<long> PutStarts { get; } = new();
+        public ConcurrentQueue<long> FailedStarts { get; } = new();
+        public long? CorruptRangeAt { get; init; }
+
+        public void BreakAfter(int puts, int failures) => (_putsBeforeBreak, _failuresLeft) = (puts, failures);
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            if (request.Method != HttpMethod.Put || request.Content?.Headers.ContentRange?.From is not { } from)
+                return await base.SendAsync(request, ct);
+            if (PutStarts.Count >= _putsBeforeBreak && _failuresLeft > 0)
+            {
+                _failuresLeft--;
+                FailedStarts.Enqueue(from);
+                throw new HttpRequestException("the link broke (test)");
+            }
+            if (from == CorruptRangeAt)
+            {
+                var bytes = await request.Content.ReadAsByteArrayAsync(ct);
+                bytes[^1] ^= 0x5A;
+                var changed = new ByteArrayContent(bytes);
+                foreach (var header in request.Content.Headers)
+                    changed.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                request.Content = changed;
+            }
+            var response = await base.SendAsync(request, ct);
+            if (response.IsSuccessStatusCode)
+                PutStarts.Enqueue(from);
+            return response;
+        }
+    }
+}
