@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Http.Headers;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Http;
@@ -62,12 +63,39 @@ public static class AttachmentExchangeEndpoints
             return Problems.ValidationResult(http, new Dictionary<string, string[]> { ["Content-Range"] = ["Send Content-Range: bytes a-b/size."] });
         if (size > o.MaxBytes)
             return Problems.PayloadTooLarge.Result(http, $"A document is at most {o.MaxBytes} bytes on this node.");
-        var read = await RequestBody.ReadAsync(http.Request, "application/octet-stream", AttachmentOptions.MaxChunkBytes, "a range of a document", ct);
-        if (read.Body is not { } body)
-            return read.Problem(http);
-        if (body.Length != to - from + 1)
-            return Problems.ValidationResult(http, new Dictionary<string, string[]> { ["Content-Range"] = ["The body's length is not the range's."] });
+        var length = (int)Math.Min(to - from + 1, int.MaxValue);
+        if (length > AttachmentOptions.MaxChunkBytes)
+            return Problems.PayloadTooLarge.Result(http, $"A range of a document is at most {AttachmentOptions.MaxChunkBytes} bytes.");
+        if (!RequestBody.HasMediaType(http.Request, "application/octet-stream"))
+            return Problems.UnsupportedMediaType.Result(http, "Send a range of a document as application/octet-stream.");
+        // A pooled buffer of the range's length (a range is on the large-object heap: an array per request made memory grow
+        // with the document's size); cleared on return, it held a document's plaintext.
+        var body = ArrayPool<byte>.Shared.Rent(length + 1);
+        try
+        {
+            if (!await ReadExactlyAsync(http.Request.Body, body.AsMemory(0, length + 1), ct))
+                return Problems.ValidationResult(http, new Dictionary<string, string[]> { ["Content-Range"] = ["The body's length is not the range's."] });
+            return await StoreAsync(referralId, attachmentId, http, db, keys, chunks, o, from, to, size, body.AsMemory(0, length), ct);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body, clearArray: true);
+        }
+    }
 
+    /// <summary>Fills <paramref name="into"/> from the body, which must end right there (one byte more is read to know).</summary>
+    private static async Task<bool> ReadExactlyAsync(Stream body, Memory<byte> into, CancellationToken ct)
+    {
+        var filled = 0;
+        int read;
+        while (filled < into.Length && (read = await body.ReadAsync(into[filled..], ct)) > 0)
+            filled += read;
+        return filled == into.Length - 1;
+    }
+
+    private static async Task<IResult> StoreAsync(Guid referralId, Guid attachmentId, HttpContext http, NodeDbContext db, NodeKeys keys,
+        AttachmentChunks chunks, AttachmentOptions o, long from, long to, long size, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (await PartyAsync(http, db, referralId, ct) is { } refused)
             return refused;

@@ -43,8 +43,8 @@ public sealed class PeerAttachments(NodeDbContext db, NodeKeys keys, AttachmentC
             using var key = keys.Cipher.OpenDataKey(referral.WrappedDataKey, referral.Id);
             await foreach (var (_, plaintext) in chunks.ReadAsync(key, row, 0, ct))
             {
-                sha.AppendData(plaintext);
-                check.Append(plaintext);
+                sha.AppendData(plaintext.Span);
+                check.Append(plaintext.Span);
             }
         }
         catch (CryptographicException)

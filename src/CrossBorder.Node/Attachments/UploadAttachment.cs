@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -57,17 +58,19 @@ public static class UploadAttachment
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long size = 0;
         var index = 0;
-        using (var key = keys.Cipher.OpenDataKey(referral.WrappedDataKey, referral.Id))
+        // Two pooled buffers (a chunk is on the large-object heap: an array per upload made memory grow with traffic); a
+        // full chunk is written once the next byte shows it is not the last (the last-chunk flag is sealed).
+        var pending = ArrayPool<byte>.Shared.Rent(o.ChunkBytes);
+        var current = ArrayPool<byte>.Shared.Rent(o.ChunkBytes);
+        try
         {
-            // Two buffers: a full chunk is written once the next byte shows it is not the last (the last-chunk flag is sealed).
-            var pending = new byte[o.ChunkBytes];
-            var current = new byte[o.ChunkBytes];
+            using var key = keys.Cipher.OpenDataKey(referral.WrappedDataKey, referral.Id);
             var pendingLength = 0;
             while (true)
             {
                 var filled = 0;
                 int read;
-                while (filled < current.Length && (read = await http.Request.Body.ReadAsync(current.AsMemory(filled), ct)) > 0)
+                while (filled < o.ChunkBytes && (read = await http.Request.Body.ReadAsync(current.AsMemory(filled, o.ChunkBytes - filled), ct)) > 0)
                 {
                     filled += read;
                     if (size + filled > o.MaxBytes)
@@ -83,12 +86,18 @@ public static class UploadAttachment
                 sha.AppendData(current.AsSpan(0, filled));
                 size += filled;
                 (pending, current, pendingLength) = (current, pending, filled);
-                if (filled < current.Length)
+                if (filled < o.ChunkBytes)
                     break; // a short fill is the end of the body
             }
             if (check.Finish() is { } invalid)
                 return Problems.AttachmentContentInvalid.Result(http, invalid);
             await chunks.WriteAsync(key, attachmentId, index++, size - pendingLength, pending.AsMemory(0, pendingLength), last: true, ct);
+        }
+        finally
+        {
+            // The document's plaintext does not linger in a shared pool.
+            ArrayPool<byte>.Shared.Return(pending, clearArray: true);
+            ArrayPool<byte>.Shared.Return(current, clearArray: true);
         }
         var digest = Base64Url.EncodeToString(sha.GetHashAndReset());
 
