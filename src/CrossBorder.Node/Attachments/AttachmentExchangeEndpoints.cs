@@ -102,16 +102,21 @@ public static class AttachmentExchangeEndpoints
         var referral = await db.Referrals.AsNoTracking().SingleAsync(r => r.Id == referralId, ct);
         var peer = PeerIdentity.CountryOf(http.User.ClientId())!;
         var created = await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO attachments (id, referral_id, origin, state, size_bytes, chunk_count, received_bytes, created_by, created_at)
+            INSERT INTO attachments (id, referral_id, origin, state, size_bytes, chunk_count, received_bytes, created_by, created_at, last_range_at)
             VALUES ({attachmentId}, {referralId}, {AttachmentOrigins.Peer}, {AttachmentStates.Receiving}, {size}, 0, 0,
-                    {PeerIdentity.ClientIdOf(peer)}, clock_timestamp())
+                    {PeerIdentity.ClientIdOf(peer)}, clock_timestamp(), clock_timestamp())
             ON CONFLICT (id) DO NOTHING
             """, ct);
-        var row = await db.Attachments.FromSql($"SELECT * FROM attachments WHERE id = {attachmentId} FOR UPDATE").SingleAsync(ct);
+        var row = await db.Attachments.FromSql($"SELECT * FROM attachments WHERE id = {attachmentId} FOR UPDATE").AsNoTracking()
+            .SingleOrDefaultAsync(ct);
+        if (row is null) // removed as abandoned between the insert and the lock (AbandonedTransfers): start again
+            return Problems.AttachmentOffsetMismatch.Result(http, "This node holds 0 bytes: continue there.", Held(http, 0));
         if (row.ReferralId != referralId || row.Origin != AttachmentOrigins.Peer || row.SizeBytes != size)
             return Problems.AttachmentOffsetMismatch.Result(http, "This attachment id is taken by another document on this node.",
                 Held(http, row.ReferralId == referralId ? row.ReceivedBytes : 0));
-        if (created == 1 && await db.Attachments.CountAsync(a => a.ReferralId == referralId, ct) > o.MaxPerReferral)
+        // Transfers in progress do not count: an abandoned one must not fill the case (it is removed after AbandonedAfter).
+        if (created == 1 && await db.Attachments.CountAsync(a => a.ReferralId == referralId && a.State != AttachmentStates.Receiving, ct)
+            >= o.MaxPerReferral)
             return Problems.AttachmentLimit.Result(http, $"A case holds at most {o.MaxPerReferral} documents on this node.");
         if (row.State != AttachmentStates.Receiving || from != row.ReceivedBytes)
             return Problems.AttachmentOffsetMismatch.Result(http, $"This node holds {row.ReceivedBytes} bytes: continue there.",
@@ -119,11 +124,12 @@ public static class AttachmentExchangeEndpoints
 
         using (var key = keys.Cipher.OpenDataKey(referral.WrappedDataKey, referral.Id))
             await chunks.WriteAsync(key, attachmentId, row.ChunkCount, from, body, last: to == size - 1, ct);
-        row.ChunkCount++;
-        row.ReceivedBytes = to + 1;
-        await db.SaveChangesAsync(ct);
+        await db.Database.ExecuteSqlAsync($"""
+            UPDATE attachments SET chunk_count = chunk_count + 1, received_bytes = {to + 1}, last_range_at = clock_timestamp()
+            WHERE id = {attachmentId}
+            """, ct);
         await tx.CommitAsync(ct);
-        return TypedResults.Ok(new TransferState(row.ReceivedBytes, size));
+        return TypedResults.Ok(new TransferState(to + 1, size));
     }
 
     private static Dictionary<string, object?> Held(HttpContext http, long received)

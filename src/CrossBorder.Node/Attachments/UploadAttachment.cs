@@ -144,8 +144,9 @@ public static class UploadAttachment
         return Created(http, attachment);
     }
 
+    /// <summary>The case's documents: a peer's transfer still arriving is not one (it may be abandoned; see AbandonedTransfers).</summary>
     private static Task<int> CountAsync(NodeDbContext db, Guid referralId, CancellationToken ct) =>
-        db.Attachments.CountAsync(a => a.ReferralId == referralId, ct);
+        db.Attachments.CountAsync(a => a.ReferralId == referralId && a.State != AttachmentStates.Receiving, ct);
 
     private static IResult Created(HttpContext http, Attachment a)
     {
