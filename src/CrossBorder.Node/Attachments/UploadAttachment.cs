@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using CrossBorder.Node.Audit;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Exchange;
 using CrossBorder.Node.Http;
@@ -15,7 +16,7 @@ namespace CrossBorder.Node.Attachments;
 
 /// <summary>What the upload uses, bound with <c>[AsParameters]</c>.</summary>
 public sealed record UploadServices(NodeDbContext Db, Idempotency Idempotency, Outbox Outbox, CaseLifecycle Lifecycle,
-    AttachmentChunks Chunks, NodeKeys Keys, IOptions<AttachmentOptions> Options, TimeProvider Time, ILogger<UploadServices> Log);
+    AttachmentChunks Chunks, NodeKeys Keys, AuditLog Audit, IOptions<AttachmentOptions> Options, TimeProvider Time, ILogger<UploadServices> Log);
 
 /// <summary>
 /// <c>POST /api/v1/referrals/{id}/attachments</c>: the raw document streamed in, checked by content as it passes,
@@ -27,7 +28,7 @@ public static class UploadAttachment
     public static async Task<IResult> HandleAsync(Guid id, HttpContext http, Guid? step, [AsParameters] UploadServices s,
         CancellationToken ct)
     {
-        var (db, idempotency, outbox, lifecycle, chunks, keys, options, time, log) = s;
+        var (db, idempotency, outbox, lifecycle, chunks, keys, audit, options, time, log) = s;
         var o = options.Value;
         var request = Idempotency.RequestOf(http);
         var mediaType = ContentCheck.MediaTypes.FirstOrDefault(m => RequestBody.HasMediaType(http.Request, m));
@@ -134,6 +135,7 @@ public static class UploadAttachment
             CreatedAt = now,
         };
         db.Attachments.Add(attachment);
+        audit.AttachmentUploaded(request.ClientId, id, message.Id, attachmentId, digest, size, mediaType);
         lifecycle.Publish(locked, FeedEventTypes.AttachmentAdded, message.Id, null, attachmentId.ToString());
         locked.Changed(now);
         idempotency.Complete(request, StatusCodes.Status201Created, attachmentId);
