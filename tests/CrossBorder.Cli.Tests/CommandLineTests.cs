@@ -85,6 +85,10 @@ public sealed class CommandLineTests
     [TestCase("down --timeout -1", "positive")]
     [TestCase("bench delivery --count 0", "positive")]
     [TestCase("bench write --pg-port 5201", "different ports")]
+    [TestCase("bench attachment --sizes 5,0,50", "--sizes must be")]
+    [TestCase("bench attachment --sizes 5,,25", "--sizes must be")]
+    [TestCase("bench attachment --sizes 25MB", "--sizes must be")]
+    [TestCase("bench attachment --size-mb 0", "positive")]
     public async Task WrongCommandLine_ExitsUsageNamingTheProblem(string commandLine, string problem)
     {
         var (exit, output, error) = await RunAsync(commandLine.Split(' '));
@@ -184,4 +188,8 @@ public sealed class CommandLineTests
         var exit = await CliApp.InvokeAsync(args, output, error);
         return (exit, output.ToString(), error.ToString());
     }
+
+    [Test]
+    public void BenchAttachmentSizes_CommaSeparatedMiB_InOrder() =>
+        Assert.That(BenchAttachmentCommand.SizesOf(" 5, 25,50"), Is.EqualTo(new[] { 5, 25, 50 }));
 }

@@ -14,6 +14,10 @@ public sealed record BenchFigure(
     [JsonPropertyName("target")]
     public string? Target { get; init; }
 
+    /// <summary>The document size the figure belongs to, in MiB (<c>bench attachment</c>).</summary>
+    [JsonPropertyName("size_mb")]
+    public int? SizeMb { get; init; }
+
     [JsonPropertyName("pass")]
     public bool? Pass { get; init; }
 }

@@ -14,15 +14,23 @@ using CrossBorder.Cli.Local;
 namespace CrossBorder.Cli.Commands;
 
 /// <summary>
-/// <c>crossborder bench attachment</c> (issue 14): one document from FR's ministry API to stored and checked at GB, timed,
-/// with each node's peak RSS while it goes. Everything it starts, it stops.
+/// <c>crossborder bench attachment</c> (issue 14): documents of one or more sizes from FR's ministry API to stored and checked
+/// at GB, timed, with each node's RSS before and at its peak while each goes. Everything it starts, it stops.
 /// </summary>
 public sealed class BenchAttachmentCommand : CliCommand
 {
     public const double RssTargetMb = 300;
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
 
-    private readonly Option<int> _sizeMb = CliOptions.PositiveInt("--size-mb", 25, "size of the generated PDF", "MiB");
+    private const int WarmUpMb = 1;
+    private const long DefaultMaxBytes = 25L * 1024 * 1024;
+
+    private readonly Option<int> _sizeMb = CliOptions.PositiveInt("--size-mb", 25, "size of the generated PDF (one size; see --sizes)", "MiB");
+    private readonly Option<string?> _sizes = new("--sizes")
+    {
+        Description = "several sizes in one run, comma-separated, each on its own referral (e.g. 5,25,50); overrides --size-mb",
+        HelpName = "MiB,MiB,...",
+    };
     private readonly Option<bool> _noBuild = new("--no-build") { Description = "run the published Release node as it is instead of publishing it first" };
     private readonly Option<string?> _root = CliOptions.Root();
     private readonly Option<int> _pgPort = CliOptions.Port("--pg-port", 55452, "private PostgreSQL (data in .local/bench-attachment-pg)");
@@ -30,17 +38,41 @@ public sealed class BenchAttachmentCommand : CliCommand
     private readonly Option<int> _gbPort = CliOptions.Port("--gb-port", 5212, "the GB node's port on 127.0.0.1");
 
     public BenchAttachmentCommand()
-        : base("bench attachment", "one document from FR's ministry API to stored at GB: time and each node's peak RSS", """
+        : base("bench attachment", "documents from FR's ministry API to stored at GB: time and each node's RSS rise, per size", """
             Publishes the node (Release, ReadyToRun), starts a private PostgreSQL with fresh databases and the FR and GB nodes
-            (keys and config under .local/bench-attachment/), creates a referral at FR and waits for its receipt, then uploads a
-            generated valid PDF of --size-mb MiB to FR and waits until GB lists it (received in full, digest checked, receipted).
-            RSS of both nodes is sampled every 50 ms from before the upload to the end. Prints a table, then one JSON line per figure.
+            (keys and config under .local/bench-attachment/). After a 1 MiB warm-up document (not measured), for each size:
+            creates a referral at FR and waits for its receipt, uploads a generated valid PDF of that size to FR and waits until
+            GB lists it (received in full, digest checked) and FR holds GB's receipt. RSS of both nodes is read just before the
+            upload (baseline) and sampled every 50 ms until the receipt (peak); the rise is peak minus baseline, and should not
+            grow with the size. Attachments:MaxBytes is raised on both nodes only when a size exceeds the default 25 MiB.
+            Prints a table, then one JSON line per figure.
+              dotnet run -c Release --project src/CrossBorder.Cli -- bench attachment --sizes 5,25,50
               dotnet run -c Release --project src/CrossBorder.Cli -- bench attachment --size-mb 25
             """)
     {
-        foreach (Option option in new Option[] { _sizeMb, _noBuild, _root, _pgPort, _frPort, _gbPort })
+        foreach (Option option in new Option[] { _sizeMb, _sizes, _noBuild, _root, _pgPort, _frPort, _gbPort })
             Add(option);
         CliOptions.RequireDistinct(this, _pgPort, _frPort, _gbPort);
+        _sizes.Validators.Add(result =>
+        {
+            if (SizesOf(result.GetValueOrDefault<string?>()) is null)
+                result.AddError("--sizes must be positive whole numbers of MiB separated by commas, e.g. 5,25,50");
+        });
+    }
+
+    /// <summary>The sizes in MiB from <c>--sizes</c>, or null when they are not positive whole numbers.</summary>
+    public static IReadOnlyList<int>? SizesOf(string? text)
+    {
+        if (text is null)
+            return [];
+        var sizes = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var mb) || mb < 1 || mb > 2047)
+                return null;
+            sizes.Add(mb);
+        }
+        return sizes;
     }
 
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
@@ -61,7 +93,8 @@ public sealed class BenchAttachmentCommand : CliCommand
     private async Task<int> RunBenchAsync(ParseResult parse, CancellationToken ct)
     {
         var root = CliOptions.ResolveRoot(parse, _root);
-        var size = parse.GetValue(_sizeMb) * 1024L * 1024;
+        var sizesMb = SizesOf(parse.GetValue(_sizes)) is { Count: > 0 } many ? many : [parse.GetValue(_sizeMb)];
+        var largest = sizesMb.Max() * 1024L * 1024;
         var local = Path.Combine(root, ".local");
         var publish = Path.Combine(local, "bench-attachment", "publish");
         var nodeAssembly = Path.Combine(publish, "CrossBorder.Node.dll");
@@ -81,8 +114,10 @@ public sealed class BenchAttachmentCommand : CliCommand
             ["Logging__LogLevel__Default"] = "Warning",
             ["RateLimit__PermitsPerSecond"] = "1000000",
             ["RateLimit__Burst"] = "1000000",
-            ["Attachments__MaxBytes"] = Math.Max(size, 25L * 1024 * 1024).ToString(CultureInfo.InvariantCulture),
         };
+        // The nodes' bound is raised for the bench only, and only when a size needs it.
+        if (largest > DefaultMaxBytes)
+            environment["Attachments__MaxBytes"] = largest.ToString(CultureInfo.InvariantCulture);
         var processes = new List<NodeProcess>();
         try
         {
@@ -99,7 +134,7 @@ public sealed class BenchAttachmentCommand : CliCommand
                 processes.Add(process);
                 await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(120), ct);
             }
-            return await MeasureAsync(root, nodes[0], nodes[1], processes, size, ct);
+            return await MeasureAsync(root, nodes[0], nodes[1], processes, sizesMb, ct);
         }
         finally
         {
@@ -110,11 +145,39 @@ public sealed class BenchAttachmentCommand : CliCommand
         }
     }
 
-    private static async Task<int> MeasureAsync(string root, DevNode fr, DevNode gb, List<NodeProcess> processes, long size, CancellationToken ct)
+    private static async Task<int> MeasureAsync(string root, DevNode fr, DevNode gb, List<NodeProcess> processes, IReadOnlyList<int> sizesMb,
+        CancellationToken ct)
     {
         using var frApi = await ClientAsync(fr, ct);
         using var gbApi = await ClientAsync(gb, ct);
         var referral = await File.ReadAllTextAsync(Path.Combine(root, "src", "CrossBorder.Node", "Contract", "Examples", "referral.json"), ct);
+        var pids = processes.ToDictionary(p => p.Country, p => p.ProcessId);
+
+        // Not measured: the first document pays for JIT, connection pools and buffer pools, which a size must not be charged for.
+        Console.WriteLine($"Warm-up: one {WarmUpMb} MiB PDF, not measured...");
+        await TransferAsync(frApi, gbApi, referral, pids, WarmUpMb * 1024L * 1024, ct);
+        var runs = new List<AttachmentRun>();
+        foreach (var mb in sizesMb)
+        {
+            Console.WriteLine($"Uploading a {mb} MiB PDF to FR and waiting until GB holds it and FR holds GB's receipt...");
+            runs.Add(await TransferAsync(frApi, gbApi, referral, pids, mb * 1024L * 1024, ct));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(TextTable.Format(AttachmentRun.Table(runs, RssTargetMb)));
+        var json = new JsonSerializerOptions { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        foreach (var figure in runs.SelectMany(r => r.Figures(RssTargetMb)))
+            Console.WriteLine(JsonSerializer.Serialize(figure, json));
+        return runs.All(r => r.Intact) ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+
+    /// <summary>
+    /// One document through both nodes on a fresh referral (delivered first): RSS is sampled from just before the upload
+    /// until FR holds GB's receipt; the download from GB that checks the content comes after, outside that window.
+    /// </summary>
+    private static async Task<AttachmentRun> TransferAsync(HttpClient frApi, HttpClient gbApi, string referral, Dictionary<string, int> pids,
+        long size, CancellationToken ct)
+    {
         using var create = new HttpRequestMessage(HttpMethod.Post, "api/v1/referrals") { Content = new StringContent(referral, Encoding.UTF8, "application/json") };
         create.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
         using var created = await frApi.SendAsync(create, ct);
@@ -123,9 +186,8 @@ public sealed class BenchAttachmentCommand : CliCommand
         await UntilAsync(async () => JsonNode.Parse(await frApi.GetStringAsync($"api/v1/referrals/{id}", ct))!["delivery"]?["state"]?.GetValue<string>() == "delivered",
             "the referral's receipt", ct);
 
-        var before = processes.ToDictionary(p => p.Country, p => ProcessMemory.ResidentMegabytes(p.ProcessId));
-        Console.WriteLine($"Uploading a {size / (1024.0 * 1024):F0} MiB PDF to FR and waiting until GB holds it...");
-        var sampler = new RssSampler(processes.ToDictionary(p => p.Country, p => p.ProcessId), TimeSpan.FromMilliseconds(50));
+        var before = pids.ToDictionary(p => p.Key, p => ProcessMemory.ResidentMegabytes(p.Value));
+        var sampler = new RssSampler(pids, TimeSpan.FromMilliseconds(50));
         var watch = Stopwatch.StartNew();
         var pdf = new GeneratedPdf(size);
         pdf.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
@@ -136,8 +198,7 @@ public sealed class BenchAttachmentCommand : CliCommand
         if (!uploaded.IsSuccessStatusCode)
             throw new InvalidOperationException($"FR refused the upload: {(int)uploaded.StatusCode} {uploadText}");
         var uploadSeconds = watch.Elapsed.TotalSeconds;
-        var attachment = JsonNode.Parse(uploadText)!;
-        var attachmentId = attachment["id"]!.GetValue<string>();
+        var attachmentId = JsonNode.Parse(uploadText)!["id"]!.GetValue<string>();
         await UntilAsync(async () => JsonNode.Parse(await gbApi.GetStringAsync($"api/v1/referrals/{id}/attachments", ct))!["items"]!.AsArray()
             .Any(i => i!["id"]!.GetValue<string>() == attachmentId), "GB to hold the document", ct);
         var storedSeconds = watch.Elapsed.TotalSeconds;
@@ -145,9 +206,7 @@ public sealed class BenchAttachmentCommand : CliCommand
             "FR to hold GB's receipt", ct);
         var receiptSeconds = watch.Elapsed.TotalSeconds;
         await sampler.DisposeAsync();
-        var peak = sampler.Peak;
 
-        // Afterwards, outside the measured window: GB gives back the same bytes.
         using var download = new HttpRequestMessage(HttpMethod.Get, $"api/v1/referrals/{id}/attachments/{attachmentId}");
         download.Headers.Add("X-Purpose", "benchmark");
         using var downloaded = await gbApi.SendAsync(download, HttpCompletionOption.ResponseHeadersRead, ct);
@@ -161,38 +220,7 @@ public sealed class BenchAttachmentCommand : CliCommand
                 sha.AppendData(buffer, 0, n);
         }
         var intact = pdf.Sha256 is { } sent && sha.GetHashAndReset().AsSpan().SequenceEqual(sent);
-
-        var mb = size / (1024.0 * 1024);
-        var rows = new List<string[]>
-        {
-            new[] { "figure", "value", "target" },
-            new[] { "document", $"{mb:F0} MiB PDF, {attachment["size"]} bytes", "" },
-            new[] { "upload to FR (201)", $"{uploadSeconds:F2} s", "" },
-            new[] { "FR upload -> stored at GB", $"{storedSeconds:F2} s ({mb / storedSeconds:F1} MiB/s)", "" },
-            new[] { "FR upload -> GB's receipt at FR", $"{receiptSeconds:F2} s", "" },
-        };
-        var figures = new List<BenchFigure>
-        {
-            new("attachment_size", null, null, size, "bytes"),
-            new("attachment_upload", "FR", null, Math.Round(uploadSeconds, 3), "s"),
-            new("attachment_to_stored_at_gb", null, null, Math.Round(storedSeconds, 3), "s"),
-            new("attachment_to_receipt_at_fr", null, null, Math.Round(receiptSeconds, 3), "s"),
-        };
-        foreach (var node in new[] { "FR", "GB" })
-        {
-            var pass = peak[node] < RssTargetMb;
-            rows.Add([$"{node} RSS before -> peak", $"{before[node]:F0} -> {peak[node]:F0} MB", $"< {RssTargetMb:F0} MB: {(pass ? "pass" : "FAIL")}"]);
-            figures.Add(new BenchFigure("rss_before_transfer", node, null, Math.Round(before[node], 1), "MB"));
-            figures.Add(new BenchFigure("peak_rss_during_transfer", node, null, Math.Round(peak[node], 1), "MB") { Target = $"< {RssTargetMb:F0}", Pass = pass });
-        }
-        rows.Add(["content at GB", intact ? "SHA-256 equal to the sent document" : "DIFFERENT", ""]);
-        figures.Add(new BenchFigure("rss_samples", null, null, sampler.Samples, "samples"));
-        Console.WriteLine();
-        Console.WriteLine(TextTable.Format(rows));
-        var json = new JsonSerializerOptions { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-        foreach (var figure in figures)
-            Console.WriteLine(JsonSerializer.Serialize(figure, json));
-        return intact ? ExitCodes.Ok : ExitCodes.Failure;
+        return new AttachmentRun(size, uploadSeconds, storedSeconds, receiptSeconds, before, sampler.Peak, sampler.Samples, intact);
     }
 
     private static async Task<HttpClient> ClientAsync(DevNode node, CancellationToken ct)

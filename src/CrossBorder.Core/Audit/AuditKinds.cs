@@ -40,12 +40,18 @@ public static class AuditKinds
     /// <summary>A console sign-in refused: wrong name or password, a locked or disabled account.</summary>
     public const string SecuritySignInRefused = "security.sign_in_refused";
 
+    /// <summary>
+    /// A ministry client uploaded a document to a case: the entry names the client, the case, the signed message that
+    /// carries the digest, and in its detail the attachment id, SHA-256, size and media type (never a file name).
+    /// </summary>
+    public const string AttachmentUploaded = "attachment.uploaded";
+
     /// <summary>Every kind, for filters and the contract's enums. New kinds may be added; readers tolerate unknown ones.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         MessageSent, MessageReceived, MessageDelivered, StepTaken, PersonalDataRead, TokenIssued, SecurityMessageRejected,
         SecurityTokenRefused, SecurityForbidden, SecurityIdempotencyMisuse, SecurityWitnessRefused, ReferralErased,
-        ConsoleSignIn, ConsoleAccountChanged, MessageRedriven, SecuritySignInRefused,
+        ConsoleSignIn, ConsoleAccountChanged, MessageRedriven, SecuritySignInRefused, AttachmentUploaded,
     ];
 
     public static bool IsSecurityEvent(string kind) => kind.StartsWith("security.", StringComparison.Ordinal);

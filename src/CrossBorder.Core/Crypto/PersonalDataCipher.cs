@@ -92,11 +92,19 @@ public sealed class PersonalDataCipher
     internal static byte[] Seal(byte[] key, ReadOnlySpan<byte> plaintext, byte[] aad)
     {
         var output = new byte[NonceSize + plaintext.Length + TagSize];
-        var nonce = output.AsSpan(0, NonceSize);
+        Seal(key, plaintext, aad, output);
+        return output;
+    }
+
+    /// <summary>Nonce, ciphertext and tag into <paramref name="output"/>, exactly <c>plaintext.Length + 28</c> bytes long.</summary>
+    internal static void Seal(byte[] key, ReadOnlySpan<byte> plaintext, byte[] aad, Span<byte> output)
+    {
+        if (output.Length != NonceSize + plaintext.Length + TagSize)
+            throw new ArgumentException("The output is not the plaintext's length plus nonce and tag.", nameof(output));
+        var nonce = output[..NonceSize];
         RandomNumberGenerator.Fill(nonce);
         using var gcm = new AesGcm(key, TagSize);
-        gcm.Encrypt(nonce, plaintext, output.AsSpan(NonceSize, plaintext.Length), output.AsSpan(NonceSize + plaintext.Length), aad);
-        return output;
+        gcm.Encrypt(nonce, plaintext, output.Slice(NonceSize, plaintext.Length), output[(NonceSize + plaintext.Length)..], aad);
     }
 
     internal static byte[] Open(byte[] key, byte[] sealedData, byte[] aad)
@@ -104,10 +112,22 @@ public sealed class PersonalDataCipher
         if (sealedData.Length < NonceSize + TagSize)
             throw new CryptographicException("The ciphertext is truncated.");
         var plaintext = new byte[sealedData.Length - NonceSize - TagSize];
-        using var gcm = new AesGcm(key, TagSize);
-        gcm.Decrypt(sealedData.AsSpan(0, NonceSize), sealedData.AsSpan(NonceSize, plaintext.Length),
-            sealedData.AsSpan(NonceSize + plaintext.Length), plaintext, aad);
+        Open(key, sealedData, aad, plaintext);
         return plaintext;
+    }
+
+    /// <summary>The plaintext into the start of <paramref name="plaintext"/>; returns its length.</summary>
+    internal static int Open(byte[] key, ReadOnlySpan<byte> sealedData, byte[] aad, Span<byte> plaintext)
+    {
+        if (sealedData.Length < NonceSize + TagSize)
+            throw new CryptographicException("The ciphertext is truncated.");
+        var length = sealedData.Length - NonceSize - TagSize;
+        if (plaintext.Length < length)
+            throw new ArgumentException("The output is shorter than the plaintext.", nameof(plaintext));
+        using var gcm = new AesGcm(key, TagSize);
+        gcm.Decrypt(sealedData[..NonceSize], sealedData.Slice(NonceSize, length), sealedData[(NonceSize + length)..],
+            plaintext[..length], aad);
+        return length;
     }
 }
 

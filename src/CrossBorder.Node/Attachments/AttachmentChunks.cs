@@ -1,13 +1,20 @@
+using System.Buffers;
+using System.Data;
 using System.Security.Cryptography;
 using CrossBorder.Core.Crypto;
 using CrossBorder.Node.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace CrossBorder.Node.Attachments;
 
 /// <summary>
-/// An attachment's content as encrypted chunk rows, written and read one chunk at a time with SQL (never tracked by the
-/// DbContext, so a document is never whole in memory), in the caller's transaction when it has one.
+/// An attachment's content as encrypted chunk rows, written and read one chunk at a time with SQL on the DbContext's
+/// connection (never tracked, so a document is never whole in memory), in the caller's transaction when it has one.
+/// Every chunk passes through buffers from <see cref="ArrayPool{T}.Shared"/>: a chunk is larger than the large-object
+/// threshold, and an array per chunk made each node's memory grow with the document's size (issue 14's benchmark).
 /// </summary>
 public sealed class AttachmentChunks(NodeDbContext db)
 {
@@ -17,40 +24,123 @@ public sealed class AttachmentChunks(NodeDbContext db)
     public async Task WriteAsync(DataKey key, Guid attachmentId, int index, long offset, ReadOnlyMemory<byte> plaintext, bool last,
         CancellationToken ct)
     {
-        var ciphertext = key.Seal(Column(attachmentId, index, last), plaintext.Span);
-        await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO attachment_chunks (attachment_id, chunk_index, plain_offset, ciphertext)
-            VALUES ({attachmentId}, {index}, {offset}, {ciphertext})
-            """, ct);
+        var length = plaintext.Length + DataKey.Overhead;
+        var sealedData = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            key.Seal(Column(attachmentId, index, last), plaintext.Span, sealedData.AsSpan(0, length));
+            await using var connection = await ConnectionAsync(ct);
+            await using var command = connection.Command("""
+                INSERT INTO attachment_chunks (attachment_id, chunk_index, plain_offset, ciphertext) VALUES ($1, $2, $3, $4)
+                """);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = attachmentId });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = index });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = offset });
+            // A slice of the pooled buffer: Npgsql writes it as it is, no array of its own.
+            command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>
+                { NpgsqlDbType = NpgsqlDbType.Bytea, TypedValue = sealedData.AsMemory(0, length) });
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(sealedData);
+        }
     }
 
     /// <summary>
     /// The chunks in order from the one holding byte <paramref name="from"/>, decrypted, each with its offset; one query
-    /// per chunk. Throws <see cref="CryptographicException"/> when a chunk was changed, moved or the last one is missing.
+    /// per chunk. A chunk's plaintext lives in a pooled buffer that the next one reuses: use it before moving on, never
+    /// keep it. Throws <see cref="CryptographicException"/> when a chunk was changed, moved or the last one is missing.
     /// </summary>
-    public async IAsyncEnumerable<(long Offset, byte[] Plaintext)> ReadAsync(DataKey key, Attachment attachment, long from,
+    public async IAsyncEnumerable<(long Offset, ReadOnlyMemory<byte> Plaintext)> ReadAsync(DataKey key, Attachment attachment, long from,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        var first = await db.Database.SqlQuery<int>($"""
-            SELECT coalesce(max(chunk_index), 0) AS "Value" FROM attachment_chunks
-            WHERE attachment_id = {attachment.Id} AND plain_offset <= {from}
-            """).SingleAsync(ct);
-        long expected = -1;
-        for (var index = first; index < attachment.ChunkCount; index++)
+        await using var connection = await ConnectionAsync(ct);
+        int first;
+        await using (var command = connection.Command("""
+            SELECT coalesce(max(chunk_index), 0) FROM attachment_chunks WHERE attachment_id = $1 AND plain_offset <= $2
+            """))
         {
-            var row = await db.Database.SqlQuery<ChunkRow>($"""
-                SELECT plain_offset AS "Offset", ciphertext AS "Ciphertext" FROM attachment_chunks
-                WHERE attachment_id = {attachment.Id} AND chunk_index = {index}
-                """).SingleOrDefaultAsync(ct) ?? throw new CryptographicException($"Chunk {index} of the attachment is missing.");
-            if (expected >= 0 && row.Offset != expected)
-                throw new CryptographicException($"Chunk {index} of the attachment is not where the previous one ends.");
-            var plaintext = key.Open(Column(attachment.Id, index, index == attachment.ChunkCount - 1), row.Ciphertext);
-            expected = row.Offset + plaintext.Length;
-            yield return (row.Offset, plaintext);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = attachment.Id });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from });
+            first = (int)(await command.ExecuteScalarAsync(ct))!;
         }
-        if (expected >= 0 && expected != attachment.SizeBytes)
-            throw new CryptographicException("The attachment's chunks do not add up to its size.");
+        byte[] sealedData = [];
+        byte[] plaintext = [];
+        try
+        {
+            long expected = -1;
+            for (var index = first; index < attachment.ChunkCount; index++)
+            {
+                long offset;
+                int sealedLength;
+                await using (var command = connection.Command("""
+                    SELECT plain_offset, octet_length(ciphertext), ciphertext FROM attachment_chunks
+                    WHERE attachment_id = $1 AND chunk_index = $2
+                    """))
+                {
+                    command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = attachment.Id });
+                    command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = index });
+                    await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess | CommandBehavior.SingleRow, ct);
+                    if (!await reader.ReadAsync(ct))
+                        throw new CryptographicException($"Chunk {index} of the attachment is missing.");
+                    offset = reader.GetInt64(0);
+                    sealedLength = reader.GetInt32(1);
+                    if (sealedLength < DataKey.Overhead || sealedLength > AttachmentOptions.MaxChunkBytes + DataKey.Overhead)
+                        throw new CryptographicException($"Chunk {index} of the attachment has an impossible length.");
+                    Grow(ref sealedData, sealedLength, clear: false);
+                    // Sequential access: the bytes go from the connection's buffer into ours, with no array in between.
+                    if (reader.GetBytes(2, 0, sealedData, 0, sealedLength) != sealedLength)
+                        throw new CryptographicException($"Chunk {index} of the attachment is truncated.");
+                }
+                if (expected >= 0 && offset != expected)
+                    throw new CryptographicException($"Chunk {index} of the attachment is not where the previous one ends.");
+                Grow(ref plaintext, sealedLength - DataKey.Overhead, clear: true);
+                var length = key.Open(Column(attachment.Id, index, index == attachment.ChunkCount - 1),
+                    sealedData.AsSpan(0, sealedLength), plaintext);
+                expected = offset + length;
+                yield return (offset, plaintext.AsMemory(0, length));
+            }
+            if (expected >= 0 && expected != attachment.SizeBytes)
+                throw new CryptographicException("The attachment's chunks do not add up to its size.");
+        }
+        finally
+        {
+            if (sealedData.Length > 0) ArrayPool<byte>.Shared.Return(sealedData);
+            // A document's plaintext does not linger in a shared pool.
+            if (plaintext.Length > 0) ArrayPool<byte>.Shared.Return(plaintext, clearArray: true);
+        }
     }
 
-    public sealed record ChunkRow(long Offset, byte[] Ciphertext);
+    private static void Grow(ref byte[] buffer, int length, bool clear)
+    {
+        if (buffer.Length >= length)
+            return;
+        if (buffer.Length > 0)
+            ArrayPool<byte>.Shared.Return(buffer, clear);
+        buffer = ArrayPool<byte>.Shared.Rent(length);
+    }
+
+    /// <summary>The DbContext's connection, opened for the caller when it was closed, and its current transaction.</summary>
+    private async Task<Lease> ConnectionAsync(CancellationToken ct)
+    {
+        var opened = db.Database.GetDbConnection().State != ConnectionState.Open;
+        if (opened)
+            await db.Database.OpenConnectionAsync(ct);
+        return new Lease(db, opened);
+    }
+
+    private sealed class Lease(NodeDbContext db, bool opened) : IAsyncDisposable
+    {
+        public NpgsqlCommand Command(string sql) => new(sql, (NpgsqlConnection)db.Database.GetDbConnection())
+        {
+            Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction(),
+        };
+
+        public async ValueTask DisposeAsync()
+        {
+            if (opened)
+                await db.Database.CloseConnectionAsync();
+        }
+    }
 }

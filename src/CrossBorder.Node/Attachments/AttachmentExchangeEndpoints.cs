@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Http.Headers;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Http;
@@ -62,28 +63,60 @@ public static class AttachmentExchangeEndpoints
             return Problems.ValidationResult(http, new Dictionary<string, string[]> { ["Content-Range"] = ["Send Content-Range: bytes a-b/size."] });
         if (size > o.MaxBytes)
             return Problems.PayloadTooLarge.Result(http, $"A document is at most {o.MaxBytes} bytes on this node.");
-        var read = await RequestBody.ReadAsync(http.Request, "application/octet-stream", AttachmentOptions.MaxChunkBytes, "a range of a document", ct);
-        if (read.Body is not { } body)
-            return read.Problem(http);
-        if (body.Length != to - from + 1)
-            return Problems.ValidationResult(http, new Dictionary<string, string[]> { ["Content-Range"] = ["The body's length is not the range's."] });
+        var length = (int)Math.Min(to - from + 1, int.MaxValue);
+        if (length > AttachmentOptions.MaxChunkBytes)
+            return Problems.PayloadTooLarge.Result(http, $"A range of a document is at most {AttachmentOptions.MaxChunkBytes} bytes.");
+        if (!RequestBody.HasMediaType(http.Request, "application/octet-stream"))
+            return Problems.UnsupportedMediaType.Result(http, "Send a range of a document as application/octet-stream.");
+        // A pooled buffer of the range's length (a range is on the large-object heap: an array per request made memory grow
+        // with the document's size); cleared on return, it held a document's plaintext.
+        var body = ArrayPool<byte>.Shared.Rent(length + 1);
+        try
+        {
+            if (!await ReadExactlyAsync(http.Request.Body, body.AsMemory(0, length + 1), ct))
+                return Problems.ValidationResult(http, new Dictionary<string, string[]> { ["Content-Range"] = ["The body's length is not the range's."] });
+            return await StoreAsync(referralId, attachmentId, http, db, keys, chunks, o, from, to, size, body.AsMemory(0, length), ct);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body, clearArray: true);
+        }
+    }
 
+    /// <summary>Fills <paramref name="into"/> from the body, which must end right there (one byte more is read to know).</summary>
+    private static async Task<bool> ReadExactlyAsync(Stream body, Memory<byte> into, CancellationToken ct)
+    {
+        var filled = 0;
+        int read;
+        while (filled < into.Length && (read = await body.ReadAsync(into[filled..], ct)) > 0)
+            filled += read;
+        return filled == into.Length - 1;
+    }
+
+    private static async Task<IResult> StoreAsync(Guid referralId, Guid attachmentId, HttpContext http, NodeDbContext db, NodeKeys keys,
+        AttachmentChunks chunks, AttachmentOptions o, long from, long to, long size, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (await PartyAsync(http, db, referralId, ct) is { } refused)
             return refused;
         var referral = await db.Referrals.AsNoTracking().SingleAsync(r => r.Id == referralId, ct);
         var peer = PeerIdentity.CountryOf(http.User.ClientId())!;
         var created = await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO attachments (id, referral_id, origin, state, size_bytes, chunk_count, received_bytes, created_by, created_at)
+            INSERT INTO attachments (id, referral_id, origin, state, size_bytes, chunk_count, received_bytes, created_by, created_at, last_range_at)
             VALUES ({attachmentId}, {referralId}, {AttachmentOrigins.Peer}, {AttachmentStates.Receiving}, {size}, 0, 0,
-                    {PeerIdentity.ClientIdOf(peer)}, clock_timestamp())
+                    {PeerIdentity.ClientIdOf(peer)}, clock_timestamp(), clock_timestamp())
             ON CONFLICT (id) DO NOTHING
             """, ct);
-        var row = await db.Attachments.FromSql($"SELECT * FROM attachments WHERE id = {attachmentId} FOR UPDATE").SingleAsync(ct);
+        var row = await db.Attachments.FromSql($"SELECT * FROM attachments WHERE id = {attachmentId} FOR UPDATE").AsNoTracking()
+            .SingleOrDefaultAsync(ct);
+        if (row is null) // removed as abandoned between the insert and the lock (AbandonedTransfers): start again
+            return Problems.AttachmentOffsetMismatch.Result(http, "This node holds 0 bytes: continue there.", Held(http, 0));
         if (row.ReferralId != referralId || row.Origin != AttachmentOrigins.Peer || row.SizeBytes != size)
             return Problems.AttachmentOffsetMismatch.Result(http, "This attachment id is taken by another document on this node.",
                 Held(http, row.ReferralId == referralId ? row.ReceivedBytes : 0));
-        if (created == 1 && await db.Attachments.CountAsync(a => a.ReferralId == referralId, ct) > o.MaxPerReferral)
+        // Transfers in progress do not count: an abandoned one must not fill the case (it is removed after AbandonedAfter).
+        if (created == 1 && await db.Attachments.CountAsync(a => a.ReferralId == referralId && a.State != AttachmentStates.Receiving, ct)
+            >= o.MaxPerReferral)
             return Problems.AttachmentLimit.Result(http, $"A case holds at most {o.MaxPerReferral} documents on this node.");
         if (row.State != AttachmentStates.Receiving || from != row.ReceivedBytes)
             return Problems.AttachmentOffsetMismatch.Result(http, $"This node holds {row.ReceivedBytes} bytes: continue there.",
@@ -91,11 +124,12 @@ public static class AttachmentExchangeEndpoints
 
         using (var key = keys.Cipher.OpenDataKey(referral.WrappedDataKey, referral.Id))
             await chunks.WriteAsync(key, attachmentId, row.ChunkCount, from, body, last: to == size - 1, ct);
-        row.ChunkCount++;
-        row.ReceivedBytes = to + 1;
-        await db.SaveChangesAsync(ct);
+        await db.Database.ExecuteSqlAsync($"""
+            UPDATE attachments SET chunk_count = chunk_count + 1, received_bytes = {to + 1}, last_range_at = clock_timestamp()
+            WHERE id = {attachmentId}
+            """, ct);
         await tx.CommitAsync(ct);
-        return TypedResults.Ok(new TransferState(row.ReceivedBytes, size));
+        return TypedResults.Ok(new TransferState(to + 1, size));
     }
 
     private static Dictionary<string, object?> Held(HttpContext http, long received)

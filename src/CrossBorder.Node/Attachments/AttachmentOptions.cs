@@ -22,6 +22,18 @@ public sealed class AttachmentOptions
     [Range(1024, MaxChunkBytes)]
     public int ChunkBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// A peer's transfer that has not moved for this long (no range arrived, no message named it) is abandoned: its
+    /// received bytes are removed. Until then a broken transfer resumes where it stopped. A transfer in progress never
+    /// counts toward <see cref="MaxPerReferral"/>, so abandoned ones cannot fill a case.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan AbandonedAfter { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How often each replica looks for abandoned transfers.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan AbandonedCheckEvery { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>The largest transfer request a node takes (so any peer's <see cref="ChunkBytes"/> fits).</summary>
     public const int MaxChunkBytes = 1024 * 1024;
 }

@@ -58,9 +58,11 @@ public sealed class AttachmentTransfer(NodeDbContext db, NodeKeys keys, Attachme
                 continue;
             var from = received;
             var to = offset + plaintext.Length - 1;
+            var range = plaintext[skip..];
             var response = await client.SendAsync(peer, HttpMethod.Put, path, () =>
             {
-                var content = new ByteArrayContent(plaintext, skip, plaintext.Length - skip);
+                // Over the chunk store's pooled buffer, valid until the next chunk: the request is sent before that.
+                var content = new ReadOnlyMemoryContent(range);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 content.Headers.ContentRange = new ContentRangeHeaderValue(from, to, attachment.SizeBytes);
                 return content;

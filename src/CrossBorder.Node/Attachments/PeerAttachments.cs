@@ -43,8 +43,8 @@ public sealed class PeerAttachments(NodeDbContext db, NodeKeys keys, AttachmentC
             using var key = keys.Cipher.OpenDataKey(referral.WrappedDataKey, referral.Id);
             await foreach (var (_, plaintext) in chunks.ReadAsync(key, row, 0, ct))
             {
-                sha.AppendData(plaintext);
-                check.Append(plaintext);
+                sha.AppendData(plaintext.Span);
+                check.Append(plaintext.Span);
             }
         }
         catch (CryptographicException)
@@ -57,11 +57,13 @@ public sealed class PeerAttachments(NodeDbContext db, NodeKeys keys, AttachmentC
         if (check.Finish() is { } invalid)
             return await RefuseAsync(row, invalid, ct);
 
-        await db.Database.ExecuteSqlAsync($"""
-            UPDATE attachments SET state = {AttachmentStates.Stored}, media_type = {added.MediaType}, sha256 = {digest},
-                                   message_id = {envelope.Id}, step_message_id = {added.Step}
-            WHERE id = {row.Id} AND state = {AttachmentStates.Receiving}
-            """, ct);
+        // Not locked while read (a refusal deletes it on another connection): removed meanwhile as abandoned, it is not taken.
+        if (await db.Database.ExecuteSqlAsync($"""
+                UPDATE attachments SET state = {AttachmentStates.Stored}, media_type = {added.MediaType}, sha256 = {digest},
+                                       message_id = {envelope.Id}, step_message_id = {added.Step}
+                WHERE id = {row.Id} AND state = {AttachmentStates.Receiving}
+                """, ct) == 0)
+            return ApplyResult.Fail(Problems.AttachmentContentMissing, "Transfer the content before the message.");
         lifecycle.Publish(referral, FeedEventTypes.AttachmentReceived, envelope.Id, null, row.Id.ToString());
         log.LogInformation("Attachment {AttachmentId} of referral {ReferralId} received in full and matches its message {MessageId}",
             row.Id, referral.Id, envelope.Id);

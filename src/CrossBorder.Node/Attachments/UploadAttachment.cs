@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using CrossBorder.Node.Audit;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Exchange;
 using CrossBorder.Node.Http;
@@ -14,7 +16,7 @@ namespace CrossBorder.Node.Attachments;
 
 /// <summary>What the upload uses, bound with <c>[AsParameters]</c>.</summary>
 public sealed record UploadServices(NodeDbContext Db, Idempotency Idempotency, Outbox Outbox, CaseLifecycle Lifecycle,
-    AttachmentChunks Chunks, NodeKeys Keys, IOptions<AttachmentOptions> Options, TimeProvider Time, ILogger<UploadServices> Log);
+    AttachmentChunks Chunks, NodeKeys Keys, AuditLog Audit, IOptions<AttachmentOptions> Options, TimeProvider Time, ILogger<UploadServices> Log);
 
 /// <summary>
 /// <c>POST /api/v1/referrals/{id}/attachments</c>: the raw document streamed in, checked by content as it passes,
@@ -26,7 +28,7 @@ public static class UploadAttachment
     public static async Task<IResult> HandleAsync(Guid id, HttpContext http, Guid? step, [AsParameters] UploadServices s,
         CancellationToken ct)
     {
-        var (db, idempotency, outbox, lifecycle, chunks, keys, options, time, log) = s;
+        var (db, idempotency, outbox, lifecycle, chunks, keys, audit, options, time, log) = s;
         var o = options.Value;
         var request = Idempotency.RequestOf(http);
         var mediaType = ContentCheck.MediaTypes.FirstOrDefault(m => RequestBody.HasMediaType(http.Request, m));
@@ -57,17 +59,19 @@ public static class UploadAttachment
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long size = 0;
         var index = 0;
-        using (var key = keys.Cipher.OpenDataKey(referral.WrappedDataKey, referral.Id))
+        // Two pooled buffers (a chunk is on the large-object heap: an array per upload made memory grow with traffic); a
+        // full chunk is written once the next byte shows it is not the last (the last-chunk flag is sealed).
+        var pending = ArrayPool<byte>.Shared.Rent(o.ChunkBytes);
+        var current = ArrayPool<byte>.Shared.Rent(o.ChunkBytes);
+        try
         {
-            // Two buffers: a full chunk is written once the next byte shows it is not the last (the last-chunk flag is sealed).
-            var pending = new byte[o.ChunkBytes];
-            var current = new byte[o.ChunkBytes];
+            using var key = keys.Cipher.OpenDataKey(referral.WrappedDataKey, referral.Id);
             var pendingLength = 0;
             while (true)
             {
                 var filled = 0;
                 int read;
-                while (filled < current.Length && (read = await http.Request.Body.ReadAsync(current.AsMemory(filled), ct)) > 0)
+                while (filled < o.ChunkBytes && (read = await http.Request.Body.ReadAsync(current.AsMemory(filled, o.ChunkBytes - filled), ct)) > 0)
                 {
                     filled += read;
                     if (size + filled > o.MaxBytes)
@@ -83,12 +87,18 @@ public static class UploadAttachment
                 sha.AppendData(current.AsSpan(0, filled));
                 size += filled;
                 (pending, current, pendingLength) = (current, pending, filled);
-                if (filled < current.Length)
+                if (filled < o.ChunkBytes)
                     break; // a short fill is the end of the body
             }
             if (check.Finish() is { } invalid)
                 return Problems.AttachmentContentInvalid.Result(http, invalid);
             await chunks.WriteAsync(key, attachmentId, index++, size - pendingLength, pending.AsMemory(0, pendingLength), last: true, ct);
+        }
+        finally
+        {
+            // The document's plaintext does not linger in a shared pool.
+            ArrayPool<byte>.Shared.Return(pending, clearArray: true);
+            ArrayPool<byte>.Shared.Return(current, clearArray: true);
         }
         var digest = Base64Url.EncodeToString(sha.GetHashAndReset());
 
@@ -125,6 +135,7 @@ public static class UploadAttachment
             CreatedAt = now,
         };
         db.Attachments.Add(attachment);
+        audit.AttachmentUploaded(request.ClientId, id, message.Id, attachmentId, digest, size, mediaType);
         lifecycle.Publish(locked, FeedEventTypes.AttachmentAdded, message.Id, null, attachmentId.ToString());
         locked.Changed(now);
         idempotency.Complete(request, StatusCodes.Status201Created, attachmentId);
@@ -135,8 +146,9 @@ public static class UploadAttachment
         return Created(http, attachment);
     }
 
+    /// <summary>The case's documents: a peer's transfer still arriving is not one (it may be abandoned; see AbandonedTransfers).</summary>
     private static Task<int> CountAsync(NodeDbContext db, Guid referralId, CancellationToken ct) =>
-        db.Attachments.CountAsync(a => a.ReferralId == referralId, ct);
+        db.Attachments.CountAsync(a => a.ReferralId == referralId && a.State != AttachmentStates.Receiving, ct);
 
     private static IResult Created(HttpContext http, Attachment a)
     {

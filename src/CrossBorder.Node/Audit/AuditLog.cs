@@ -43,6 +43,17 @@ public sealed class AuditLog(NodeDbContext db, NpgsqlDataSource dataSource, Time
     public void StepTaken(string client, Guid referralId, string step, Guid? messageId = null) =>
         Record(new(AuditKinds.StepTaken) { Client = client, ReferralId = referralId, MessageId = messageId, Detail = step });
 
+    /// <summary>
+    /// A ministry client uploaded a document, in the upload's transaction: who, to which case, which document by id,
+    /// SHA-256 (base64url), size and media type, and the signed message that names it. No file name: none is taken.
+    /// </summary>
+    public void AttachmentUploaded(string client, Guid referralId, Guid messageId, Guid attachmentId, string sha256, long size, string mediaType) =>
+        Record(new(AuditKinds.AttachmentUploaded)
+        {
+            Client = client, ReferralId = referralId, MessageId = messageId,
+            Detail = $"attachment={attachmentId} sha256={sha256} size={size} mediaType={mediaType}",
+        });
+
     /// <summary>A ministry client read a referral's personal data (<paramref name="what"/>), committed before it is answered.</summary>
     public Task PersonalDataReadAsync(string client, Guid referralId, string? purpose, string what, CancellationToken ct) =>
         RecordNowAsync(Entry(new(AuditKinds.PersonalDataRead) { Client = client, ReferralId = referralId, Purpose = purpose, Detail = what }), ct);

@@ -39,6 +39,10 @@ public sealed class Attachment
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary><c>peer</c>: when the last range of the transfer arrived (database clock); an abandoned transfer is one whose
+    /// last range is older than <c>Attachments:AbandonedAfter</c>.</summary>
+    public DateTimeOffset? LastRangeAt { get; set; }
+
     /// <summary><c>local</c>: the time in the peer's signed receipt of the message.</summary>
     public DateTimeOffset? DeliveredAt { get; set; }
 }

@@ -136,6 +136,8 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
             e.HasOne<Referral>().WithMany().HasForeignKey(a => a.ReferralId);
             e.HasIndex(a => new { a.ReferralId, a.Id });
             e.HasIndex(a => a.MessageId);
+            // Only transfers in progress: the sweep of abandoned ones (Attachments/AbandonedTransfers) walks this.
+            e.HasIndex(a => a.LastRangeAt).HasFilter("state = 'receiving'").HasDatabaseName("ix_attachments_receiving");
             e.Property(a => a.Origin).HasMaxLength(8);
             e.Property(a => a.State).HasMaxLength(16);
             e.Property(a => a.MediaType).HasMaxLength(32);

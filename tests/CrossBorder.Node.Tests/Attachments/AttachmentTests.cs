@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using CrossBorder.Core.Audit;
+using CrossBorder.Node.Tests.Audit;
 using CrossBorder.Node.Tests.Infrastructure;
+using CrossBorder.Node.Tests.Retention;
 using CrossBorder.Node.Tests.WritePath;
 
 namespace CrossBorder.Node.Tests.Attachments;
@@ -93,6 +96,35 @@ public sealed class AttachmentTests
                  + (SELECT count(*) FROM audit_entries WHERE kind = 'personal_data.read' AND referral_id = '{id}'
                     AND position(convert_to('attachment {attachmentId}', 'UTF8') in leaf) > 0)
             """), Is.EqualTo(1), "FR's one download is audited");
+    }
+
+    [Test]
+    public async Task Upload_ByMinistryClient_AuditedAsWhoUploadedWhichDocument_ReplayNotAgain()
+    {
+        var id = await _cases.SubmitAsync();
+        var png = Documents.Png(5000);
+        var key = Guid.NewGuid().ToString();
+        using var upload = await Documents.UploadAsync(_cases.Fr, id, png, "image/png", key);
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        var created = JsonNode.Parse(await upload.Content.ReadAsStringAsync())!;
+        using (var replay = await Documents.UploadAsync(_cases.Fr, id, png, "image/png", key))
+            Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.Created), "the replay answers as the first");
+
+        using var auditor = await _pair.Fr.AuditorAsync();
+        var entries = await NodePair.EventuallyAsync(
+            () => AuditProbe.EntriesAsync(auditor, $"&referralId={id}&kind={AuditKinds.AttachmentUploaded}"),
+            e => e.Count > 0, because: "the upload is in FR's audit log");
+        var entry = entries.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(entry["client"]!.GetValue<string>(), Is.EqualTo(_pair.Fr.MinistryClientId));
+            Assert.That(entry["referralId"]!.GetValue<string>(), Is.EqualTo(id));
+            Assert.That(entry["messageId"]!.GetValue<string>(), Is.EqualTo(created["messageId"]!.GetValue<string>()),
+                "the signed attachment.added message that names the digest");
+            Assert.That(entry["detail"]!.GetValue<string>(), Is.EqualTo(
+                $"attachment={created["id"]} sha256={Documents.Sha256(png)} size={png.Length} mediaType=image/png"));
+            Assert.That(RetentionProbe.PersonalValues.Where(entry.ToJsonString().Contains), Is.Empty, "no personal data");
+        });
     }
 
     [Test]

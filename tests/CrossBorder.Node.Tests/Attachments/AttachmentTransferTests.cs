@@ -20,8 +20,15 @@ public sealed class AttachmentTransferTests
 {
     private const int Chunk = 4096;
 
-    private static Task<NodePair> StartAsync(PeerTap tap, LogCapture? logs = null) => NodePair.StartAsync(
-        adjust: (_, c) => c["Attachments:ChunkBytes"] = Chunk.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    // The sweep of abandoned transfers runs every 50 ms in these tests: a broken transfer must resume under it.
+    private static Task<NodePair> StartAsync(PeerTap tap, LogCapture? logs = null, Action<string, Dictionary<string, string?>>? adjust = null) =>
+        NodePair.StartAsync(
+        adjust: (country, c) =>
+        {
+            c["Attachments:ChunkBytes"] = Chunk.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            c["Attachments:AbandonedCheckEvery"] = "00:00:00.050";
+            adjust?.Invoke(country, c);
+        },
         configure: (country, b) =>
         {
             if (country == "FR") b.Services.AddHttpClient<PeerClient>().AddHttpMessageHandler(() => tap);
@@ -55,6 +62,41 @@ public sealed class AttachmentTransferTests
         var (atGb, _) = await AttachmentTests.DownloadAsync(cases.Gb, id, attachmentId);
         Assert.That(Documents.Sha256(atGb), Is.EqualTo(Documents.Sha256(pdf)), "the content arrived intact");
         Assert.That(await Db.CountAsync(pair.Gb.ConnectionString, $"SELECT chunk_count FROM attachments WHERE id = '{attachmentId}'"), Is.EqualTo(10));
+    }
+
+    [Test]
+    public async Task Transfer_AbandonedAtReceiver_DoesNotCountTowardLimit_RemovedAfterAbandonedAfter()
+    {
+        var tap = new PeerTap();
+        await using var pair = await StartAsync(tap, adjust: (country, c) =>
+        {
+            if (country != "GB") return;
+            c["Attachments:MaxPerReferral"] = "1";
+            c["Attachments:AbandonedAfter"] = "00:00:04";
+        });
+        var cases = await CaseDriver.CreateAsync(pair);
+        var id = await cases.SubmitAsync();
+        tap.BreakAfter(puts: 3, failures: int.MaxValue); // FR's link to GB breaks for good after three ranges
+        using (var upload = await Documents.UploadAsync(cases.Fr, id, Documents.Pdf(10 * Chunk), "application/pdf"))
+            Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        var gb = pair.Gb.ConnectionString;
+        var stale = await NodePair.EventuallyAsync(() => Db.ColumnAsync(gb,
+                $"SELECT id::text || ' ' || received_bytes FROM attachments WHERE referral_id = '{id}' AND state = 'receiving'"),
+            rows => rows.SingleOrDefault()?.EndsWith($" {3 * Chunk}", StringComparison.Ordinal) == true,
+            because: "GB holds three ranges of FR's document");
+        var staleId = stale.Single()!.Split(' ')[0];
+
+        // Regression: the partial transfer counted toward the per-case limit, so GB's own document was refused with 413.
+        using (var own = await Documents.UploadAsync(cases.Gb, id, Documents.Png(2 * Chunk), "image/png"))
+            Assert.That(own.StatusCode, Is.EqualTo(HttpStatusCode.Created), await own.Content.ReadAsStringAsync());
+        Assert.That(await Db.CountAsync(gb, $"SELECT count(*) FROM attachments WHERE id = '{staleId}'"), Is.EqualTo(1),
+            "the partial transfer was still there when GB's document was taken");
+
+        await NodePair.EventuallyAsync(() => Db.CountAsync(gb,
+                $"SELECT (SELECT count(*) FROM attachments WHERE id = '{staleId}') + (SELECT count(*) FROM attachment_chunks WHERE attachment_id = '{staleId}')"),
+            n => n == 0, timeout: TimeSpan.FromSeconds(30), because: "the abandoned transfer and its chunks are removed after AbandonedAfter");
+        Assert.That(await Db.CountAsync(gb, $"SELECT count(*) FROM attachments WHERE referral_id = '{id}' AND state = 'stored'"), Is.EqualTo(1),
+            "GB's own document stays");
     }
 
     [Test]

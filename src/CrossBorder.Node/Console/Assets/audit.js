@@ -5,7 +5,7 @@ import { fromB64url, leafHash, rootFromInclusion, verifyConsistency, checkCheckp
 
 const KINDS = ["message.sent", "message.received", "message.delivered", "message.redriven", "step.taken", "personal_data.read",
   "token.issued", "console.sign_in", "console.account_changed", "security.message_rejected", "security.token_refused",
-  "security.forbidden", "security.idempotency_misuse", "security.witness_refused", "security.sign_in_refused"];
+  "security.forbidden", "security.idempotency_misuse", "security.witness_refused", "security.sign_in_refused", "attachment.uploaded"];
 
 function hashQuery() { return new URLSearchParams(location.hash.split("?")[1] || ""); }
 

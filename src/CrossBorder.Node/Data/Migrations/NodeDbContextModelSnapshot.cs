@@ -50,6 +50,10 @@ namespace CrossBorder.Node.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("delivered_at");
 
+                    b.Property<DateTimeOffset?>("LastRangeAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_range_at");
+
                     b.Property<string>("MediaType")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
@@ -93,6 +97,10 @@ namespace CrossBorder.Node.Data.Migrations
                         .HasColumnName("step_message_id");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("LastRangeAt")
+                        .HasDatabaseName("ix_attachments_receiving")
+                        .HasFilter("state = 'receiving'");
 
                     b.HasIndex("MessageId");
 

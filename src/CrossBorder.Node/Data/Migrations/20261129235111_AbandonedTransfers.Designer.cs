@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace CrossBorder.Node.Data.Migrations
 {
     [DbContext(typeof(NodeDbContext))]
-    [Migration("20261129225430_Attachments")]
-    partial class Attachments
+    [Migration("20261129235111_AbandonedTransfers")]
+    partial class AbandonedTransfers
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -52,6 +52,10 @@ namespace CrossBorder.Node.Data.Migrations
                     b.Property<DateTimeOffset?>("DeliveredAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("delivered_at");
+
+                    b.Property<DateTimeOffset?>("LastRangeAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_range_at");
 
                     b.Property<string>("MediaType")
                         .HasMaxLength(32)
@@ -96,6 +100,10 @@ namespace CrossBorder.Node.Data.Migrations
                         .HasColumnName("step_message_id");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("LastRangeAt")
+                        .HasDatabaseName("ix_attachments_receiving")
+                        .HasFilter("state = 'receiving'");
 
                     b.HasIndex("MessageId");
 

@@ -1,0 +1,39 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace CrossBorder.Node.Data.Migrations
+{
+    /// <inheritdoc />
+    public partial class AbandonedTransfers : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "last_range_at",
+                table: "attachments",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_attachments_receiving",
+                table: "attachments",
+                column: "last_range_at",
+                filter: "state = 'receiving'");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "ix_attachments_receiving",
+                table: "attachments");
+
+            migrationBuilder.DropColumn(
+                name: "last_range_at",
+                table: "attachments");
+        }
+    }
+}
