@@ -23,6 +23,15 @@ public sealed class RateLimitOptions
 
     /// <summary>Burst a peer node may spend at once.</summary>
     public int PeerBurst { get; set; } = 4000;
+
+    /// <summary>
+    /// Ministry writes that run at once on this replica (<see cref="WriteLimiter"/>); 0: four per processor. More only
+    /// queue for the CPU and the database while holding a connection each.
+    /// </summary>
+    public int MaxConcurrentWrites { get; set; }
+
+    /// <summary>Writes that may wait for a slot, oldest first; beyond this a write answers 503 with Retry-After at once.</summary>
+    public int WriteQueue { get; set; } = 64;
 }
 
 /// <summary>The node's one partitioned limiter, shared by the rate-limiting middleware and the headers that announce it.</summary>
@@ -98,6 +107,7 @@ public static class RateLimiting
     {
         var limiter = new NodeRateLimiter(options);
         services.AddSingleton(limiter);
+        services.AddSingleton(new WriteLimiter(options));
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<Telemetry.NodeMetrics>((o, metrics) =>
         {
