@@ -17,7 +17,7 @@ public sealed class WriteLimiter(RateLimitOptions options) : IDisposable
 
     private readonly ConcurrencyLimiter _limiter = new(new ConcurrencyLimiterOptions
     {
-        PermitLimit = options.MaxConcurrentWrites > 0 ? options.MaxConcurrentWrites : 4 * Environment.ProcessorCount,
+        PermitLimit = Math.Max(1, options.MaxConcurrentWrites),
         QueueLimit = Math.Max(0, options.WriteQueue),
         QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
     });
