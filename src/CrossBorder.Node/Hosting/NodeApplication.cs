@@ -86,6 +86,7 @@ public static class NodeApplication
         app.UseRateLimiter();
         app.UseAuthorization();
         app.UseNodeInputRules();
+        app.UseWriteLimiter();
         app.UseNodeOpenApi();
         app.MapTokenEndpoint();
         app.MapHealth();

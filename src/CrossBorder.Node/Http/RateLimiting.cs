@@ -23,6 +23,19 @@ public sealed class RateLimitOptions
 
     /// <summary>Burst a peer node may spend at once.</summary>
     public int PeerBurst { get; set; } = 4000;
+
+    /// <summary>
+    /// Ministry writes that run at once on this replica (<see cref="WriteLimiter"/>): well below the connection pool's
+    /// 100, so writes never run it dry and the outbox, the sequencers and the peer's deliveries keep connections. Fewer
+    /// (8 was tried) starved creates of CPU beside the unlimited delivery work and shed them at 200/s.
+    /// </summary>
+    public int MaxConcurrentWrites { get; set; } = 32;
+
+    /// <summary>
+    /// Writes that may wait for a slot, oldest first (about two seconds of work at the bench's rate); beyond this a
+    /// write answers 503 with Retry-After at once.
+    /// </summary>
+    public int WriteQueue { get; set; } = 256;
 }
 
 /// <summary>The node's one partitioned limiter, shared by the rate-limiting middleware and the headers that announce it.</summary>
@@ -98,6 +111,7 @@ public static class RateLimiting
     {
         var limiter = new NodeRateLimiter(options);
         services.AddSingleton(limiter);
+        services.AddSingleton(new WriteLimiter(options));
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<Telemetry.NodeMetrics>((o, metrics) =>
         {

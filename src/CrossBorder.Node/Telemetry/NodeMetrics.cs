@@ -41,7 +41,7 @@ public sealed class NodeMetrics
         _deadlineLapses = meter.CreateCounter<long>("crossborder.deadline_lapses", null,
             "Legal deadlines that lapsed and were applied by rule (tacit acceptance, final refusal, expired transfer).");
         _rateLimitRejections = meter.CreateCounter<long>("crossborder.rate_limit.rejections", null,
-            "Requests refused with 429 by policy (client, peer).");
+            "Requests refused with 429 by policy (client, peer), or with 503 when writes are shed at capacity (writes).");
 
         meter.CreateObservableGauge("crossborder.messages", () => database.Latest is { } s
             ? s.Messages.Select(m => new Measurement<long>(m.Value, Tag("direction", m.Key.Direction), Tag("state", m.Key.State)))
@@ -110,6 +110,9 @@ public sealed class NodeMetrics
     /// <summary>A 429 from the rate limiter; <paramref name="policyHeader"/> is the <c>RateLimit-Policy</c> value it announces.</summary>
     public void RateLimitRejected(string policyHeader) =>
         _rateLimitRejections.Add(1, new KeyValuePair<string, object?>("policy", PolicyName(policyHeader)));
+
+    /// <summary>A ministry write shed with 503 because the node is at capacity (<see cref="Http.WriteLimiter"/>).</summary>
+    public void WriteShed() => _rateLimitRejections.Add(1, new KeyValuePair<string, object?>("policy", "writes"));
 
     /// <summary>The policy's name: the quoted first item of <c>"client";q=200;w=4</c> (draft-ietf-httpapi-ratelimit-headers).</summary>
     public static string PolicyName(string policyHeader) =>

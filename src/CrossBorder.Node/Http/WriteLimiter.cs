@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+
+namespace CrossBorder.Node.Http;
+
+/// <summary>
+/// Load shedding for the ministry API's writes (issue 9). At most <see cref="RateLimitOptions.MaxConcurrentWrites"/>
+/// writes run at once and <see cref="RateLimitOptions.WriteQueue"/> wait their turn, oldest first; a write beyond that
+/// answers 503 with Retry-After at once, nothing changed. Without it, an overloaded node took every request in: each
+/// held a pooled connection and a transaction while it waited for the CPU, PostgreSQL ran a hundred backends on two
+/// cores, the pool ran dry and requests failed after 15-30 s instead of at once. Peer deliveries are not limited here:
+/// the peer's dispatcher bounds its own sends, and a 503 would count against the peer's circuit breaker.
+/// </summary>
+public sealed class WriteLimiter(RateLimitOptions options) : IDisposable
+{
+    public const int RetryAfterSeconds = 1;
+
+    private readonly ConcurrencyLimiter _limiter = new(new ConcurrencyLimiterOptions
+    {
+        PermitLimit = Math.Max(1, options.MaxConcurrentWrites),
+        QueueLimit = Math.Max(0, options.WriteQueue),
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+    });
+
+    /// <summary>A ministry write: a POST under <c>/api/v1</c> (creates, steps, operator re-drives).</summary>
+    public static bool IsWrite(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments("/api/v1");
+
+    public ValueTask<RateLimitLease> AcquireAsync(CancellationToken ct) => _limiter.AcquireAsync(1, ct);
+
+    public void Dispose() => _limiter.Dispose();
+}
+
+public static class WriteLimiting
+{
+    /// <summary>After authentication and the per-client budget: a refused or unauthenticated request takes no write slot.</summary>
+    public static WebApplication UseWriteLimiter(this WebApplication app)
+    {
+        var limiter = app.Services.GetRequiredService<WriteLimiter>();
+        var metrics = app.Services.GetRequiredService<Telemetry.NodeMetrics>();
+        app.Use(async (http, next) =>
+        {
+            if (!WriteLimiter.IsWrite(http.Request))
+            {
+                await next(http);
+                return;
+            }
+            using var lease = await limiter.AcquireAsync(http.RequestAborted);
+            if (!lease.IsAcquired)
+            {
+                metrics.WriteShed();
+                http.Response.Headers.RetryAfter = WriteLimiter.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                await Problems.Unavailable.Result(http, "The node is at capacity; nothing was changed. Retry after the Retry-After delay.")
+                    .ExecuteAsync(http);
+                return;
+            }
+            await next(http);
+        });
+        return app;
+    }
+}
