@@ -28,7 +28,7 @@ public sealed class ProblemResponsesOperationFilter : IOperationFilter
         [428] = "An If-Match header with the referral's current ETag is required (CB0014).",
         [429] = "Too many requests (CB0012): retry after the number of seconds in Retry-After.",
         [500] = "The node could not complete the request (CB0013); quote the traceId when reporting it.",
-        [503] = "The node cannot reach its database right now (CB0030): nothing was changed; retry after the number of seconds in Retry-After (a write with the same Idempotency-Key).",
+        [503] = "The node cannot reach its database right now (CB0030), or, for a ministry write, too many writes are running or waiting (CB0031): nothing was changed; retry after the number of seconds in Retry-After (a write with the same Idempotency-Key).",
     };
 
     /// <summary>What a lifecycle step adds to a status's meaning.</summary>

@@ -33,6 +33,7 @@ public static class Problems
     public static readonly ProblemKind UriTooLong = new("CB0019", 414, "The request target is too long.");
     public static readonly ProblemKind MethodNotAllowed = new("CB0018", 405, "This method is not allowed on this resource; see Allow.");
     public static readonly ProblemKind Unavailable = new("CB0030", 503, "The node cannot reach its database; nothing was changed. Retry after the Retry-After delay.");
+    public static readonly ProblemKind AtCapacity = new("CB0031", 503, "The node is at capacity for writes; nothing was changed. Retry after the Retry-After delay.");
 
     public static readonly ProblemKind JwsMalformed = new("CB0101", 400, "The message is not a well-formed JWS.");
     public static readonly ProblemKind JwsUnknownKey = new("CB0102", 400, "The message is signed with a key this node does not trust.");

@@ -50,7 +50,7 @@ public static class WriteLimiting
             {
                 metrics.WriteShed();
                 http.Response.Headers.RetryAfter = WriteLimiter.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                await Problems.Unavailable.Result(http, "The node is at capacity; nothing was changed. Retry after the Retry-After delay.")
+                await Problems.AtCapacity.Result(http, "Too many writes are running or waiting on this node; nothing was changed. Retry after the Retry-After delay.")
                     .ExecuteAsync(http);
                 return;
             }

@@ -25,7 +25,7 @@ public sealed class WriteLimiterTests
             Is.All.EqualTo(HttpStatusCode.Created), "every write that is admitted completes");
         Assert.That(shed[0].Headers.RetryAfter?.Delta, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1)));
         Assert.That(shed[0].Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
-        Assert.That(await shed[0].Content.ReadAsStringAsync(), Does.Contain("CB0030"));
+        Assert.That(await shed[0].Content.ReadAsStringAsync(), Does.Contain("CB0031"));
 
         // Reads are not limited.
         using var read = await client.GetAsync("api/v1/referrals");
