@@ -37,7 +37,7 @@ public static class AttachmentExchangeEndpoints
             .WithName(PutOperationId)
             .WithSummary("Add the next range of a document's content")
             .WithDescription("The body is the range's bytes (`application/octet-stream`, at most 1 MiB), `Content-Range: bytes a-b/size` says where it goes; `a` must be the `received` this node holds (409, CB0404, with the current `received`, otherwise). " +
-                "Stored encrypted under this node's data key of the case. The document is taken only when the signed `attachment.added` message arrives and its SHA-256 matches (400, CB0405, otherwise: the received bytes are dropped and the transfer starts over).")
+                "Stored encrypted under this node's data key of the case. The document is taken only when the signed `attachment.added` message arrives and its SHA-256 matches (400, CB0405, otherwise: the received bytes are dropped, nothing is applied and no receipt is given; the sender dead-letters the message, and an operator's re-drive sends the content again from its first byte).")
             .Accepts<byte[]>("application/octet-stream")
             .Produces<TransferState>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -99,7 +99,12 @@ public static class AttachmentExchangeEndpoints
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (await PartyAsync(http, db, referralId, ct) is { } refused)
             return refused;
-        var referral = await db.Referrals.AsNoTracking().SingleAsync(r => r.Id == referralId, ct);
+        // The case row first (the one lock order), shared: an erasure (erase_referral takes it FOR UPDATE) waits for this
+        // range or has happened; no range is written beside an erased case, and its data key is never opened destroyed.
+        var referral = await db.Referrals.FromSql($"SELECT * FROM referrals WHERE id = {referralId} FOR SHARE").AsNoTracking()
+            .SingleAsync(ct);
+        if (referral.ErasedAt is { } erasedAt)
+            return Problems.ReferralErased(http, erasedAt);
         var peer = PeerIdentity.CountryOf(http.User.ClientId())!;
         var created = await db.Database.ExecuteSqlAsync($"""
             INSERT INTO attachments (id, referral_id, origin, state, size_bytes, chunk_count, received_bytes, created_by, created_at, last_range_at)

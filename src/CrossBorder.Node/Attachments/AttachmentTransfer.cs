@@ -29,9 +29,12 @@ public sealed class AttachmentTransfer(NodeDbContext db, NodeKeys keys, Attachme
         var attachment = await db.Attachments.AsNoTracking().SingleAsync(a => a.MessageId == message.Id, ct);
         var path = AttachmentExchangeEndpoints.PathOf(attachment.ReferralId, attachment.Id);
         using var key = keys.Cipher.OpenDataKey(dataKey, attachment.ReferralId);
-        PeerResponse? refused = null;
-        // The peer holds what it holds: ask, send the rest. Its 409 (CB0404) means another offset is expected: ask again.
-        for (var round = 0; round < 3; round++)
+        // The peer holds what it holds: ask, send the rest. Its 409 (CB0404) means it holds another offset than this side
+        // thought: a retried range it had already stored (the answer was lost), or another replica's send. Ask again and
+        // go on from there as long as its copy grows; a peer whose copy stops growing is a failed attempt, retried later
+        // from wherever it stands, never a refusal of the message.
+        long? before = null;
+        while (true)
         {
             var status = await client.SendAsync(peer, HttpMethod.Get, path, () => null, ct);
             if (status.Status != HttpStatusCode.OK)
@@ -39,13 +42,14 @@ public sealed class AttachmentTransfer(NodeDbContext db, NodeKeys keys, Attachme
             var received = Read(status.Body)?.Received ?? 0;
             if (received >= attachment.SizeBytes)
                 return null;
+            if (received <= before)
+                throw new HttpRequestException($"the peer's copy of attachment {attachment.Id} stopped at byte {received}");
+            before = received;
             log.LogInformation("Attachment {AttachmentId} to {Peer}: sending from byte {Offset} of {Size}", attachment.Id, peer.Country,
                 received, attachment.SizeBytes);
-            refused = await SendFromAsync(key, attachment, peer, path, received, ct);
-            if (refused is null || !IsOffsetMismatch(refused))
+            if (await SendFromAsync(key, attachment, peer, path, received, ct) is { } refused && !IsOffsetMismatch(refused))
                 return refused;
         }
-        return refused;
     }
 
     private async Task<PeerResponse?> SendFromAsync(DataKey key, Attachment attachment, PeerOptions peer, string path, long received,
@@ -70,6 +74,8 @@ public sealed class AttachmentTransfer(NodeDbContext db, NodeKeys keys, Attachme
             if (response.Status != HttpStatusCode.OK)
                 return response;
             received = Read(response.Body)?.Received ?? to + 1;
+            if (received != to + 1)
+                return null; // the peer holds another offset than this range's end: the caller asks where it stands
         }
         return null;
     }

@@ -57,11 +57,13 @@ public sealed class PeerAttachments(NodeDbContext db, NodeKeys keys, AttachmentC
         if (check.Finish() is { } invalid)
             return await RefuseAsync(row, invalid, ct);
 
-        // Not locked while read (a refusal deletes it on another connection): removed meanwhile as abandoned, it is not taken.
+        // Not locked while read (a refusal deletes it on another connection): taken only as it was checked, complete and
+        // with the chunks read above; removed meanwhile as abandoned (or removed and begun again), it is not taken.
         if (await db.Database.ExecuteSqlAsync($"""
                 UPDATE attachments SET state = {AttachmentStates.Stored}, media_type = {added.MediaType}, sha256 = {digest},
                                        message_id = {envelope.Id}, step_message_id = {added.Step}
-                WHERE id = {row.Id} AND state = {AttachmentStates.Receiving}
+                WHERE id = {row.Id} AND state = {AttachmentStates.Receiving} AND size_bytes = {added.Size}
+                  AND received_bytes = size_bytes AND chunk_count = {row.ChunkCount} AND created_at = {row.CreatedAt}
                 """, ct) == 0)
             return ApplyResult.Fail(Problems.AttachmentContentMissing, "Transfer the content before the message.");
         lifecycle.Publish(referral, FeedEventTypes.AttachmentReceived, envelope.Id, null, row.Id.ToString());

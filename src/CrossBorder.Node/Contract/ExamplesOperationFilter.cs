@@ -45,12 +45,19 @@ public sealed class ExamplesOperationFilter : IOperationFilter
         ["minutes"] = "How many minutes back from now, 1-180 (default 60).",
     };
 
+    /// <summary>Path parameters whose name means something else as a query filter.</summary>
+    private static readonly IReadOnlyDictionary<string, string> PathDescriptions = new Dictionary<string, string>
+    {
+        ["referralId"] = "The referral id (UUID).",
+    };
+
     /// <summary>Also used for the token operation, which the document filter adds by hand.</summary>
     public static void Apply(OpenApiOperation operation)
     {
         foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
             if (parameter.Description is null && parameter.In is ParameterLocation.Query or ParameterLocation.Path
-                && ParameterDescriptions.TryGetValue(parameter.Name ?? "", out var description))
+                && ((parameter.In == ParameterLocation.Path ? PathDescriptions : ParameterDescriptions).TryGetValue(parameter.Name ?? "", out var description)
+                    || ParameterDescriptions.TryGetValue(parameter.Name ?? "", out description)))
                 parameter.Description = description;
         foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
             if (parameter.Example is null && OperationExamples.Parameters.TryGetValue(parameter.Name ?? "", out var value))

@@ -22,6 +22,8 @@ public static partial class ProblemExamples
     {
         var preferred = step ? StepKinds : path.StartsWith("/exchange/", StringComparison.Ordinal) ? ExchangeKinds : [];
         if (path == "/exchange/v1/checkpoints") preferred = [Problems.WrongSender, Problems.WitnessSizeMismatch];
+        if (path.Contains("/attachments/", StringComparison.Ordinal) && path.StartsWith("/exchange/", StringComparison.Ordinal))
+            preferred = [Problems.AttachmentOffsetMismatch, .. ExchangeKinds];
         var kind = preferred.FirstOrDefault(k => k.Status == status) ?? Kinds.FirstOrDefault(k => k.Status == status)
             ?? new ProblemKind(Problems.Validation.Code, status, "The request cannot be applied as sent.");
         var problem = new JsonObject

@@ -64,6 +64,36 @@ public sealed class AttachmentTransferTests
         Assert.That(await Db.CountAsync(pair.Gb.ConnectionString, $"SELECT chunk_count FROM attachments WHERE id = '{attachmentId}'"), Is.EqualTo(10));
     }
 
+    /// <summary>
+    /// Review finding: the peer stored a range but its answer was lost, so the retried range meets 409 (CB0404, the peer
+    /// holds more than the sender thought). That is progress, not a refusal: the transfer goes on from the peer's offset,
+    /// however often it happens in one attempt, and the message is delivered, not dead-lettered.
+    /// </summary>
+    [Test]
+    public async Task Transfer_AnswersToStoredRangesLost_GoesOnFromPeersOffset_Delivered()
+    {
+        var tap = new PeerTap();
+        foreach (var range in new long[] { 1, 3, 5, 7, 8 })
+            tap.LoseAnswersTo.Add(range * Chunk);
+        await using var pair = await StartAsync(tap);
+        var cases = await CaseDriver.CreateAsync(pair);
+        var id = await cases.SubmitAsync();
+        var pdf = Documents.Pdf(10 * Chunk);
+        using var upload = await Documents.UploadAsync(cases.Fr, id, pdf, "application/pdf");
+        Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.Created), await upload.Content.ReadAsStringAsync());
+        var attachmentId = JsonNode.Parse(await upload.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+
+        await NodePair.EventuallyAsync(() => Db.CountAsync(pair.Fr.ConnectionString,
+                $"SELECT count(*) FROM messages m JOIN attachments a ON a.message_id = m.id WHERE a.id = '{attachmentId}' AND m.state IN ('delivered', 'dead_letter')"),
+            n => n == 1, because: "the attachment.added message is settled");
+        Assert.That((await Db.ColumnAsync(pair.Fr.ConnectionString,
+                $"SELECT m.state FROM messages m JOIN attachments a ON a.message_id = m.id WHERE a.id = '{attachmentId}'")).Single(),
+            Is.EqualTo("delivered"), "lost answers are progress, not a refusal");
+        Assert.That(tap.LostAnswers, Has.Count.EqualTo(5), "five answers were lost");
+        var (atGb, _) = await AttachmentTests.DownloadAsync(cases.Gb, id, attachmentId);
+        Assert.That(Documents.Sha256(atGb), Is.EqualTo(Documents.Sha256(pdf)), "the content arrived intact");
+    }
+
     [Test]
     public async Task Transfer_AbandonedAtReceiver_DoesNotCountTowardLimit_RemovedAfterAbandonedAfter()
     {
@@ -194,6 +224,11 @@ public sealed class AttachmentTransferTests
 
         public void BreakAfter(int puts, int failures) => (_putsBeforeBreak, _failuresLeft) = (puts, failures);
 
+        /// <summary>The peer stores these ranges, and their answers are lost on the way back.</summary>
+        public HashSet<long> LoseAnswersTo { get; } = [];
+
+        public ConcurrentQueue<long> LostAnswers { get; } = new();
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
             if (request.Method != HttpMethod.Put || request.Content?.Headers.ContentRange?.From is not { } from)
@@ -214,6 +249,12 @@ public sealed class AttachmentTransferTests
                 request.Content = changed;
             }
             var response = await base.SendAsync(request, ct);
+            if (response.IsSuccessStatusCode && LoseAnswersTo.Remove(from))
+            {
+                LostAnswers.Enqueue(from);
+                response.Dispose();
+                throw new HttpRequestException("the answer was lost (test)");
+            }
             if (response.IsSuccessStatusCode)
                 PutStarts.Enqueue(from);
             return response;

@@ -1,4 +1,6 @@
-﻿using System;
+using CrossBorder.Node.Data;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using System;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
@@ -6,6 +8,8 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace CrossBorder.Node.Data.Migrations
 {
     /// <inheritdoc />
+    [DbContext(typeof(NodeDbContext))]
+    [Migration("20261129235111_AbandonedTransfers")]
     public partial class AbandonedTransfers : Migration
     {
         /// <inheritdoc />

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace CrossBorder.Node.Data.Migrations
 {
     [DbContext(typeof(NodeDbContext))]
-    [Migration("20261129235111_AbandonedTransfers")]
-    partial class AbandonedTransfers
+    [Migration("20261130002505_EraseUnfinishedTransfers")]
+    partial class EraseUnfinishedTransfers
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
