@@ -119,10 +119,12 @@ public static class AttachmentExchangeEndpoints
         if (row.ReferralId != referralId || row.Origin != AttachmentOrigins.Peer || row.SizeBytes != size)
             return Problems.AttachmentOffsetMismatch.Result(http, "This attachment id is taken by another document on this node.",
                 Held(http, row.ReferralId == referralId ? row.ReceivedBytes : 0));
-        // Transfers in progress do not count: an abandoned one must not fill the case (it is removed after AbandonedAfter).
-        if (created == 1 && await db.Attachments.CountAsync(a => a.ReferralId == referralId && a.State != AttachmentStates.Receiving, ct)
-            >= o.MaxPerReferral)
-            return Problems.AttachmentLimit.Result(http, $"A case holds at most {o.MaxPerReferral} documents on this node.");
+        // A document the peer took and signed is not refused by count here: the two nodes would disagree on the case (each
+        // bounds its own uploads). What is bounded is how many transfers of one case arrive at once (abandoned ones are
+        // removed after AbandonedAfter), so a peer cannot open any number of them.
+        if (created == 1 && await db.Attachments.CountAsync(a => a.ReferralId == referralId && a.State == AttachmentStates.Receiving, ct)
+            > o.MaxPerReferral)
+            return Problems.AttachmentLimit.Result(http, $"At most {o.MaxPerReferral} transfers of one case arrive at once on this node.");
         if (row.State != AttachmentStates.Receiving || from != row.ReceivedBytes)
             return Problems.AttachmentOffsetMismatch.Result(http, $"This node holds {row.ReceivedBytes} bytes: continue there.",
                 Held(http, row.ReceivedBytes));

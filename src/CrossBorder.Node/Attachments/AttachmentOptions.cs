@@ -11,8 +11,13 @@ public sealed class AttachmentOptions
     [Range(1024, 1L << 31)]
     public long MaxBytes { get; set; } = 25L * 1024 * 1024;
 
-    /// <summary>Most documents one case holds, both nodes' together (413 beyond).</summary>
-    [Range(1, 1000)]
+    /// <summary>
+    /// Most documents one case holds, both nodes' together, as this node counts at upload (413 beyond). A document the peer
+    /// took is never refused by count, so two nodes uploading at once can pass it a little; at most 100 here keeps a case's
+    /// list within the 200 items its schema allows whatever both nodes set. Also the most transfers of one case that may
+    /// arrive at once from the peer.
+    /// </summary>
+    [Range(1, 100)]
     public int MaxPerReferral { get; set; } = 20;
 
     /// <summary>
@@ -25,7 +30,7 @@ public sealed class AttachmentOptions
     /// <summary>
     /// A peer's transfer that has not moved for this long (no range arrived, no message named it) is abandoned: its
     /// received bytes are removed. Until then a broken transfer resumes where it stopped. A transfer in progress never
-    /// counts toward <see cref="MaxPerReferral"/>, so abandoned ones cannot fill a case.
+    /// counts as a document toward <see cref="MaxPerReferral"/>, so abandoned ones cannot fill a case.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
     public TimeSpan AbandonedAfter { get; set; } = TimeSpan.FromDays(1);
