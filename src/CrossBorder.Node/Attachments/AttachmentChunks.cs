@@ -25,7 +25,7 @@ public sealed class AttachmentChunks(NodeDbContext db)
         CancellationToken ct)
     {
         var length = plaintext.Length + DataKey.Overhead;
-        var sealedData = ArrayPool<byte>.Shared.Rent(length);
+        var sealedData = AttachmentBuffers.Pool.Rent(length);
         try
         {
             key.Seal(Column(attachmentId, index, last), plaintext.Span, sealedData.AsSpan(0, length));
@@ -43,7 +43,7 @@ public sealed class AttachmentChunks(NodeDbContext db)
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(sealedData);
+            AttachmentBuffers.Pool.Return(sealedData);
         }
     }
 
@@ -106,9 +106,9 @@ public sealed class AttachmentChunks(NodeDbContext db)
         }
         finally
         {
-            if (sealedData.Length > 0) ArrayPool<byte>.Shared.Return(sealedData);
+            if (sealedData.Length > 0) AttachmentBuffers.Pool.Return(sealedData);
             // A document's plaintext does not linger in a shared pool.
-            if (plaintext.Length > 0) ArrayPool<byte>.Shared.Return(plaintext, clearArray: true);
+            if (plaintext.Length > 0) AttachmentBuffers.Pool.Return(plaintext, clearArray: true);
         }
     }
 
@@ -117,8 +117,8 @@ public sealed class AttachmentChunks(NodeDbContext db)
         if (buffer.Length >= length)
             return;
         if (buffer.Length > 0)
-            ArrayPool<byte>.Shared.Return(buffer, clear);
-        buffer = ArrayPool<byte>.Shared.Rent(length);
+            AttachmentBuffers.Pool.Return(buffer, clear);
+        buffer = AttachmentBuffers.Pool.Rent(length);
     }
 
     /// <summary>The DbContext's connection, opened for the caller when it was closed, and its current transaction.</summary>

@@ -70,7 +70,7 @@ public static class AttachmentExchangeEndpoints
             return Problems.UnsupportedMediaType.Result(http, "Send a range of a document as application/octet-stream.");
         // A pooled buffer of the range's length (a range is on the large-object heap: an array per request made memory grow
         // with the document's size); cleared on return, it held a document's plaintext.
-        var body = ArrayPool<byte>.Shared.Rent(length + 1);
+        var body = AttachmentBuffers.Pool.Rent(length + 1);
         try
         {
             if (!await ReadExactlyAsync(http.Request.Body, body.AsMemory(0, length + 1), ct))
@@ -79,7 +79,7 @@ public static class AttachmentExchangeEndpoints
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(body, clearArray: true);
+            AttachmentBuffers.Pool.Return(body, clearArray: true);
         }
     }
 

@@ -61,8 +61,8 @@ public static class UploadAttachment
         var index = 0;
         // Two pooled buffers (a chunk is on the large-object heap: an array per upload made memory grow with traffic); a
         // full chunk is written once the next byte shows it is not the last (the last-chunk flag is sealed).
-        var pending = ArrayPool<byte>.Shared.Rent(o.ChunkBytes);
-        var current = ArrayPool<byte>.Shared.Rent(o.ChunkBytes);
+        var pending = AttachmentBuffers.Pool.Rent(o.ChunkBytes);
+        var current = AttachmentBuffers.Pool.Rent(o.ChunkBytes);
         try
         {
             using var key = keys.Cipher.OpenDataKey(referral.WrappedDataKey, referral.Id);
@@ -97,8 +97,8 @@ public static class UploadAttachment
         finally
         {
             // The document's plaintext does not linger in a shared pool.
-            ArrayPool<byte>.Shared.Return(pending, clearArray: true);
-            ArrayPool<byte>.Shared.Return(current, clearArray: true);
+            AttachmentBuffers.Pool.Return(pending, clearArray: true);
+            AttachmentBuffers.Pool.Return(current, clearArray: true);
         }
         var digest = Base64Url.EncodeToString(sha.GetHashAndReset());
 

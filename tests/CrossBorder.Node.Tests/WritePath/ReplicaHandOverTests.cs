@@ -42,6 +42,8 @@ public sealed class ReplicaHandOverTests
         Assert.That(references, Is.Unique, "no two referrals share a reference number");
         var stored = await Db.ColumnAsync(fr.ConnectionString, "SELECT reference FROM referrals");
         Assert.That(stored, Is.Unique.And.Count.EqualTo(2 * perReplica));
+        // Receipts add feed events: the feed is judged once they are all in (CI caught two arriving during the check).
+        await DeliveredAsync(fr.ConnectionString, 2 * perReplica);
         await Db.AssertFeedGapFreeAsync(fr.ConnectionString);
         await AuditSequencedAsync(fr.ConnectionString);
 
@@ -56,6 +58,7 @@ public sealed class ReplicaHandOverTests
         await NodePair.EventuallyAsync(
             () => Db.CountAsync(fr.ConnectionString, "SELECT count(*) FROM feed_events WHERE position IS NOT NULL"),
             n => n > sequencedBefore, TimeSpan.FromSeconds(30), "the remaining replica took over the feed sequencer");
+        await DeliveredAsync(fr.ConnectionString, 2 * perReplica + 3);
         await Db.AssertFeedGapFreeAsync(fr.ConnectionString);
         await AuditSequencedAsync(fr.ConnectionString);
         var holders = await HoldersAsync(fr.ConnectionString);
@@ -71,6 +74,9 @@ public sealed class ReplicaHandOverTests
         WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND ((classid::bigint << 32) | objid::bigint) IN ({LockIds.FeedSequencer}, {LockIds.AuditSequencer})
         """);
+
+    private static Task DeliveredAsync(string connectionString, int count) => NodePair.EventuallyAsync(
+        () => Db.OutgoingAsync(connectionString, "delivered"), n => n == count, TimeSpan.FromSeconds(60), "every referral is delivered");
 
     /// <summary>Every committed audit entry has left the pending table for the log.</summary>
     private static Task AuditSequencedAsync(string connectionString) => NodePair.EventuallyAsync(
