@@ -77,17 +77,7 @@ public sealed class BenchAttachmentCommand : CliCommand
 
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
-        using var signal = new ShutdownSignal();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, signal.Token);
-        try
-        {
-            return await RunBenchAsync(parse, linked.Token);
-        }
-        catch (Exception) when (signal.IsRequested)
-        {
-            Console.WriteLine("interrupted; everything stopped.");
-            return ExitCodes.Failure;
-        }
+        return await ShutdownSignal.RunInterruptibleAsync(token => RunBenchAsync(parse, token), ct);
     }
 
     private async Task<int> RunBenchAsync(ParseResult parse, CancellationToken ct)

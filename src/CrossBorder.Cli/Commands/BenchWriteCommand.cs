@@ -63,17 +63,7 @@ public sealed class BenchWriteCommand : CliCommand
             FrPort: parse.GetValue(_frPort),
             GbPort: parse.GetValue(_gbPort));
 
-        using var signal = new ShutdownSignal();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, signal.Token);
-        try
-        {
-            return await RunBenchAsync(options, linked.Token);
-        }
-        catch (Exception) when (signal.IsRequested)
-        {
-            Console.WriteLine("interrupted; everything stopped.");
-            return ExitCodes.Failure;
-        }
+        return await ShutdownSignal.RunInterruptibleAsync(token => RunBenchAsync(options, token), ct);
     }
 
     private static async Task<int> RunBenchAsync(BenchWriteOptions options, CancellationToken ct)

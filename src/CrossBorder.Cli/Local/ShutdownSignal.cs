@@ -30,6 +30,25 @@ public sealed class ShutdownSignal : IDisposable
 
     public CancellationToken Token => _cts.Token;
 
+    /// <summary>
+    /// Runs a long command (a benchmark) until it ends, <paramref name="ct"/> is cancelled or the user interrupts it; an
+    /// interruption is reported as "interrupted; everything stopped." and a failure exit code (the command stops its children).
+    /// </summary>
+    public static async Task<int> RunInterruptibleAsync(Func<CancellationToken, Task<int>> run, CancellationToken ct)
+    {
+        using var signal = new ShutdownSignal();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, signal.Token);
+        try
+        {
+            return await run(linked.Token);
+        }
+        catch (Exception) when (signal.IsRequested)
+        {
+            Console.WriteLine("interrupted; everything stopped.");
+            return Commands.ExitCodes.Failure;
+        }
+    }
+
     public bool IsRequested => _cts.IsCancellationRequested;
 
     /// <summary>What asked to stop: "SIGINT", "SIGTERM" or "Ctrl-C"; null while nothing did.</summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using CrossBorder.Node.Tests.Infrastructure;
 
 namespace CrossBorder.Node.Tests.WritePath;
@@ -21,49 +20,33 @@ public sealed class LeaseRenewalTests
         gb.Peer = fr;
 
         // GB's port accepts connections and never answers: the send hangs, holding its claim.
-        var blackhole = new TcpListener(IPAddress.Loopback, gb.Port);
-        blackhole.Start();
-        var held = new List<TcpClient>();
-        var accepting = Task.Run(async () =>
+        await using var blackhole = new BlackholePeer(gb.Port);
+        void ShortLease(Dictionary<string, string?> c)
         {
-            try { while (true) held.Add(await blackhole.AcceptTcpClientAsync()); }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
-        });
-        try
-        {
-            void ShortLease(Dictionary<string, string?> c)
-            {
-                c["Exchange:Lease"] = "00:00:02";
-                c["Exchange:AttemptTimeout"] = "00:01:00"; // hang, do not fail
-            }
-            await fr.StartAsync(ShortLease);
-            var replica = fr.Replica();
-            await using var _ = replica;
-            await replica.StartAsync(ShortLease);
-
-            using var created = await NodePair.PostReferralAsync(await fr.MinistryAsync(), NodePair.ExampleReferral());
-            Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
-            const string Claim = "SELECT lease_token || '|' || attempts FROM messages WHERE direction = 'outgoing'";
-            await NodePair.EventuallyAsync(() => Db.ColumnAsync(fr.ConnectionString, Claim), c => c.Single() is not null,
-                because: "a replica claims the message and starts sending it");
-            var first = (await Db.ColumnAsync(fr.ConnectionString, Claim)).Single();
-            var claimedAt = DateTimeOffset.Parse((await Db.ColumnAsync(fr.ConnectionString,
-                "SELECT to_char(last_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM messages WHERE direction = 'outgoing'")).Single()!,
-                System.Globalization.CultureInfo.InvariantCulture);
-
-            // Three leases past the claim, on the database clock: only renewals can have kept it.
-            await NodePair.EventuallyAsync(() => Db.CountAsync(fr.ConnectionString,
-                    $"SELECT count(*) FROM messages WHERE direction = 'outgoing' AND lease_until > timestamptz '{claimedAt:O}' + interval '6 seconds'"),
-                n => n == 1, TimeSpan.FromSeconds(20), "the holder renewed its lease while it was still sending");
-            Assert.That((await Db.ColumnAsync(fr.ConnectionString, Claim)).Single(), Is.EqualTo(first),
-                "the same claim (token and attempt) holds the message: the other replica never took it over");
-            Assert.That(await Db.OutgoingAsync(fr.ConnectionString, "queued"), Is.EqualTo(1), "still queued, not failed or dead");
+            c["Exchange:Lease"] = "00:00:02";
+            c["Exchange:AttemptTimeout"] = "00:01:00"; // hang, do not fail
         }
-        finally
-        {
-            blackhole.Stop();
-            foreach (var socket in held) socket.Dispose();
-            await accepting;
-        }
+        await fr.StartAsync(ShortLease);
+        var replica = fr.Replica();
+        await using var _ = replica;
+        await replica.StartAsync(ShortLease);
+
+        using var created = await NodePair.PostReferralAsync(await fr.MinistryAsync(), NodePair.ExampleReferral());
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        const string Claim = "SELECT lease_token || '|' || attempts FROM messages WHERE direction = 'outgoing'";
+        await NodePair.EventuallyAsync(() => Db.ColumnAsync(fr.ConnectionString, Claim), c => c.Single() is not null,
+            because: "a replica claims the message and starts sending it");
+        var first = (await Db.ColumnAsync(fr.ConnectionString, Claim)).Single();
+        var claimedAt = DateTimeOffset.Parse((await Db.ColumnAsync(fr.ConnectionString,
+            "SELECT to_char(last_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM messages WHERE direction = 'outgoing'")).Single()!,
+            System.Globalization.CultureInfo.InvariantCulture);
+
+        // Three leases past the claim, on the database clock: only renewals can have kept it.
+        await NodePair.EventuallyAsync(() => Db.CountAsync(fr.ConnectionString,
+                $"SELECT count(*) FROM messages WHERE direction = 'outgoing' AND lease_until > timestamptz '{claimedAt:O}' + interval '6 seconds'"),
+            n => n == 1, TimeSpan.FromSeconds(20), "the holder renewed its lease while it was still sending");
+        Assert.That((await Db.ColumnAsync(fr.ConnectionString, Claim)).Single(), Is.EqualTo(first),
+            "the same claim (token and attempt) holds the message: the other replica never took it over");
+        Assert.That(await Db.OutgoingAsync(fr.ConnectionString, "queued"), Is.EqualTo(1), "still queued, not failed or dead");
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using CrossBorder.Cli.Local;
 using CrossBorder.Node.Tests.Infrastructure;
@@ -26,14 +25,7 @@ public sealed class ReplicaTests
         gb.Peer = fr;
 
         // GB's port accepts connections and never answers: A's sends hang, holding their claims.
-        var blackhole = new TcpListener(IPAddress.Loopback, gb.Port);
-        blackhole.Start();
-        var held = new List<TcpClient>();
-        var accepting = Task.Run(async () =>
-        {
-            try { while (true) held.Add(await blackhole.AcceptTcpClientAsync()); }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
-        });
+        var blackhole = new BlackholePeer(gb.Port);
 
         var assembly = Path.Combine(AppContext.BaseDirectory, "CrossBorder.Node.dll");
         var replicaA = NodeProcess.StartAssembly("FR-a", fr.Url.AbsoluteUri.TrimEnd('/'), assembly, [], fr.Environment(c =>
@@ -59,9 +51,7 @@ public sealed class ReplicaTests
         Process.GetProcessById(replicaA.ProcessId).Kill(entireProcessTree: true);
         var sinceKill = Stopwatch.StartNew();
         await replicaA.Exited.WaitAsync(TimeSpan.FromSeconds(10));
-        blackhole.Stop();
-        foreach (var socket in held) socket.Dispose();
-        await accepting;
+        await blackhole.DisposeAsync();
 
         await gb.StartAsync();
         await using var replicaB = fr.Replica();
