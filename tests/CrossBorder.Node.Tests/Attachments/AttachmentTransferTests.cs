@@ -179,6 +179,32 @@ public sealed class AttachmentTransferTests
             Is.EqualTo(13), "twelve full 256 KiB chunks and the rest");
     }
 
+    /// <summary>
+    /// Review finding: erasing a case marked a peer's transfer still arriving as an erased document (no type, no digest:
+    /// the list broke its schema, and the abandoned-transfer sweep never saw it again). It goes whole instead.
+    /// </summary>
+    [Test]
+    public async Task Erase_WhileAPeersTransferArrives_TransferRemoved_NotListed()
+    {
+        var tap = new PeerTap();
+        await using var pair = await StartAsync(tap);
+        var cases = await CaseDriver.CreateAsync(pair);
+        var id = await cases.SubmitAsync();
+        tap.BreakAfter(puts: 3, failures: int.MaxValue); // FR's link to GB breaks after three ranges
+        using (var upload = await Documents.UploadAsync(cases.Fr, id, Documents.Pdf(10 * Chunk), "application/pdf"))
+            Assert.That(upload.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        var gb = pair.Gb.ConnectionString;
+        await NodePair.EventuallyAsync(() => Db.CountAsync(gb,
+                $"SELECT count(*) FROM attachments WHERE referral_id = '{id}' AND state = 'receiving' AND received_bytes = {3 * Chunk}"),
+            n => n == 1, because: "GB holds three ranges of FR's document");
+
+        Assert.That(await pair.Gb.Services.GetRequiredService<Erasure>().EraseAsync(Guid.Parse(id), "test-operator", "court order",
+            CancellationToken.None), Is.Not.Null);
+        Assert.That(await Db.CountAsync(gb, $"SELECT count(*) FROM attachments WHERE referral_id = '{id}'"), Is.Zero,
+            "the unfinished transfer is gone, not kept as an erased document");
+        Assert.That(await Db.CountAsync(gb, "SELECT count(*) FROM attachment_chunks"), Is.Zero, "its chunks with it");
+    }
+
     [Test]
     public async Task Erase_CaseWithDocuments_ChunksGone_DownloadGone_DigestsStay_PeerKeepsItsCopy()
     {
