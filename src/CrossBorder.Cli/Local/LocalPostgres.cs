@@ -80,10 +80,18 @@ public sealed class LocalPostgres : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// Whether clients reach the server by its Unix socket in the data folder rather than TCP on 127.0.0.1: a round trip
+    /// over a local socket costs a fraction of one through the loopback TCP stack, and a node makes several per
+    /// request. A socket's path is limited to 107 bytes, so a deep data folder falls back to TCP.
+    /// </summary>
+    private bool SocketFolderFits =>
+        !OperatingSystem.IsWindows() && System.Text.Encoding.UTF8.GetByteCount(Path.Combine(_dataDirectory, $".s.PGSQL.{Port}")) <= 107;
+
     public string ConnectionString(string database) =>
         new NpgsqlConnectionStringBuilder
         {
-            Host = "127.0.0.1",
+            Host = SocketFolderFits ? _dataDirectory : "127.0.0.1",
             Port = Port,
             Username = "postgres",
             Database = database,

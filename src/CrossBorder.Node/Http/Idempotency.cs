@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using CrossBorder.Node.Data;
-using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace CrossBorder.Node.Http;
 
@@ -43,8 +43,6 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
         }
     }
 
-    /// <summary>Records the outcome with the work it guards (same transaction).</summary>
-
     /// <summary>Reads the header; accepts a bare token or an RFC 8941 quoted string.</summary>
     public static string? ReadKey(HttpRequest request)
     {
@@ -62,31 +60,38 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
     }
 
     /// <summary>
-    /// Tries the key's lock and looks the key up in one round trip. The lookup's snapshot may predate the lock: if
-    /// a concurrent first request commits in between, this one's insert of the key fails on the primary key and
+    /// Tries the key's lock, then looks the key up: two statements in one round trip, so the lookup's snapshot is
+    /// taken after the lock is held and sees a first request that committed meanwhile. Two first requests racing
+    /// past each other's commit still meet at the key's primary key: the second rolls back whole and
     /// <see cref="IdempotencyConflictHandler"/> answers "in flight" (409); its retry then gets the replay.
+    /// Every write of the node runs this once, so it is a plain batch on the transaction's connection, not an EF
+    /// query (whose pipeline cost more CPU than the round trip).
     /// </summary>
     private async Task<IdempotencyCheck> ProbeAsync(string clientId, string key, string requestHash, CancellationToken ct)
     {
         var lockId = BinaryPrimitives.ReadInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes($"{clientId}\n{key}")));
-        var probe = await db.Database.SqlQuery<IdempotencyProbe>($"""
-            SELECT l.locked AS "Locked", r.request_hash AS "RequestHash", r.status_code AS "StatusCode", r.resource_id AS "ResourceId"
-            FROM (SELECT pg_try_advisory_xact_lock({lockId}) AS locked) l
-            LEFT JOIN idempotency_keys r ON r.client_id = {clientId} AND r.key = {key}
-            """).SingleAsync(ct);
-        if (!probe.Locked)
+        await using var probe = db.BatchInTransaction(
+            new NpgsqlBatchCommand("SELECT pg_try_advisory_xact_lock($1)") { Parameters = { new NpgsqlParameter<long> { TypedValue = lockId } } },
+            new NpgsqlBatchCommand("SELECT request_hash, status_code, resource_id FROM idempotency_keys WHERE client_id = $1 AND key = $2")
+            {
+                Parameters = { new NpgsqlParameter<string> { TypedValue = clientId }, new NpgsqlParameter<string> { TypedValue = key } },
+            });
+        await using var rows = await probe.ExecuteReaderAsync(ct);
+        await rows.ReadAsync(ct);
+        if (!rows.GetBoolean(0))
             return new IdempotencyCheck(IdempotencyState.InFlight, null);
-        if (probe.RequestHash is null)
+        await rows.NextResultAsync(ct);
+        if (!await rows.ReadAsync(ct))
             return new IdempotencyCheck(IdempotencyState.New, null);
         var existing = new IdempotencyRecord
         {
             ClientId = clientId,
             Key = key,
-            RequestHash = probe.RequestHash,
-            StatusCode = probe.StatusCode ?? 0,
-            ResourceId = probe.ResourceId,
+            RequestHash = rows.GetString(0),
+            StatusCode = rows.GetInt32(1),
+            ResourceId = await rows.IsDBNullAsync(2, ct) ? null : rows.GetGuid(2),
         };
-        return new IdempotencyCheck(probe.RequestHash == requestHash ? IdempotencyState.Replay : IdempotencyState.Mismatch, existing);
+        return new IdempotencyCheck(existing.RequestHash == requestHash ? IdempotencyState.Replay : IdempotencyState.Mismatch, existing);
     }
 
     /// <summary>Records the outcome with the work it guards (same transaction).</summary>
@@ -109,9 +114,6 @@ public sealed class IdempotentRequest(string clientId, string key)
     public string Key { get; } = key;
     public string? Hash { get; set; }
 }
-
-/// <summary>One row of the idempotency probe.</summary>
-public sealed record IdempotencyProbe(bool Locked, string? RequestHash, int? StatusCode, Guid? ResourceId);
 
 public enum IdempotencyState { New, Replay, Mismatch, InFlight }
 

@@ -9,6 +9,7 @@ using CrossBorder.Node.Http;
 using CrossBorder.Node.Keys;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace CrossBorder.Node.Exchange;
 
@@ -49,17 +50,13 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         // Lock order (LockIds): the referral's key (it may not exist as a row yet), the message id's key, then the
         // referral row (taken by IncomingReferrals). Deliveries of one referral are serialized across replicas, so
-        // the replay lookup and the sequence check below are race-free.
-        await db.Database.ExecuteSqlAsync($"""
-            SELECT pg_advisory_xact_lock(hashtextextended({envelope.ReferralId.ToString()}, {LockIds.ReferralSeed})),
-                   pg_advisory_xact_lock(hashtextextended({envelope.Id.ToString()}, {LockIds.MessageSeed}))
-            """, ct);
-
-        var existing = await db.Messages.AsNoTracking().SingleOrDefaultAsync(m => m.Id == envelope.Id, ct);
-        if (existing is not null)
+        // the replay lookup (a second statement in the same round trip, whose snapshot follows the locks) and the
+        // sequence check below are race-free.
+        var existing = await StoredAsync(envelope, ct);
+        if (existing is { } stored)
         {
-            if (existing.Direction == Directions.Incoming && existing.Digest == digest && existing.ReceiptJws is not null)
-                return InboundResult.Duplicate(DuplicateReceipt(envelope.Id, digest, existing.ReceivedAt));
+            if (stored.Direction == Directions.Incoming && stored.Digest == digest && stored.Receipted)
+                return InboundResult.Duplicate(DuplicateReceipt(envelope.Id, digest, stored.ReceivedAt));
             return SecurityEvent(Problems.MessageReplayed, peerCountry, envelope, "Same message id, different content.");
         }
         // The window is checked after the replay lookup: a message already received gets its stored receipt
@@ -98,11 +95,41 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
         audit.MessageReceived(envelope, digest, receiptJws);
         referral.LastIncomingSeq = envelope.Seq;
         referral.Changed(now);
-        await db.SaveChangesAsync(ct);
+        await db.SaveNewRowsAsync(ct); // a submission's rows are all new; a step's change the referral (SaveChanges)
         await tx.CommitAsync(ct);
         log.LogInformation("Message {MessageId} ({Type}) from {Peer} accepted", envelope.Id, envelope.Type, peerCountry);
         return InboundResult.Accepted(receiptJws);
     }
+
+    /// <summary>Takes the referral's and the message's locks, then reads what this node already stored under the message's id.</summary>
+    private async Task<StoredMessage?> StoredAsync(MessageEnvelope envelope, CancellationToken ct)
+    {
+        await using var batch = db.BatchInTransaction(
+            new NpgsqlBatchCommand("""
+                SELECT pg_advisory_xact_lock(hashtextextended($1, $2)), pg_advisory_xact_lock(hashtextextended($3, $4))
+                """)
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<string> { TypedValue = envelope.ReferralId.ToString() },
+                    new NpgsqlParameter<long> { TypedValue = LockIds.ReferralSeed },
+                    new NpgsqlParameter<string> { TypedValue = envelope.Id.ToString() },
+                    new NpgsqlParameter<long> { TypedValue = LockIds.MessageSeed },
+                },
+            },
+            new NpgsqlBatchCommand("SELECT direction, digest, receipt_jws IS NOT NULL, received_at FROM messages WHERE id = $1")
+            {
+                Parameters = { new NpgsqlParameter<Guid> { TypedValue = envelope.Id } },
+            });
+        await using var rows = await batch.ExecuteReaderAsync(ct);
+        await rows.NextResultAsync(ct);
+        if (!await rows.ReadAsync(ct))
+            return null;
+        return new StoredMessage(rows.GetString(0), rows.GetString(1), rows.GetBoolean(2),
+            await rows.IsDBNullAsync(3, ct) ? null : rows.GetFieldValue<DateTimeOffset>(3));
+    }
+
+    private sealed record StoredMessage(string Direction, string Digest, bool Receipted, DateTimeOffset? ReceivedAt);
 
     /// <summary>
     /// docs/design.md, receipt <c>outcome</c>: a redelivery gets a fresh receipt saying <c>duplicate</c>, signed now, with the

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CrossBorder.Core.Exchange;
 using CrossBorder.Core.Signing;
 using CrossBorder.Node.Data;
@@ -19,10 +18,10 @@ public sealed class Outbox(NodeDbContext db, NodeKeys keys, TimeProvider time, A
         var now = sentAt ?? time.GetUtcNow().TruncateToMilliseconds();
         referral.LastOutgoingSeq++;
         var peer = referral.Direction == Directions.Outgoing ? referral.RequestedState : referral.RequestingState;
-        var envelope = new MessageEnvelope(Guid.CreateVersion7(now), type,
+        // The wire shape of MessageEnvelope, with the body written straight from its object (one serializer pass).
+        var envelope = new OutgoingEnvelope(Guid.CreateVersion7(now), type,
             From: referral.Direction == Directions.Outgoing ? referral.RequestingState : referral.RequestedState,
-            To: peer, referral.Id, referral.LastOutgoingSeq, now, referral.LegalBasis,
-            JsonSerializer.SerializeToElement(body, ExchangeJson.Options));
+            To: peer, referral.Id, referral.LastOutgoingSeq, now, referral.LegalBasis, body);
         var jws = Jws.Sign(ExchangeJson.Serialize(envelope), keys.Signing, JwsTypes.Message);
 
         var message = new ExchangeMessage
@@ -47,6 +46,10 @@ public sealed class Outbox(NodeDbContext db, NodeKeys keys, TimeProvider time, A
         return message;
     }
 }
+
+/// <summary><see cref="MessageEnvelope"/> as the sender writes it: the same members in the same order, the body any object.</summary>
+internal sealed record OutgoingEnvelope(Guid Id, string Type, string From, string To, Guid ReferralId, int Seq, DateTimeOffset SentAt,
+    string LegalBasis, object Body);
 
 /// <summary>Associated-data labels binding each ciphertext to its message.</summary>
 public static class MessageColumns

@@ -1,0 +1,146 @@
+using CrossBorder.Node.Data;
+using CrossBorder.Node.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace CrossBorder.Node.Tests.Data;
+
+/// <summary>
+/// <see cref="AddedRows"/> writes a create's and a peer submission's new rows without SaveChanges: the rows must be the
+/// ones SaveChanges would have written (every mapped column, read back through EF), and its failures must look the same.
+/// </summary>
+public sealed class AddedRowsTests
+{
+    private static readonly DateTimeOffset At = new(2026, 11, 30, 9, 15, 30, 123, TimeSpan.Zero);
+
+    [Test]
+    public void Model_EveryTypeACreateOrASubmissionWrites_GoesInTheBatch()
+    {
+        using var db = new DesignTimeFactory().CreateDbContext([]);
+        foreach (var type in new[] { typeof(Referral), typeof(ExchangeMessage), typeof(AuditPendingEntry), typeof(ReferralStep), typeof(FeedEvent),
+                     typeof(IdempotencyRecord), typeof(DeadlineReminder) })
+            Assert.That(AddedRows.Handles(db.Model.FindEntityType(type)!), Is.True, $"{type.Name} would fall back to SaveChanges");
+    }
+
+    [Test]
+    public async Task SaveNewRows_EveryMappedColumn_ReadsBackAsWritten()
+    {
+        await using var db = await MigratedAsync();
+        var referral = NewReferral();
+        var feed = new FeedEvent { Type = FeedEventTypes.Created, ReferralId = referral.Id, Reference = referral.Reference, Status = "SUBMITTED",
+            MessageId = Guid.CreateVersion7(), Step = "submission", Detail = "a -> b", At = At };
+        var key = new IdempotencyRecord { ClientId = "ministry", Key = "k-1", RequestHash = new string('a', 64), StatusCode = 201,
+            ResourceId = referral.Id, CreatedAt = At };
+        db.AddRange(referral, feed, key);
+
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            await db.SaveNewRowsAsync(CancellationToken.None);
+            await tx.CommitAsync();
+        }
+
+        Assert.That(db.ChangeTracker.Entries().Select(e => e.State), Is.All.EqualTo(EntityState.Unchanged), "the rows count as saved");
+        await using var read = NewContext(db.Database.GetConnectionString()!);
+        foreach (var written in new object[] { referral, feed, key })
+        {
+            var entry = db.Entry(written);
+            var keyValues = entry.Metadata.FindPrimaryKey()!.Properties.Select(p => entry.Property(p.Name).CurrentValue).ToArray();
+            var stored = await read.FindAsync(written.GetType(), keyValues);
+            Assert.That(stored, Is.Not.Null, $"{written.GetType().Name} stored");
+            foreach (var property in entry.Metadata.GetProperties())
+                Assert.That(read.Entry(stored!).Property(property.Name).CurrentValue, Is.EqualTo(entry.Property(property.Name).CurrentValue),
+                    $"{written.GetType().Name}.{property.Name}");
+        }
+    }
+
+    [Test]
+    public async Task SaveNewRows_DuplicateKey_FailsAsSaveChangesDoesAndWritesNothing()
+    {
+        await using var db = await MigratedAsync();
+        var first = NewReferral();
+        db.Add(first);
+        await db.SaveChangesAsync();
+
+        await using var other = NewContext(db.Database.GetConnectionString()!);
+        var again = NewReferral();
+        again.Id = first.Id;
+        var feed = new FeedEvent { Type = FeedEventTypes.Created, ReferralId = again.Id, Reference = again.Reference, Status = "SUBMITTED", At = At };
+        other.AddRange(feed, again);
+        await using var tx = await other.Database.BeginTransactionAsync();
+
+        var failure = Assert.ThrowsAsync<DbUpdateException>(() => other.SaveNewRowsAsync(CancellationToken.None));
+
+        Assert.That(failure!.InnerException, Is.InstanceOf<PostgresException>().With.Property(nameof(PostgresException.SqlState))
+            .EqualTo(PostgresErrorCodes.UniqueViolation));
+        await tx.RollbackAsync();
+        await using var read = NewContext(db.Database.GetConnectionString()!);
+        Assert.That(await read.Feed.CountAsync(), Is.Zero, "the batch is one statement list in one transaction: nothing of it stays");
+    }
+
+    [Test]
+    public async Task SaveNewRows_AChangedRowInTheUnit_GoesThroughSaveChanges()
+    {
+        await using var db = await MigratedAsync();
+        var referral = NewReferral();
+        db.Add(referral);
+        await db.SaveChangesAsync();
+        referral.Status = "UNDER_EXAMINATION";
+        referral.Changed(At.AddMinutes(1));
+        db.Add(new FeedEvent { Type = FeedEventTypes.StatusChanged, ReferralId = referral.Id, Reference = referral.Reference, Status = referral.Status, At = At });
+
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            await db.SaveNewRowsAsync(CancellationToken.None);
+            await tx.CommitAsync();
+        }
+
+        await using var read = NewContext(db.Database.GetConnectionString()!);
+        var stored = await read.Referrals.SingleAsync(r => r.Id == referral.Id);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(stored.Status, Is.EqualTo("UNDER_EXAMINATION"), "the update was saved");
+            Assert.That(stored.Version, Is.EqualTo(referral.Version));
+            Assert.That(await read.Feed.CountAsync(), Is.EqualTo(1));
+        });
+    }
+
+    private static Referral NewReferral()
+    {
+        var id = Guid.CreateVersion7();
+        return new Referral
+        {
+            Id = id,
+            Reference = $"FR-5-2026-{Random.Shared.Next(1_000_000):D6}",
+            CounterpartReference = "GB-REF-1",
+            Direction = "outgoing",
+            Status = "SUBMITTED",
+            LegalBasis = "ARTICLE_8_1",
+            RequestingState = "FR",
+            RequestedState = "GB",
+            Urgent = true,
+            ApplicationLodgedOn = new DateOnly(2026, 11, 2),
+            CreatedBy = "ministry",
+            CreatedAt = At,
+            UpdatedAt = At,
+            ReplyDueAt = At.AddDays(60),
+            LapseDueAt = At.AddDays(61),
+            LastOrderAt = At,
+            LastPosition = 1,
+            LastOutgoingSeq = 1,
+            Version = 1,
+            KekId = "kek-1",
+            DataKey = [1, 2, 3, 4],
+            PersonalData = [5, 6, 7],
+        };
+    }
+
+    private static async Task<NodeDbContext> MigratedAsync()
+    {
+        var db = NewContext(await TestDatabase.CreateAsync("added_rows"));
+        await db.Database.MigrateAsync();
+        return db;
+    }
+
+    private static NodeDbContext NewContext(string connectionString) =>
+        new(new DbContextOptionsBuilder<NodeDbContext>().UseNpgsql(connectionString).UseOpenIddict().Options);
+}
