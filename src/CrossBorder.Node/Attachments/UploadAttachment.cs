@@ -111,7 +111,8 @@ public static class UploadAttachment
             return answered;
 
         // Row lock at the end only: a long upload never holds the case (lock order: the referral row first).
-        var locked = await db.Referrals.FromSql($"SELECT * FROM referrals WHERE id = {id} FOR UPDATE").SingleAsync(ct);
+        var locked = await db.LockReferralAsync(id, ct)
+            ?? throw new InvalidOperationException("The referral was read before this upload and is never deleted.");
         if (locked.ErasedAt is { } erasedMeanwhile)
             return Problems.ReferralErased(http, erasedMeanwhile);
         if (await CountAsync(db, id, ct) >= o.MaxPerReferral)

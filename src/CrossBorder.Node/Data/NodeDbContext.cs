@@ -43,6 +43,13 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
         return work;
     }
 
+    /// <summary>
+    /// The referral, tracked, its row locked FOR UPDATE until the transaction ends (every path that locks takes the
+    /// referral row first); null when there is none.
+    /// </summary>
+    public Task<Referral?> LockReferralAsync(Guid id, CancellationToken ct) =>
+        Referrals.FromSql($"SELECT * FROM referrals WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
+
     protected override void OnModelCreating(ModelBuilder b)
     {
         b.Entity<Referral>(e =>

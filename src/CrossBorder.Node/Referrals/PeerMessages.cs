@@ -26,8 +26,7 @@ public sealed class PeerMessages(NodeDbContext db, NodeKeys keys, IOptions<NodeO
     public async Task<ApplyResult> ApplyAsync(MessageEnvelope envelope, DateTimeOffset now, CancellationToken ct)
     {
         // Row lock: a ministry step or a lapse on the same case waits for this message (or this for it), never a lost update.
-        var referral = await db.Referrals.FromSql($"SELECT * FROM referrals WHERE id = {envelope.ReferralId} FOR UPDATE")
-            .SingleOrDefaultAsync(ct);
+        var referral = await db.LockReferralAsync(envelope.ReferralId, ct);
         if (envelope.Type == MessageTypes.Submitted)
         {
             if (referral is not null)

@@ -36,7 +36,7 @@ public static class TakeStep
             return answered;
 
         // Row lock: a concurrent step on the same case waits, then fails its If-Match.
-        var referral = await db.Referrals.FromSql($"SELECT * FROM referrals WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
+        var referral = await db.LockReferralAsync(id, ct);
         if (referral is null)
             return Problems.NoSuchReferral(http);
         if (referral.ErasedAt is { } erasedAt)

@@ -47,7 +47,8 @@ public sealed class SentMessages(NodeDbContext db, NodeKeys keys, ICaseMessages 
             return "receipt does not match the message sent";
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var referral = await db.Referrals.FromSql($"SELECT * FROM referrals WHERE id = {message.ReferralId} FOR UPDATE").SingleAsync(ct);
+        var referral = await db.LockReferralAsync(message.ReferralId, ct)
+            ?? throw new InvalidOperationException("A message's referral row is never deleted (erasure keeps it).");
         var stored = await ClaimedRowAsync(claim, ct);
         if (stored is null)
             return null; // another claim recorded it (the peer receipted the same bytes): nothing to do
