@@ -1,5 +1,6 @@
 using CrossBorder.Node.Workers;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace CrossBorder.Node.Data;
 
@@ -48,7 +49,7 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
     /// referral row first); null when there is none.
     /// </summary>
     public Task<Referral?> LockReferralAsync(Guid id, CancellationToken ct) =>
-        Referrals.FromSql($"SELECT * FROM referrals WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
+        this.SingleTrackedAsync<Referral>("SELECT * FROM referrals WHERE id = $1 FOR UPDATE", new NpgsqlParameter<Guid> { TypedValue = id }, ct);
 
     protected override void OnModelCreating(ModelBuilder b)
     {

@@ -104,7 +104,7 @@ public sealed class AddedRowsTests
         });
     }
 
-    private static Referral NewReferral()
+    internal static Referral NewReferral()
     {
         var id = Guid.CreateVersion7();
         return new Referral
@@ -134,13 +134,13 @@ public sealed class AddedRowsTests
         };
     }
 
-    private static async Task<NodeDbContext> MigratedAsync()
+    internal static async Task<NodeDbContext> MigratedAsync()
     {
         var db = NewContext(await TestDatabase.CreateAsync("added_rows"));
         await db.Database.MigrateAsync();
         return db;
     }
 
-    private static NodeDbContext NewContext(string connectionString) =>
+    internal static NodeDbContext NewContext(string connectionString) =>
         new(new DbContextOptionsBuilder<NodeDbContext>().UseNpgsql(connectionString).UseOpenIddict().Options);
 }

@@ -6,6 +6,7 @@ using CrossBorder.Node.Audit;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Keys;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace CrossBorder.Node.Exchange;
 
@@ -49,23 +50,45 @@ public sealed class SentMessages(NodeDbContext db, NodeKeys keys, ICaseMessages 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var referral = await db.LockReferralAsync(message.ReferralId, ct)
             ?? throw new InvalidOperationException("A message's referral row is never deleted (erasure keeps it).");
-        var stored = await ClaimedRowAsync(claim, ct);
-        if (stored is null)
+        if (!await MarkDeliveredAsync(claim, receiptJws, receipt.ReceivedAt, ct))
             return null; // another claim recorded it (the peer receipted the same bytes): nothing to do
-        stored.State = MessageStates.Delivered;
-        stored.ReceiptJws = receiptJws;
-        stored.ReceivedAt = receipt.ReceivedAt;
-        stored.LeaseUntil = null;
-        stored.LeaseToken = null;
-        stored.NextAttemptAt = null;
-        stored.LastError = null;
-        audit.MessageDelivered(stored, receiptJws, receipt.ReceivedAt);
+        // The claim's copy of the row (never tracked) now says what the row says.
+        var delivered = message;
+        delivered.State = MessageStates.Delivered;
+        delivered.ReceiptJws = receiptJws;
+        delivered.ReceivedAt = receipt.ReceivedAt;
+        delivered.LeaseToken = null;
+        delivered.LeaseUntil = null;
+        audit.MessageDelivered(delivered, receiptJws, receipt.ReceivedAt);
 
-        await cases.ReceiptStoredAsync(referral, stored, receipt.ReceivedAt, ct);
+        await cases.ReceiptStoredAsync(referral, delivered, receipt.ReceivedAt, ct);
         referral.Changed(time.GetUtcNow());
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return null;
+    }
+
+    /// <summary>
+    /// Stores the receipt on the claimed row, fenced by the claim's token, after the referral row's lock (lock order):
+    /// false when the claim is no longer this one's. One statement; the row itself is never loaded.
+    /// </summary>
+    private async Task<bool> MarkDeliveredAsync(Claim claim, string receiptJws, DateTimeOffset receivedAt, CancellationToken ct)
+    {
+        await using var update = db.BatchInTransaction(new NpgsqlBatchCommand("""
+            UPDATE messages SET state = 'delivered', receipt_jws = $3, received_at = $4,
+                                lease_until = NULL, lease_token = NULL, next_attempt_at = NULL, last_error = NULL
+            WHERE id = $1 AND lease_token = $2 AND state = 'queued'
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<Guid> { TypedValue = claim.MessageId },
+                new NpgsqlParameter<Guid> { TypedValue = claim.Token },
+                new NpgsqlParameter<string> { TypedValue = receiptJws },
+                new NpgsqlParameter<DateTimeOffset> { TypedValue = receivedAt },
+            },
+        });
+        return await update.ExecuteNonQueryAsync(ct) == 1;
     }
 
     /// <summary>
