@@ -18,8 +18,8 @@ namespace CrossBorder.Node.Referrals;
 /// the referral, personal data sealed (<see cref="NewReferrals.AddAsync"/>, below; version 1 by <see cref="Referral.Changed"/>);
 /// its signed <c>referral.submitted</c> message and that message's audit entry (<see cref="Outbox.Queue"/>);
 /// its first history step, feed event and audit entry (<see cref="CaseLifecycle.Record"/>);
-/// the idempotency record (<see cref="Idempotency.Complete"/>); all of them new rows, written in one batch
-/// (<see cref="AddedRows.SaveNewRowsAsync"/>). Delivery happens after commit, in the background.
+/// the idempotency record (<see cref="Idempotency.Complete"/>); all of them new rows, written in one batch of INSERTs
+/// (<see cref="RowBatch.SaveAsBatchAsync"/>). Delivery happens after commit, in the background.
 /// </summary>
 public static class CreateReferral
 {
@@ -61,7 +61,7 @@ public static class CreateReferral
         s.Lifecycle.Record(referral, new CaseEvent(CaseSteps.Submission, country, ReferralStatus.Submitted, message.SentAt,
             FeedEventTypes.Created) { MessageId = message.Id, Client = request.ClientId });
         s.Idempotency.Complete(request, StatusCodes.Status201Created, referral.Id);
-        await s.Db.SaveNewRowsAsync(ct);
+        await s.Db.SaveAsBatchAsync(ct);
         await tx.CommitAsync(ct);
         return Created(http, s.Reader.State(referral, ReferralReader.Queued(message)));
     }

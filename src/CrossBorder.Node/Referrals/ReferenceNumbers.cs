@@ -17,27 +17,43 @@ public sealed class ReferenceNumbers(NpgsqlDataSource dataSource, IOptions<NodeO
     /// <summary>Equal to the sequence's INCREMENT BY (see NodeDbContext).</summary>
     public const int BlockSize = NodeDbContext.ReferenceBlockSize;
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _block = new();
+    private readonly SemaphoreSlim _refill = new(1, 1);
     private long _next, _end;
 
     public async Task<string> NextAsync(DateTimeOffset now, CancellationToken ct)
     {
-        long number;
-        await _gate.WaitAsync(ct);
-        try
+        while (true)
         {
-            if (_next >= _end)
+            // The common case takes a number from the block in memory, without waiting on anything asynchronous.
+            lock (_block)
             {
-                await using var cmd = dataSource.CreateCommand($"SELECT nextval('{NodeDbContext.ReferenceSequence}')");
-                _next = (long)(await cmd.ExecuteScalarAsync(ct))!;
-                _end = _next + BlockSize;
+                if (_next < _end)
+                    return Format(_next++, now);
             }
-            number = _next++;
+
+            await _refill.WaitAsync(ct);
+            try
+            {
+                bool empty;
+                lock (_block) empty = _next >= _end;
+                if (empty) // not refilled by the caller that held the refill before this one
+                {
+                    await using var cmd = dataSource.CreateCommand($"SELECT nextval('{NodeDbContext.ReferenceSequence}')");
+                    var first = (long)(await cmd.ExecuteScalarAsync(ct))!;
+                    lock (_block)
+                    {
+                        _next = first;
+                        _end = first + BlockSize;
+                    }
+                }
+            }
+            finally
+            {
+                _refill.Release();
+            }
         }
-        finally
-        {
-            _gate.Release();
-        }
-        return $"{node.Value.Country}-5-{now.Year:D4}-{number:D6}";
     }
+
+    private string Format(long number, DateTimeOffset now) => $"{node.Value.Country}-5-{now.Year:D4}-{number:D6}";
 }

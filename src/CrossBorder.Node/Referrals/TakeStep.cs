@@ -76,7 +76,7 @@ public static class TakeStep
         lifecycle.TakePending(referral, step, PeerMessages.Outcome(body), message, next, request.ClientId);
         referral.Changed(now);
         idempotency.Complete(request, StatusCodes.Status200OK, id);
-        await db.SaveChangesAsync(ct);
+        await db.SaveAsBatchAsync(ct);
         await tx.CommitAsync(ct);
         return Ok(http, reader.State(referral, ReferralReader.Queued(message)));
     }

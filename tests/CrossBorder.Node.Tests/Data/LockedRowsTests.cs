@@ -12,12 +12,12 @@ public sealed class LockedRowsTests
     [Test]
     public async Task LockReferral_EveryMappedColumn_ReadsBackAsWritten()
     {
-        await using var db = await AddedRowsTests.MigratedAsync();
-        var written = AddedRowsTests.NewReferral();
+        await using var db = await RowBatchTests.MigratedAsync();
+        var written = RowBatchTests.NewReferral();
         db.Add(written);
         await db.SaveChangesAsync();
 
-        await using var other = AddedRowsTests.NewContext(db.Database.GetConnectionString()!);
+        await using var other = RowBatchTests.NewContext(db.Database.GetConnectionString()!);
         await using var tx = await other.Database.BeginTransactionAsync();
         var locked = await other.LockReferralAsync(written.Id, CancellationToken.None);
 
@@ -31,14 +31,14 @@ public sealed class LockedRowsTests
     }
 
     [Test]
-    public async Task LockReferral_ThenChange_SavesOnlyTheChangeAndChecksTheVersion()
+    public async Task LockReferral_ThenChangeAndSaveAsBatch_SavesOnlyTheChangeAndChecksTheVersion()
     {
-        await using var db = await AddedRowsTests.MigratedAsync();
-        var written = AddedRowsTests.NewReferral();
+        await using var db = await RowBatchTests.MigratedAsync();
+        var written = RowBatchTests.NewReferral();
         db.Add(written);
         await db.SaveChangesAsync();
 
-        await using var other = AddedRowsTests.NewContext(db.Database.GetConnectionString()!);
+        await using var other = RowBatchTests.NewContext(db.Database.GetConnectionString()!);
         await using (var tx = await other.Database.BeginTransactionAsync())
         {
             var locked = (await other.LockReferralAsync(written.Id, CancellationToken.None))!;
@@ -48,14 +48,14 @@ public sealed class LockedRowsTests
             locked.Changed(locked.UpdatedAt.AddMinutes(1));
             Assert.That(other.Entry(locked).Properties.Where(p => p.IsModified).Select(p => p.Metadata.Name),
                 Is.EquivalentTo(new[] { "Status", "UpdatedAt", "Version" }));
-            await other.SaveChangesAsync();
+            await other.SaveAsBatchAsync(CancellationToken.None);
             await tx.CommitAsync();
         }
 
         // The first context still holds version 1: its update must fail on the concurrency token.
         written.Status = "CLOSED";
         Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => db.SaveChangesAsync());
-        await using var read = AddedRowsTests.NewContext(db.Database.GetConnectionString()!);
+        await using var read = RowBatchTests.NewContext(db.Database.GetConnectionString()!);
         var stored = await read.Referrals.AsNoTracking().SingleAsync(r => r.Id == written.Id);
         Assert.Multiple(() =>
         {

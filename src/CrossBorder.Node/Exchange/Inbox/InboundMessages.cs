@@ -95,7 +95,7 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
         audit.MessageReceived(envelope, digest, receiptJws);
         referral.LastIncomingSeq = envelope.Seq;
         referral.Changed(now);
-        await db.SaveNewRowsAsync(ct); // a submission's rows are all new; a step's change the referral (SaveChanges)
+        await db.SaveAsBatchAsync(ct);
         await tx.CommitAsync(ct);
         log.LogInformation("Message {MessageId} ({Type}) from {Peer} accepted", envelope.Id, envelope.Type, peerCountry);
         return InboundResult.Accepted(receiptJws);

@@ -63,7 +63,7 @@ public sealed class SentMessages(NodeDbContext db, NodeKeys keys, ICaseMessages 
 
         await cases.ReceiptStoredAsync(referral, delivered, receipt.ReceivedAt, ct);
         referral.Changed(time.GetUtcNow());
-        await db.SaveChangesAsync(ct);
+        await db.SaveAsBatchAsync(ct);
         await tx.CommitAsync(ct);
         return null;
     }

@@ -6,10 +6,10 @@ using Npgsql;
 namespace CrossBorder.Node.Tests.Data;
 
 /// <summary>
-/// <see cref="AddedRows"/> writes a create's and a peer submission's new rows without SaveChanges: the rows must be the
-/// ones SaveChanges would have written (every mapped column, read back through EF), and its failures must look the same.
+/// <see cref="RowBatch"/> writes the hot units of work without SaveChanges: the rows must be the ones SaveChanges would
+/// have written (every mapped column, read back through EF), and its failures must look the same.
 /// </summary>
-public sealed class AddedRowsTests
+public sealed class RowBatchTests
 {
     private static readonly DateTimeOffset At = new(2026, 11, 30, 9, 15, 30, 123, TimeSpan.Zero);
 
@@ -19,11 +19,11 @@ public sealed class AddedRowsTests
         using var db = new DesignTimeFactory().CreateDbContext([]);
         foreach (var type in new[] { typeof(Referral), typeof(ExchangeMessage), typeof(AuditPendingEntry), typeof(ReferralStep), typeof(FeedEvent),
                      typeof(IdempotencyRecord), typeof(DeadlineReminder) })
-            Assert.That(AddedRows.Handles(db.Model.FindEntityType(type)!), Is.True, $"{type.Name} would fall back to SaveChanges");
+            Assert.That(RowBatch.Handles(db.Model.FindEntityType(type)!), Is.True, $"{type.Name} would fall back to SaveChanges");
     }
 
     [Test]
-    public async Task SaveNewRows_EveryMappedColumn_ReadsBackAsWritten()
+    public async Task SaveAsBatch_EveryMappedColumn_ReadsBackAsWritten()
     {
         await using var db = await MigratedAsync();
         var referral = NewReferral();
@@ -35,7 +35,7 @@ public sealed class AddedRowsTests
 
         await using (var tx = await db.Database.BeginTransactionAsync())
         {
-            await db.SaveNewRowsAsync(CancellationToken.None);
+            await db.SaveAsBatchAsync(CancellationToken.None);
             await tx.CommitAsync();
         }
 
@@ -54,7 +54,7 @@ public sealed class AddedRowsTests
     }
 
     [Test]
-    public async Task SaveNewRows_DuplicateKey_FailsAsSaveChangesDoesAndWritesNothing()
+    public async Task SaveAsBatch_DuplicateKey_FailsAsSaveChangesDoesAndWritesNothing()
     {
         await using var db = await MigratedAsync();
         var first = NewReferral();
@@ -68,7 +68,7 @@ public sealed class AddedRowsTests
         other.AddRange(feed, again);
         await using var tx = await other.Database.BeginTransactionAsync();
 
-        var failure = Assert.ThrowsAsync<DbUpdateException>(() => other.SaveNewRowsAsync(CancellationToken.None));
+        var failure = Assert.ThrowsAsync<DbUpdateException>(() => other.SaveAsBatchAsync(CancellationToken.None));
 
         Assert.That(failure!.InnerException, Is.InstanceOf<PostgresException>().With.Property(nameof(PostgresException.SqlState))
             .EqualTo(PostgresErrorCodes.UniqueViolation));
@@ -78,7 +78,7 @@ public sealed class AddedRowsTests
     }
 
     [Test]
-    public async Task SaveNewRows_AChangedRowInTheUnit_GoesThroughSaveChanges()
+    public async Task SaveAsBatch_AChangedRowInTheUnit_UpdatesItsChangedColumns()
     {
         await using var db = await MigratedAsync();
         var referral = NewReferral();
@@ -90,7 +90,7 @@ public sealed class AddedRowsTests
 
         await using (var tx = await db.Database.BeginTransactionAsync())
         {
-            await db.SaveNewRowsAsync(CancellationToken.None);
+            await db.SaveAsBatchAsync(CancellationToken.None);
             await tx.CommitAsync();
         }
 
@@ -102,6 +102,33 @@ public sealed class AddedRowsTests
             Assert.That(stored.Version, Is.EqualTo(referral.Version));
             Assert.That(await read.Feed.CountAsync(), Is.EqualTo(1));
         });
+    }
+
+    [Test]
+    public async Task SaveAsBatch_RowChangedByAnotherSinceRead_FailsAsSaveChangesDoesAndWritesNothing()
+    {
+        await using var db = await MigratedAsync();
+        var referral = NewReferral();
+        db.Add(referral);
+        await db.SaveChangesAsync();
+        await using (var other = NewContext(db.Database.GetConnectionString()!))
+        {
+            var theirs = await other.Referrals.SingleAsync(r => r.Id == referral.Id);
+            theirs.Changed(At.AddMinutes(5));
+            await other.SaveChangesAsync();
+        }
+
+        referral.Status = "UNDER_EXAMINATION";
+        referral.Changed(At.AddMinutes(1));
+        db.Add(new FeedEvent { Type = FeedEventTypes.StatusChanged, ReferralId = referral.Id, Reference = referral.Reference, Status = referral.Status, At = At });
+        await using var tx = await db.Database.BeginTransactionAsync();
+
+        Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => db.SaveAsBatchAsync(CancellationToken.None));
+
+        await tx.RollbackAsync();
+        await using var read = NewContext(db.Database.GetConnectionString()!);
+        Assert.That(await read.Feed.CountAsync(), Is.Zero, "the unit is one transaction: nothing of it stays");
+        Assert.That((await read.Referrals.AsNoTracking().SingleAsync(r => r.Id == referral.Id)).Status, Is.EqualTo("SUBMITTED"));
     }
 
     internal static Referral NewReferral()
