@@ -62,6 +62,8 @@ public static class NodeApplication
         services.AddNodeData(connectionString);
         services.AddSingleton<NodeKeys>();
         services.AddHostedService<DataKeyRewrapper>();
+        services.AddSingleton<RequestActivity>();
+        services.AddHostedService<IdleMemoryTrim>();
         services.AddNodeHttpContract(builder.Configuration);
         services.AddNodeAuth(node);
         services.AddNodeHealth();
@@ -79,6 +81,13 @@ public static class NodeApplication
         services.AddNodeOperations();
 
         var app = builder.Build();
+        var requests = app.Services.GetRequiredService<RequestActivity>();
+        app.Use((http, next) =>
+        {
+            if (!http.Request.Path.StartsWithSegments("/health") && !http.Request.Path.StartsWithSegments("/metrics"))
+                requests.Arrived();
+            return next(http);
+        });
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor });
         app.UseStatusCodePages();
         app.UseNodeHttpContract();

@@ -1,0 +1,41 @@
+using CrossBorder.Node.Hosting;
+using CrossBorder.Node.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CrossBorder.Node.Tests.Hosting;
+
+/// <summary>The node gives memory back once after a burst, when it is idle: never under load, never for probes.</summary>
+public sealed class IdleMemoryTrimTests
+{
+    [Test]
+    public void Due_OnlyWhenIdleAfterABurst()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(IdleMemoryTrim.Due(count: 5000, seenAtLastLook: 5000, countAtLastTrim: 0), Is.True, "a burst, then a quiet interval");
+            Assert.That(IdleMemoryTrim.Due(count: 5000, seenAtLastLook: 4000, countAtLastTrim: 0), Is.False, "requests still arriving");
+            Assert.That(IdleMemoryTrim.Due(count: 5000, seenAtLastLook: 5000, countAtLastTrim: 5000), Is.False, "already given back");
+            Assert.That(IdleMemoryTrim.Due(count: 5010, seenAtLastLook: 5010, countAtLastTrim: 5000), Is.False, "a few requests are no burst");
+        });
+    }
+
+    [Test]
+    public async Task Requests_CountedButNotHealthProbes()
+    {
+        await using var pair = await NodePair.StartAsync();
+        var activity = pair.Fr.Services.GetRequiredService<RequestActivity>();
+        var before = activity.Count;
+        using var http = pair.Fr.Anonymous();
+
+        for (var i = 0; i < 3; i++)
+            (await http.GetAsync("/health/ready")).EnsureSuccessStatusCode();
+        var afterProbes = activity.Count;
+        await http.GetAsync("/api/v1/referrals");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(afterProbes, Is.EqualTo(before), "probes come forever; they are not traffic");
+            Assert.That(activity.Count, Is.EqualTo(afterProbes + 1), "an API request (even a refused one) is");
+        });
+    }
+}
