@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Reflection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -39,7 +40,7 @@ public static class LockedRows
             {
                 var ordinal = reader.GetOrdinal(column.Name);
                 var value = await reader.IsDBNullAsync(ordinal, ct) ? null : column.Read(reader, ordinal);
-                if (value is not null && column.Converter is { } converter)
+                if (column.Converter is { } converter && (value is not null || converter.ConvertsNulls))
                     value = converter.ConvertFromProvider(value);
                 column.Set(entity, value);
             }
@@ -47,9 +48,15 @@ public static class LockedRows
                 throw new InvalidOperationException($"The statement returned more than one {typeof(T).Name}.");
         }
 
-        var key = type.FindPrimaryKey()!.Properties.Select(p => p.GetGetter().GetClrValueUsingContainingEntity(entity)).ToArray();
-        var tracked = db.ChangeTracker.Entries<T>().FirstOrDefault(e =>
-            type.FindPrimaryKey()!.Properties.Select(p => e.Property(p.Name).CurrentValue).SequenceEqual(key));
+        // Identity resolution by key only, which never changes: no change detection needed to find the entry.
+        var keyProperties = type.FindPrimaryKey()!.Properties;
+        var key = keyProperties.Select(p => p.GetGetter().GetClrValueUsingContainingEntity(entity)).ToArray();
+        var tracker = db.ChangeTracker;
+        var detect = tracker.AutoDetectChangesEnabled;
+        tracker.AutoDetectChangesEnabled = false;
+        EntityEntry<T>? tracked;
+        try { tracked = tracker.Entries<T>().FirstOrDefault(e => keyProperties.Select(p => e.Property(p.Name).CurrentValue).SequenceEqual(key)); }
+        finally { tracker.AutoDetectChangesEnabled = detect; }
         if (tracked is not null)
             return tracked.Entity;
         db.Attach(entity);

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Data;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -73,7 +73,7 @@ public static class RowBatch
         {
             await batch.ExecuteNonQueryAsync(ct);
         }
-        catch (PostgresException e)
+        catch (DbException e) // as SaveChanges wraps it, so a handler matching either sees the same exception
         {
             throw new DbUpdateException("An error occurred while saving the rows. See the inner exception for details.", e);
         }
