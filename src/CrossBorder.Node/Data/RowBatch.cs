@@ -38,7 +38,7 @@ public static class RowBatch
         if (entries.Any(e => e.State != EntityState.Added))
             tracker.DetectChanges();
 
-        var tx = db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction;
+        var tx = TransactionCommands.CurrentTransaction(db);
         var writes = new List<(EntityEntry Entry, RowPlan Plan)>(entries.Count);
         foreach (var entry in entries)
         {
@@ -90,15 +90,14 @@ public static class RowBatch
         private static readonly NpgsqlCommand ParameterFactory = new();
 
         private readonly string _sql, _table;
-        private readonly (IProperty Property, RelationalTypeMapping Mapping)[] _columns;
-        private readonly string[] _names;
+        private readonly Column[] _columns;
 
-        private RowPlan(string table, string[] names, (IProperty, RelationalTypeMapping)[] columns, int depth)
+        private RowPlan(string table, Column[] columns, int depth)
         {
             _table = table;
-            _names = names;
-            _sql = $"INSERT INTO {table} ({string.Join(", ", names)}) VALUES ({string.Join(", ", names.Select((_, i) => $"${i + 1}"))})";
             _columns = columns;
+            _sql = $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => c.Name))}) "
+                + $"VALUES ({string.Join(", ", columns.Select((_, i) => $"${i + 1}"))})";
             Depth = depth;
         }
 
@@ -111,29 +110,25 @@ public static class RowBatch
                 || type.GetDerivedTypes().Any() || type.GetComplexProperties().Any() || type.GetViewName() is not null)
                 return null;
             var store = StoreObjectIdentifier.Table(table, type.GetSchema());
-            var columns = new List<(IProperty, RelationalTypeMapping)>();
+            var columns = new List<Column>();
             foreach (var property in type.GetProperties())
             {
                 if (property.GetComputedColumnSql(store) is not null || property.GetDefaultValueSql(store) is not null
                     || property.ValueGenerated != ValueGenerated.Never && !(property.IsKey() && property.ClrType == typeof(Guid))
                     || property.GetColumnName(store) is null || property.GetRelationalTypeMapping() is not { } mapping)
                     return null;
-                columns.Add((property, mapping));
+                columns.Add(new Column(property, mapping, Quote(property.GetColumnName(store)!)));
             }
-            var names = columns.Select(c => Quote(c.Item1.GetColumnName(store)!)).ToArray();
             var qualified = type.GetSchema() is { } schema ? $"{Quote(schema)}.{Quote(table)}" : Quote(table);
-            return new RowPlan(qualified, names, [.. columns], DepthOf(type));
+            return new RowPlan(qualified, [.. columns], DepthOf(type));
         }
 
         public NpgsqlBatchCommand Insert(EntityEntry entry)
         {
             var command = new NpgsqlBatchCommand(_sql);
             var values = entry.CurrentValues;
-            foreach (var (property, mapping) in _columns)
-            {
-                // The mapping applies the property's value converter and sets the parameter's type, as SaveChanges does.
-                command.Parameters.Add((NpgsqlParameter)mapping.CreateParameter(ParameterFactory, "", values[property], property.IsNullable));
-            }
+            foreach (var column in _columns)
+                command.Parameters.Add(column.Parameter(values[column.Property]));
             return command;
         }
 
@@ -146,30 +141,35 @@ public static class RowBatch
             var command = new NpgsqlBatchCommand();
             var set = new List<string>();
             var where = new List<string>();
-            foreach (var (property, mapping, column) in _columns.Select((c, i) => (c.Property, c.Mapping, _names[i])))
+            foreach (var column in _columns)
             {
+                var (property, name) = (column.Property, column.Name);
                 var member = entry.Property(property.Name);
                 if (member.IsModified)
                 {
-                    command.Parameters.Add((NpgsqlParameter)mapping.CreateParameter(ParameterFactory, "", member.CurrentValue, property.IsNullable));
-                    set.Add($"{column} = ${command.Parameters.Count}");
+                    command.Parameters.Add(column.Parameter(member.CurrentValue));
+                    set.Add($"{name} = ${command.Parameters.Count}");
                 }
-                if (property.IsPrimaryKey() || property.IsConcurrencyToken)
+                if (!property.IsPrimaryKey() && !property.IsConcurrencyToken)
+                    continue;
+                if ((property.IsPrimaryKey() ? member.CurrentValue : member.OriginalValue) is not { } matched)
                 {
-                    var original = property.IsPrimaryKey() ? member.CurrentValue : member.OriginalValue;
-                    if (original is null)
-                    {
-                        where.Add($"{column} IS NULL");
-                        continue;
-                    }
-                    command.Parameters.Add((NpgsqlParameter)mapping.CreateParameter(ParameterFactory, "", original, property.IsNullable));
-                    where.Add($"{column} = ${command.Parameters.Count}");
+                    where.Add($"{name} IS NULL");
+                    continue;
                 }
+                command.Parameters.Add(column.Parameter(matched));
+                where.Add($"{name} = ${command.Parameters.Count}");
             }
             if (set.Count == 0)
                 return null;
             command.CommandText = $"UPDATE {_table} SET {string.Join(", ", set)} WHERE {string.Join(" AND ", where)}";
             return command;
+        }
+
+        /// <summary>One mapped column; its type mapping makes the parameter, applying the value converter and setting the type, as SaveChanges does.</summary>
+        private sealed record Column(IProperty Property, RelationalTypeMapping Mapping, string Name)
+        {
+            public NpgsqlParameter Parameter(object? value) => (NpgsqlParameter)Mapping.CreateParameter(ParameterFactory, "", value, Property.IsNullable);
         }
 
         private static int DepthOf(IEntityType type, int guard = 0) =>

@@ -23,6 +23,8 @@ public static class TransactionCommands
 
     /// <summary>The context's current transaction, which a statement that takes a transaction-scoped lock needs.</summary>
     public static NpgsqlTransaction Transaction(DbContext db) =>
-        db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction
-        ?? throw new InvalidOperationException("This statement must run in the caller's transaction.");
+        CurrentTransaction(db) ?? throw new InvalidOperationException("This statement must run in the caller's transaction.");
+
+    /// <summary>The context's current transaction, or null outside one.</summary>
+    public static NpgsqlTransaction? CurrentTransaction(DbContext db) => db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction;
 }

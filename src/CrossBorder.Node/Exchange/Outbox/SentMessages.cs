@@ -52,27 +52,10 @@ public sealed class SentMessages(NodeDbContext db, NodeKeys keys, ICaseMessages 
             ?? throw new InvalidOperationException("A message's referral row is never deleted (erasure keeps it).");
         if (!await MarkDeliveredAsync(claim, receiptJws, receipt.ReceivedAt, ct))
             return null; // another claim recorded it (the peer receipted the same bytes): nothing to do
-        // What the row now says, for the audit entry and the case; the caller's copy stays as claimed until the commit.
-        var delivered = new ExchangeMessage
-        {
-            Id = message.Id,
-            ReferralId = message.ReferralId,
-            Direction = message.Direction,
-            Seq = message.Seq,
-            Type = message.Type,
-            FromCountry = message.FromCountry,
-            ToCountry = message.ToCountry,
-            SentAt = message.SentAt,
-            Jws = message.Jws,
-            Digest = message.Digest,
-            Attempts = message.Attempts,
-            State = MessageStates.Delivered,
-            ReceiptJws = receiptJws,
-            ReceivedAt = receipt.ReceivedAt,
-        };
-        audit.MessageDelivered(delivered, receiptJws, receipt.ReceivedAt);
+        // Both take the receipt and its time as given; the sender's copy of the message stays as claimed.
+        audit.MessageDelivered(message, receiptJws, receipt.ReceivedAt);
 
-        await cases.ReceiptStoredAsync(referral, delivered, receipt.ReceivedAt, ct);
+        await cases.ReceiptStoredAsync(referral, message, receipt.ReceivedAt, ct);
         referral.Changed(time.GetUtcNow());
         await db.SaveAsBatchAsync(ct);
         await tx.CommitAsync(ct);
