@@ -89,6 +89,9 @@ public sealed class CommandLineTests
     [TestCase("bench attachment --sizes 5,,25", "--sizes must be")]
     [TestCase("bench attachment --sizes 25MB", "--sizes must be")]
     [TestCase("bench attachment --size-mb 0", "positive")]
+    [TestCase("bench faults --rate 0", "positive")]
+    [TestCase("bench faults --evidence -1", "--evidence must be")]
+    [TestCase("bench faults --pg-port 5300", "different ports")]
     public async Task WrongCommandLine_ExitsUsageNamingTheProblem(string commandLine, string problem)
     {
         var (exit, output, error) = await RunAsync(commandLine.Split(' '));

@@ -233,7 +233,7 @@ public sealed class BenchWriteCommand : CliCommand
     /// Release, ReadyToRun (precompiled, as the container image ships it), framework-dependent: both the node and
     /// the baseline start warm instead of spending the first phases in the JIT.
     /// </summary>
-    private static async Task PublishReleaseAsync(string project, string output, CancellationToken ct)
+    internal static async Task PublishReleaseAsync(string project, string output, CancellationToken ct)
     {
         Console.WriteLine($"Publishing {project} (Release, ReadyToRun) to {output}...");
         var exitCode = await ProcessRunner.RunAttachedAsync("dotnet", ["publish", project, "-c", "Release",

@@ -28,6 +28,7 @@ public static class CliApp
         new BenchDeliveryCommand(),
         new BenchWriteCommand(),
         new BenchAttachmentCommand(),
+        new BenchFaultsCommand(),
         new Evidence.EvidenceExportCommand(),
         new Evidence.EvidenceVerifyCommand(),
         new Users.UsersAddCommand(),

@@ -149,6 +149,18 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
+    /// <summary>
+    /// Stops the server as a crash would (immediate shutdown: sessions cut, no checkpoint; the restart replays the
+    /// write-ahead log), keeps it down for <paramref name="down"/>, then starts it again with durable settings.
+    /// </summary>
+    public async Task CrashAndRestartAsync(TimeSpan down, CancellationToken ct = default)
+    {
+        (await _binaries.RunAsync(_binaries.PgCtl, ["-D", _dataDirectory, "-m", "immediate", "-w", "-t", "60", "stop"], ct))
+            .EnsureSuccess($"stopping PostgreSQL on {_dataDirectory} (immediate)");
+        await Task.Delay(down, ct);
+        await StartServerAsync(fastUnsafe: false, ct);
+    }
+
     /// <summary>Stops the server of <paramref name="dataDirectory"/> if one runs, e.g. one left by a command that was killed.</summary>
     public static async Task StopServerAsync(string dataDirectory, CancellationToken ct = default)
     {

@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CrossBorder.Cli.Bench;
+
+/// <summary>What <c>bench faults</c> saw and judged: a table of checks, then one JSON line per check and figure.</summary>
+public sealed class CampaignReport(FaultCampaignOptions options)
+{
+    private static readonly JsonSerializerOptions JsonLine = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private readonly List<(string Name, bool Pass, string Detail)> _checks = [];
+    private readonly List<BenchFigure> _figures = [];
+
+    public bool Passed => _checks.Count > 0 && _checks.All(c => c.Pass);
+
+    public void Check(string name, bool pass, string detail) => _checks.Add((name, pass, detail));
+
+    public void CreatesDone(TimeSpan elapsed, PersistentCreator creator)
+    {
+        _figures.Add(new BenchFigure("faults_started", "FR", null, creator.Started, "referrals"));
+        _figures.Add(new BenchFigure("faults_acknowledged", "FR", null, creator.Acknowledged.Count, "referrals"));
+        _figures.Add(new BenchFigure("faults_create_phase", "FR", null, elapsed.TotalSeconds, "s"));
+        _figures.Add(new BenchFigure("faults_retried_attempts", "FR", null, creator.Retried, "requests"));
+        foreach (var (status, count) in creator.Answers.OrderBy(a => a.Key, StringComparer.Ordinal))
+            _figures.Add(new BenchFigure($"faults_answers_{status.Replace(' ', '_')}", "FR", null, count, "requests"));
+    }
+
+    /// <summary>From GB's return to FR's first delivery and to FR's empty outbox.</summary>
+    public void Drained(long backlog, TimeSpan firstDelivery, TimeSpan drained)
+    {
+        _figures.Add(new BenchFigure("faults_backlog_when_creates_done", "FR->GB", null, backlog, "messages"));
+        _figures.Add(new BenchFigure("faults_first_delivery_after_peer_back", "FR->GB", null, firstDelivery.TotalSeconds, "s"));
+        _figures.Add(new BenchFigure("faults_drain_after_peer_back", "FR->GB", null, drained.TotalSeconds, "s"));
+    }
+
+    public void NodeStops(IReadOnlyList<string> unexpected) =>
+        Check("no node stopped by itself", unexpected.Count == 0, unexpected.Count == 0 ? "every exit was a kill of the campaign" : string.Join("; ", unexpected));
+
+    public void Print(TextWriter output)
+    {
+        output.WriteLine();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"bench faults: referrals created at {options.Rate}/s throughout, {options.Replicas} replicas per country, GB down {options.OutageSeconds} s"));
+        foreach (var figure in _figures)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {figure.Figure,-34} {figure.Value,10:0.#} {figure.Unit}"));
+        foreach (var (name, pass, detail) in _checks)
+            output.WriteLine($"  {(pass ? "PASS" : "FAIL"),-4}  {name,-48} {detail}");
+        output.WriteLine(Passed ? "All checks hold." : "Some checks FAILED.");
+        foreach (var figure in _figures)
+            output.WriteLine(JsonSerializer.Serialize(figure, JsonLine));
+        foreach (var (name, pass, detail) in _checks)
+            output.WriteLine(JsonSerializer.Serialize(new { check = name, pass, detail }, JsonLine));
+    }
+}
