@@ -75,13 +75,20 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         using var creator = new PersistentCreator(fr, await File.ReadAllBytesAsync(options.ReferralBodyPath, ct), GiveUpAfter);
         _clock.Start();
         log($"Creating referrals at FR, {options.Rate}/s, until the faults are over...");
-        var faults = RunFaultsAsync(postgres, frSet, gbSet, ct);
-        await creator.RunAsync(options.Rate, faults, ct);
-        var gbBack = await faults;
+        var peerBack = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var faults = RunFaultsAsync(postgres, frSet, gbSet, peerBack, ct);
+        var creating = creator.RunAsync(options.Rate, faults, ct);
+        // Watched from the moment GB is back, while the last creates and the mid-dispatch kills still run.
+        if (await Task.WhenAny(peerBack.Task, faults) == faults)
+            await faults; // the schedule failed before GB came back: its exception ends the run
+        var draining = WaitForDrainAsync(frDb, creating, ct);
+        await creating;
+        await faults;
         report.CreatesDone(_clock.Elapsed, creator);
         log($"{_clock.Elapsed.TotalSeconds,6:F0} s  creates done: {creator.Started} started, {creator.Acknowledged.Count} acknowledged, {creator.Retried} retries");
 
-        var (backlog, firstDelivery, drained) = await WaitForDrainAsync(frDb, ct);
+        var gbBack = await peerBack.Task;
+        var (backlog, firstDelivery, drained) = await draining;
         report.Drained(backlog, firstDelivery - gbBack, drained - gbBack);
         log($"{_clock.Elapsed.TotalSeconds,6:F0} s  FR's outbox is empty, {(drained - gbBack).TotalSeconds:F1} s after GB came back (first delivery after {(firstDelivery - gbBack).TotalSeconds:F1} s)");
 
@@ -90,8 +97,9 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         return report;
     }
 
-    /// <summary>The schedule; returns when GB came back from its outage (the start of the drain figure).</summary>
-    private async Task<TimeSpan> RunFaultsAsync(LocalPostgres postgres, ReplicaSet fr, ReplicaSet gb, CancellationToken ct)
+    /// <summary>The schedule; <paramref name="peerBack"/> gets the time GB came back from its outage (the start of the drain figures).</summary>
+    private async Task RunFaultsAsync(LocalPostgres postgres, ReplicaSet fr, ReplicaSet gb, TaskCompletionSource<TimeSpan> peerBack,
+        CancellationToken ct)
     {
         async Task Pause(double seconds) => await Task.Delay(TimeSpan.FromSeconds(seconds), ct);
         async Task Kill(ReplicaSet set, int index, double downSeconds)
@@ -134,29 +142,39 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         await CrashPostgres(3);
         await Task.Delay(third, ct);
         await gb.RestartAllAsync(ct);
-        var back = _clock.Elapsed;
+        peerBack.SetResult(_clock.Elapsed);
         Log("GB back: every replica ready");
-        return back;
+
+        // FR now sends its backlog at full speed: a replica killed mid-dispatch leaves leased messages behind, which
+        // the other replica must send once the leases lapse (the promise: within 15 s), and GB loses one mid-inbound.
+        await Pause(3);
+        Log($"mid-dispatch: kill -9 {fr.Labels[0]} and {gb.Labels[last]} at once");
+        await Task.WhenAll(Kill(fr, 0, 2), Kill(gb, last, 2));
 
         void Log(string what) => log($"{_clock.Elapsed.TotalSeconds,6:F0} s  {what}");
     }
 
-    /// <summary>FR's backlog at the first look, when it first shrank, and when it was empty (campaign clock).</summary>
-    private async Task<(long Backlog, TimeSpan FirstDelivery, TimeSpan Drained)> WaitForDrainAsync(CampaignDatabase fr, CancellationToken ct)
+    /// <summary>
+    /// FR's backlog at the first look, when it first shrank, and when it was empty with every create done (campaign
+    /// clock). The outbox may be empty for a moment while the last creates are still retried, so that does not count.
+    /// </summary>
+    private async Task<(long Backlog, TimeSpan FirstDelivery, TimeSpan Drained)> WaitForDrainAsync(CampaignDatabase fr, Task creating,
+        CancellationToken ct)
     {
         long queued = long.MaxValue, backlog = -1;
         TimeSpan? first = null;
         var progress = Stopwatch.StartNew();
         while (true)
         {
+            var createsDone = creating.IsCompleted;
             var now = await fr.ScalarAsync("SELECT count(*) FROM messages WHERE direction = 'outgoing' AND state = 'queued'", ct);
             if (backlog < 0)
                 backlog = now;
             else if (now < queued)
                 first ??= _clock.Elapsed;
-            if (now == 0)
+            if (now == 0 && createsDone)
                 return (backlog, first ?? _clock.Elapsed, _clock.Elapsed);
-            if (now < queued)
+            if (now < queued || !createsDone)
             {
                 queued = now;
                 progress.Restart();

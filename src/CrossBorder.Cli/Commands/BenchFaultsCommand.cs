@@ -27,7 +27,8 @@ public sealed class BenchFaultsCommand : CliCommand
             GB: --base-port + 10). A ministry client creates referrals at FR, --rate per second for as long as the faults
             last (about 50 s + --outage), each retried with its Idempotency-Key until acknowledged. Meanwhile: replicas of both nodes are killed with SIGKILL (one at a time and
             together), PostgreSQL is crashed (immediate stop) and restarted, and every GB replica is down for --outage
-            seconds, with an FR kill and a database crash inside the outage. Then it waits for FR's outbox to drain and
+            seconds, with an FR kill and a database crash inside the outage; 3 s after GB is back, while FR sends its backlog, one FR
+            and one GB replica are killed again. Then it waits for FR's outbox to drain and
             checks: every create acknowledged, no 500; each referral at FR once and at GB exactly once; every message
             delivered with a receipt and applied once; both feeds gap-free and audit logs sequenced; evidence packs verify;
             no node exited by itself. Node logs: .local/faults/logs/. Run the CLI in Release:
