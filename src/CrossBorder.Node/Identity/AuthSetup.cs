@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using CrossBorder.Node.Configuration;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Http;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Validation.AspNetCore;
 
@@ -54,7 +55,14 @@ public static class AuthSetup
                 o.UseAspNetCore();
             });
 
-        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        // Every API request authenticates through CachedBearerHandler: OpenIddict's validation, once per token.
+        services.AddSingleton<ValidatedTokens>();
+        services.AddAuthentication(CachedBearerHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, CachedBearerHandler>(CachedBearerHandler.SchemeName, o =>
+            {
+                o.ForwardChallenge = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+                o.ForwardForbid = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+            });
         services.AddAuthorizationBuilder()
             .AddPolicy(Scopes.ReferralsRead, p => p.RequireAssertion(c => c.User.HasScope(Scopes.ReferralsRead)))
             .AddPolicy(Scopes.ReferralsWrite, p => p.RequireAssertion(c => c.User.HasScope(Scopes.ReferralsWrite)))
