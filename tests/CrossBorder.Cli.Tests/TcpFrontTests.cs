@@ -38,6 +38,24 @@ public sealed class TcpFrontTests
     }
 
     [Test]
+    public async Task ClientHalfClosesAfterItsRequest_StillGetsTheWholeAnswer()
+    {
+        using var replica = new EchoReplica(delay: TimeSpan.FromMilliseconds(200));
+        var port = LocalPostgres.FindFreePort();
+        await using var front = new TcpFront(port, [replica.Port]);
+
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        await client.SendAsync(new byte[] { 41 });
+        client.Shutdown(SocketShutdown.Send); // "that is all I send"; the answer comes after
+
+        var answer = new byte[1];
+        Assert.That(await client.ReceiveAsync(answer), Is.EqualTo(1), "the answer came through the half-closed connection");
+        Assert.That(answer[0], Is.EqualTo(42));
+        Assert.That(await client.ReceiveAsync(answer), Is.Zero, "then the replica's close");
+    }
+
+    [Test]
     public async Task NoReplicaAlive_TheClientsConnectionEnds()
     {
         var port = LocalPostgres.FindFreePort();
@@ -60,13 +78,13 @@ public sealed class TcpFrontTests
         Assert.That(read, Is.Zero, "the front closed the connection");
     }
 
-    /// <summary>A replica that answers each byte with that byte plus one, and counts its connections.</summary>
+    /// <summary>A replica that answers each byte with that byte plus one (after <c>delay</c>), and counts its connections.</summary>
     private sealed class EchoReplica : IDisposable
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
         private int _accepted;
 
-        public EchoReplica()
+        public EchoReplica(TimeSpan delay = default)
         {
             _listener.Start();
             _ = Task.Run(async () =>
@@ -84,6 +102,7 @@ public sealed class TcpFrontTests
                             var buffer = new byte[1];
                             while (await socket.ReceiveAsync(buffer) == 1)
                             {
+                                await Task.Delay(delay);
                                 buffer[0]++;
                                 await socket.SendAsync(buffer);
                             }

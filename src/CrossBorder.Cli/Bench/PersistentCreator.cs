@@ -28,8 +28,7 @@ public sealed class PersistentCreator(DevNode node, byte[] body, TimeSpan giveUp
         Timeout = TimeSpan.FromSeconds(15),
     };
 
-    private readonly SemaphoreSlim _tokenGate = new(1, 1);
-    private string? _token;
+    private readonly RenewableToken _token = new(node);
 
     /// <summary>Referral id of each acknowledged create.</summary>
     public ConcurrentBag<Guid> Acknowledged { get; } = [];
@@ -116,7 +115,7 @@ public sealed class PersistentCreator(DevNode node, byte[] body, TimeSpan giveUp
     {
         try
         {
-            var token = await TokenAsync(renew: false, ct);
+            var token = await _token.CurrentAsync(ct);
             using var request = new HttpRequestMessage(HttpMethod.Post, $"{node.Url}/api/v1/referrals") { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
@@ -124,7 +123,7 @@ public sealed class PersistentCreator(DevNode node, byte[] body, TimeSpan giveUp
             using var response = await _http.SendAsync(request, ct);
             var status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (response.StatusCode == HttpStatusCode.Unauthorized)
-                await TokenAsync(renew: true, ct);
+                await _token.RenewAsync(token, ct);
             if (response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK)
             {
                 using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
@@ -139,27 +138,9 @@ public sealed class PersistentCreator(DevNode node, byte[] body, TimeSpan giveUp
         }
     }
 
-    private async Task<string> TokenAsync(bool renew, CancellationToken ct)
-    {
-        var seen = _token;
-        if (seen is not null && !renew)
-            return seen;
-        await _tokenGate.WaitAsync(ct);
-        try
-        {
-            if (_token is null || _token == seen)
-                _token = await NodeToken.FetchMinistryTokenAsync(node, ct);
-            return _token;
-        }
-        finally
-        {
-            _tokenGate.Release();
-        }
-    }
-
     public void Dispose()
     {
         _http.Dispose();
-        _tokenGate.Dispose();
+        _token.Dispose();
     }
 }

@@ -62,6 +62,9 @@ public sealed class ReplicaSet : IAsyncDisposable
         {
             process = replica.Process;
             replica.Process = null;
+            // Gone before the kill: it stopped by itself in the moments since the watcher last looked.
+            if (process is { ExitCode: { } code })
+                _unexpectedExits.Add($"{replica.Label} exited by itself with code {code} at {DateTimeOffset.UtcNow:HH:mm:ss}");
         }
 
         if (process is null)
@@ -94,8 +97,13 @@ public sealed class ReplicaSet : IAsyncDisposable
         await process.WaitUntilReadyAsync(ReadyTimeout, ct, TimeSpan.FromMilliseconds(100));
     }
 
+    /// <summary>
+    /// Looks at every replica every 200 ms; one that exited unasked is recorded and started again in the background, so
+    /// the others are still watched while it starts.
+    /// </summary>
     private async Task WatchAsync(CancellationToken ct)
     {
+        var restarts = new List<Task>();
         while (!ct.IsCancellationRequested)
         {
             foreach (var replica in _replicas)
@@ -111,18 +119,8 @@ public sealed class ReplicaSet : IAsyncDisposable
                     }
                 }
 
-                if (exited is null)
-                    continue;
-                await exited.DisposeAsync();
-                try
-                {
-                    await StartReplicaAsync(replica, ct);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    lock (_gate)
-                        _unexpectedExits.Add($"{replica.Label} did not start again: {e.Message}");
-                }
+                if (exited is not null)
+                    restarts.Add(RestartUnaskedAsync(replica, exited, ct));
             }
 
             try
@@ -131,40 +129,56 @@ public sealed class ReplicaSet : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                return;
+                break;
             }
         }
+
+        await Task.WhenAll(restarts);
     }
 
-    /// <summary>Resident memory of each running replica, by label.</summary>
-    public IReadOnlyDictionary<string, double> ResidentMegabytes()
+    private async Task RestartUnaskedAsync(Replica replica, NodeProcess exited, CancellationToken ct)
     {
-        lock (_gate)
+        await exited.DisposeAsync();
+        try
         {
-            return _replicas.Where(r => r.Process is { ExitCode: null })
-                .ToDictionary(r => r.Label, r => ProcessMemory.ResidentMegabytes(r.Process!.ProcessId));
+            await StartReplicaAsync(replica, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // the campaign is over; DisposeAsync stops what started
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+                _unexpectedExits.Add($"{replica.Label} did not start again: {e.Message}");
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        if (_watching is not null)
-            await _watching;
-        NodeProcess[] running;
-        lock (_gate)
+        try
         {
-            running = [.. _replicas.Select(r => r.Process).OfType<NodeProcess>()];
-            foreach (var replica in _replicas)
-                replica.Process = null;
+            await _stop.CancelAsync();
+            if (_watching is not null)
+                await _watching;
         }
+        finally
+        {
+            NodeProcess[] running;
+            lock (_gate)
+            {
+                running = [.. _replicas.Select(r => r.Process).OfType<NodeProcess>()];
+                foreach (var replica in _replicas)
+                    replica.Process = null;
+            }
 
-        await Task.WhenAll(running.Select(p => p.StopAsync(TimeSpan.FromSeconds(10))));
-        foreach (var process in running)
-            await process.DisposeAsync();
-        if (_front is not null)
-            await _front.DisposeAsync();
-        _stop.Dispose();
+            await Task.WhenAll(running.Select(p => p.StopAsync(TimeSpan.FromSeconds(10))));
+            foreach (var process in running)
+                await process.DisposeAsync();
+            if (_front is not null)
+                await _front.DisposeAsync();
+            _stop.Dispose();
+        }
     }
 
     private sealed class Replica(string label, int port)

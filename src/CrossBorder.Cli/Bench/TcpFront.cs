@@ -36,9 +36,13 @@ public sealed class TcpFront : IAsyncDisposable
             {
                 client = await _listener.AcceptSocketAsync(ct);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
                 return;
+            }
+            catch (SocketException)
+            {
+                continue; // one failed accept (a client gone before it was taken, no descriptors for a moment): the next
             }
 
             _ = Task.Run(() => ForwardAsync(client, ct), CancellationToken.None);
@@ -56,28 +60,26 @@ public sealed class TcpFront : IAsyncDisposable
                 return; // every replica refused: the client sees the connection close, as with a balancer and no backend
             }
 
-            await using var toReplica = new NetworkStream(replica, ownsSocket: false);
-            await using var toClient = new NetworkStream(client, ownsSocket: false);
-            using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var up = CopyAsync(toClient, toReplica, replica, done.Token);
-            var down = CopyAsync(toReplica, toClient, client, done.Token);
-            await Task.WhenAny(up, down);
-            // One side ended or broke: end the other too (a killed replica resets, so the client's connection resets).
-            await done.CancelAsync();
-            await Task.WhenAll(up, down);
+            await using var fromClient = new NetworkStream(client, ownsSocket: false);
+            await using var fromReplica = new NetworkStream(replica, ownsSocket: false);
+            using var broken = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            // An end of stream is passed on as a half-close and the other direction goes on (a client may half-close after
+            // its request and still read the answer); a broken side (a killed replica resets) ends both at once.
+            await Task.WhenAll(CopyAsync(fromClient, fromReplica, replica, broken), CopyAsync(fromReplica, fromClient, client, broken));
         }
     }
 
-    private static async Task CopyAsync(NetworkStream from, NetworkStream to, Socket toSocket, CancellationToken ct)
+    private static async Task CopyAsync(NetworkStream from, NetworkStream to, Socket toSocket, CancellationTokenSource broken)
     {
         try
         {
-            await from.CopyToAsync(to, 16 * 1024, ct);
+            await from.CopyToAsync(to, 16 * 1024, broken.Token);
             toSocket.Shutdown(SocketShutdown.Send);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
-            toSocket.LingerState = new LingerOption(true, 0); // closes with a reset: the peer sees the break at once
+            toSocket.LingerState = new LingerOption(true, 0); // closes with a reset: the other end sees the break at once
+            await broken.CancelAsync();
         }
     }
 

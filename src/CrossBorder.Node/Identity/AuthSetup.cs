@@ -52,7 +52,8 @@ public static class AuthSetup
             .AddValidation(o =>
             {
                 o.UseLocalServer();
-                o.UseAspNetCore();
+                // Bearer tokens in the Authorization header only (RFC 6750 §2.1): a token in a URL ends up in logs.
+                o.UseAspNetCore().DisableAccessTokenExtractionFromQueryString().DisableAccessTokenExtractionFromBodyForm();
             });
 
         // Every API request authenticates through CachedBearerHandler: OpenIddict's validation, once per token.

@@ -22,7 +22,7 @@ namespace CrossBorder.Node.Identity;
 /// withdrawn key means a restart, which empties this memory. Challenges and forbids are OpenIddict's.
 /// </remarks>
 public sealed class CachedBearerHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    ValidatedTokens tokens) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ValidatedTokens tokens, IAuthenticationHandlerProvider handlers) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "CrossBorder.Bearer";
 
@@ -32,27 +32,35 @@ public sealed class CachedBearerHandler(IOptionsMonitor<AuthenticationSchemeOpti
         if (token is not null && tokens.Find(token) is { } remembered)
             return AuthenticateResult.Success(remembered.Clone());
 
-        var result = await Context.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        // OpenIddict's handler itself, not Context.AuthenticateAsync: claims transformations run once, on what this
+        // scheme returns, for a remembered token as for a new one.
+        var openIddict = await handlers.GetHandlerAsync(Context, OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+            ?? throw new InvalidOperationException("OpenIddict's validation scheme is not registered.");
+        var result = await openIddict.AuthenticateAsync();
         if (token is not null && result.Succeeded)
             tokens.Remember(token, result.Ticket!);
         return result;
     }
 
-    /// <summary>The token of an <c>Authorization: Bearer</c> header, the one place OpenIddict reads it from here.</summary>
+    /// <summary>
+    /// The token of the one <c>Authorization: Bearer</c> header, cut exactly as OpenIddict cuts it (after "Bearer ");
+    /// anything it would read differently (extra spaces, several headers) is left to OpenIddict, uncached. Tokens in
+    /// the query string or a form body are not accepted at all (<see cref="AuthSetup"/>).
+    /// </summary>
     private static string? BearerToken(HttpRequest request)
     {
         var header = request.Headers.Authorization;
         if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return null;
-        var token = value.AsSpan(7).Trim();
-        return token.IsEmpty ? null : token.ToString();
+        var token = value[7..];
+        return token.Length == 0 || char.IsWhiteSpace(token[0]) || char.IsWhiteSpace(token[^1]) ? null : token;
     }
 }
 
 /// <summary>
 /// Access tokens this process validated, each with its authentication ticket, until the token's expiry. Bounded: at
-/// <see cref="Capacity"/> entries the expired ones are dropped, and if none are, nothing new is remembered until some
-/// expire (a new token is then fully validated each time, as without this memory).
+/// <see cref="Capacity"/> entries the expired ones are swept (at most once a second), and if none are, nothing new is
+/// remembered until some expire (a new token is then fully validated each time, as without this memory).
 /// </summary>
 public sealed class ValidatedTokens(TimeProvider time)
 {
@@ -61,9 +69,15 @@ public sealed class ValidatedTokens(TimeProvider time)
     /// <summary>Longest an entry lives, whatever the token says (the node issues tokens for 5 minutes).</summary>
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromMinutes(5);
 
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
 
-    public int Count => _entries.Count;
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Lock _sweep = new();
+    private int _count;
+    private long _lastSweepTicks;
+
+    /// <summary>Entries held, expired ones not yet swept included.</summary>
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>The ticket validated for this exact token, while the token has not expired.</summary>
     public AuthenticationTicket? Find(string token)
@@ -72,7 +86,7 @@ public sealed class ValidatedTokens(TimeProvider time)
             return null;
         if (entry.ExpiresAt > time.GetUtcNow())
             return entry.Ticket;
-        _entries.TryRemove(new KeyValuePair<string, Entry>(token, entry));
+        Remove(token, entry);
         return null;
     }
 
@@ -83,20 +97,37 @@ public sealed class ValidatedTokens(TimeProvider time)
         // safe to remember.
         if ((ticket.Properties.ExpiresUtc ?? ticket.Principal.GetExpirationDate()) is not { } expires || expires <= now)
             return;
-        if (_entries.Count >= Capacity)
-        {
-            foreach (var (key, entry) in _entries)
-            {
-                if (entry.ExpiresAt <= now)
-                    _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
-            }
-
-            if (_entries.Count >= Capacity)
-                return;
-        }
+        if (Count >= Capacity && (!Sweep(now) || Count >= Capacity))
+            return;
 
         var limit = now + MaxLifetime;
-        _entries[token] = new Entry(ticket.Clone(), expires < limit ? expires : limit);
+        if (_entries.TryAdd(token, new Entry(ticket.Clone(), expires < limit ? expires : limit)))
+            Interlocked.Increment(ref _count);
+    }
+
+    /// <summary>Drops expired entries, unless another thread swept less than a second ago; false when it did not sweep.</summary>
+    private bool Sweep(DateTimeOffset now)
+    {
+        lock (_sweep)
+        {
+            if (now.UtcTicks - Volatile.Read(ref _lastSweepTicks) < SweepInterval.Ticks)
+                return false;
+            Volatile.Write(ref _lastSweepTicks, now.UtcTicks);
+        }
+
+        foreach (var (key, entry) in _entries)
+        {
+            if (entry.ExpiresAt <= now)
+                Remove(key, entry);
+        }
+
+        return true;
+    }
+
+    private void Remove(string token, Entry entry)
+    {
+        if (_entries.TryRemove(new KeyValuePair<string, Entry>(token, entry)))
+            Interlocked.Decrement(ref _count);
     }
 
     private sealed record Entry(AuthenticationTicket Ticket, DateTimeOffset ExpiresAt);

@@ -46,6 +46,25 @@ public sealed class TokenMemoryTests
     }
 
     [Test]
+    public async Task ValidToken_InTheQueryString_OrAfterAnExtraSpace_Refused_EvenOnceRemembered()
+    {
+        await using var pair = await NodePair.StartAsync();
+        using var ministry = await pair.Fr.MinistryAsync();
+        using (var accepted = await ministry.GetAsync("api/v1/referrals"))
+            Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.OK), "remembered from now on");
+        var token = ministry.DefaultRequestHeaders.Authorization!.Parameter!;
+        using var anonymous = pair.Fr.Anonymous();
+
+        using (var inQuery = await anonymous.GetAsync($"api/v1/referrals?access_token={token}"))
+            await SecurityAssert.ProblemAsync(inQuery, 401, "CB0010");
+
+        using var spaced = new HttpRequestMessage(HttpMethod.Get, "api/v1/referrals");
+        spaced.Headers.TryAddWithoutValidation("Authorization", "Bearer  " + token);
+        using (var refused = await anonymous.SendAsync(spaced))
+            await SecurityAssert.ProblemAsync(refused, 401, "CB0010");
+    }
+
+    [Test]
     public void Entries_EndAtTheTokensExpiry_AtMostFiveMinutes_AndOnlyWithAnExpiry()
     {
         var clock = new TestClock();
