@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.EntityFrameworkCore;
 using CrossBorder.Node.Tests.Infrastructure;
 
 namespace CrossBorder.Node.Tests.WritePath;
@@ -48,5 +49,30 @@ public sealed class LeaseRenewalTests
         Assert.That((await Db.ColumnAsync(fr.ConnectionString, Claim)).Single(), Is.EqualTo(first),
             "the same claim (token and attempt) holds the message: the other replica never took it over");
         Assert.That(await Db.OutgoingAsync(fr.ConnectionString, "queued"), Is.EqualTo(1), "still queued, not failed or dead");
+    }
+
+    /// <summary>
+    /// The renewal runs every third of a lease on every replica, so it must not read the outbox's whole history: with
+    /// sequential scans priced out, its plan finds the rows by primary key (by lease token alone it had to scan).
+    /// </summary>
+    [Test]
+    public async Task Renewal_FindsItsRowsByKey_NotByScanningEveryMessage()
+    {
+        await using var db = await Data.RowBatchTests.MigratedAsync();
+        var connectionString = db.Database.GetConnectionString()!;
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using (var off = new Npgsql.NpgsqlCommand("SET enable_seqscan = off", connection))
+            await off.ExecuteNonQueryAsync();
+        await using var explain = new Npgsql.NpgsqlCommand("EXPLAIN " + CrossBorder.Node.Exchange.OutboxDispatcher.RenewSql, connection);
+        explain.Parameters.Add(new Npgsql.NpgsqlParameter { Value = new[] { Guid.NewGuid() } });
+        explain.Parameters.Add(new Npgsql.NpgsqlParameter { Value = new[] { Guid.NewGuid() } });
+        explain.Parameters.Add(new Npgsql.NpgsqlParameter { Value = TimeSpan.FromSeconds(10), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Interval });
+        var plan = new List<string>();
+        await using (var rows = await explain.ExecuteReaderAsync())
+            while (await rows.ReadAsync())
+                plan.Add(rows.GetString(0));
+
+        Assert.That(string.Join("\n", plan), Does.Not.Contain("Seq Scan").And.Contain("PK_messages"));
     }
 }

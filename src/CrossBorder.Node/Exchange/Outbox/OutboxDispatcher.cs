@@ -40,9 +40,13 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
                   messages.to_country, messages.sent_at, messages.jws, messages.digest, r.kek_id, r.data_key
         """;
 
-    private const string RenewSql = """
-        UPDATE messages SET lease_until = clock_timestamp() + $2
-        WHERE lease_token = ANY($1) AND state = 'queued'
+    /// <summary>
+    /// Found by primary key: the message ids narrow it to the rows this replica sends, and their tokens fence it (a row
+    /// another replica has claimed since carries another token). By token alone it read the whole table each time.
+    /// </summary>
+    internal const string RenewSql = """
+        UPDATE messages SET lease_until = clock_timestamp() + $3
+        WHERE id = ANY($1) AND lease_token = ANY($2) AND state = 'queued'
         """;
 
     private readonly ConcurrentDictionary<Guid, Claim> _sending = new();
@@ -163,12 +167,13 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
         using var timer = new PeriodicTimer(options.Value.Lease / 3);
         while (await timer.WaitForNextTickAsync(ct))
         {
-            var tokens = _sending.Values.Select(c => c.Token).Distinct().ToArray();
-            if (tokens.Length == 0) continue;
+            var held = _sending.Values.ToArray();
+            if (held.Length == 0) continue;
             try
             {
                 await using var cmd = dataSource.CreateCommand(RenewSql);
-                cmd.Parameters.Add(new NpgsqlParameter { Value = tokens });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = held.Select(c => c.MessageId).ToArray() });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = held.Select(c => c.Token).Distinct().ToArray() });
                 cmd.Parameters.Add(new NpgsqlParameter { Value = options.Value.Lease, NpgsqlDbType = NpgsqlDbType.Interval });
                 await cmd.ExecuteNonQueryAsync(ct);
             }
