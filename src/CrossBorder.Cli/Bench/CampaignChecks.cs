@@ -15,32 +15,30 @@ public static class CampaignChecks
 {
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(90);
 
-    public static async Task RunAsync(CampaignReport report, PersistentCreator creator, CampaignDatabase fr, CampaignDatabase gb,
-        DevNode frNode, int evidenceSample, Action<string> log, CancellationToken ct)
+    public static async Task RunAsync(CampaignReport report, CampaignRun run, int evidenceSample, Action<string> log, CancellationToken ct)
     {
+        var (creator, frClient, decider, gbClient, fr, gb, frNode) = run;
         var acknowledged = creator.Acknowledged.ToHashSet();
         report.Check("every create acknowledged",
-            creator.GivenUp.IsEmpty && acknowledged.Count == creator.Acknowledged.Count && acknowledged.Count == creator.Started,
-            creator.GivenUp.IsEmpty ? $"{acknowledged.Count} of {creator.Started} referrals" : $"{creator.GivenUp.Count} given up, first: {creator.GivenUp.First()}");
-        report.Check("no 500, no refused create", creator.Wrong.IsEmpty,
-            creator.Wrong.IsEmpty ? "every failed attempt was a 503, 409, 429 or no answer" : string.Join("; ", creator.Wrong.Take(3)));
+            frClient.GivenUp.IsEmpty && acknowledged.Count == creator.Acknowledged.Count && acknowledged.Count == creator.Started,
+            frClient.GivenUp.IsEmpty ? $"{acknowledged.Count} of {creator.Started} referrals" : $"{frClient.GivenUp.Count} given up, first: {frClient.GivenUp.First()}");
+        var decided = decider.Decided.ToHashSet();
+        report.Check("every decision acknowledged", gbClient.GivenUp.IsEmpty && decided.Count == decider.Picked && decided.Count > 0,
+            gbClient.GivenUp.IsEmpty ? $"{decided.Count} of {decider.Picked} referrals" : $"{gbClient.GivenUp.Count} given up, first: {gbClient.GivenUp.First()}");
+        report.Check("no 500, no refused request", frClient.Wrong.IsEmpty && gbClient.Wrong.IsEmpty,
+            frClient.Wrong.IsEmpty && gbClient.Wrong.IsEmpty
+                ? "every failed attempt was a 503, 409, 429 or no answer"
+                : string.Join("; ", frClient.Wrong.Concat(gbClient.Wrong).Take(3)));
 
         // Ids are primary keys, so "once" is judged by the sets and by what one referral may hold only once.
         SameSet(report, "FR holds each acknowledged referral", acknowledged,
             await fr.IdsAsync("SELECT id FROM referrals WHERE direction = 'outgoing'", ct));
         SameSet(report, "GB holds each acknowledged referral", acknowledged,
             await gb.IdsAsync("SELECT id FROM referrals WHERE direction = 'incoming'", ct));
-
-        var sent = await fr.IdsAsync("SELECT id FROM messages WHERE direction = 'outgoing'", ct);
-        var perReferral = await fr.ScalarAsync(
-            "SELECT count(*) FROM (SELECT referral_id FROM messages WHERE direction = 'outgoing' GROUP BY referral_id HAVING count(*) <> 1) x", ct);
-        report.Check("FR queued one message per referral", perReferral == 0 && sent.Count == acknowledged.Count,
-            $"{sent.Count} messages for {acknowledged.Count} referrals, {perReferral} referrals with more or fewer");
-        var undelivered = await fr.ScalarAsync(
-            "SELECT count(*) FROM messages WHERE direction = 'outgoing' AND (state <> 'delivered' OR receipt_jws IS NULL)", ct);
-        report.Check("every message delivered with GB's receipt", undelivered == 0, $"{undelivered} without a receipt (queued or dead-lettered)");
-        SameSet(report, "GB stored exactly the messages FR sent", sent.ToHashSet(),
-            await gb.IdsAsync("SELECT id FROM messages WHERE direction = 'incoming'", ct));
+        await OneMessagePerReferralAsync(report, "FR", fr, acknowledged.Count, ct);
+        await OneMessagePerReferralAsync(report, "GB", gb, decided.Count, ct);
+        await DeliveredOnceAsync(report, "FR", fr, "GB", gb, ct);
+        await DeliveredOnceAsync(report, "GB", gb, "FR", fr, ct);
         foreach (var (country, db) in new[] { ("FR", fr), ("GB", gb) })
         {
             // A message applied twice would leave a second step of the same kind, or a second "created"/"received" event.
@@ -51,6 +49,13 @@ public static class CampaignChecks
                 "GROUP BY referral_id, type HAVING count(*) > 1) x", ct);
             report.Check($"{country} applied each step once", twice == 0, $"{twice} referrals with a step or event twice");
         }
+
+        var frStatus = await fr.MapAsync("SELECT id, status FROM referrals WHERE direction = 'outgoing'", ct);
+        var gbStatus = await gb.MapAsync("SELECT id, status FROM referrals WHERE direction = 'incoming'", ct);
+        var disagree = frStatus.Count(p => gbStatus.GetValueOrDefault(p.Key) != p.Value);
+        var wrong = frStatus.Count(p => p.Value != (decided.Contains(p.Key) ? "ACCEPTED" : "UNDER_EXAMINATION"));
+        report.Check("both nodes agree on every case", disagree == 0 && wrong == 0,
+            $"{frStatus.Count(p => p.Value == "ACCEPTED")} accepted, {disagree} disagreeing, {wrong} not where their steps put them");
 
         await SettleAsync(fr, gb, ct);
         foreach (var (country, db) in new[] { ("FR", fr), ("GB", gb) })
@@ -68,6 +73,29 @@ public static class CampaignChecks
         }
 
         await VerifyEvidenceAsync(report, acknowledged, frNode, evidenceSample, log, ct);
+    }
+
+    private static async Task OneMessagePerReferralAsync(CampaignReport report, string country, CampaignDatabase db, int expected,
+        CancellationToken ct)
+    {
+        var sent = await db.ScalarAsync("SELECT count(*) FROM messages WHERE direction = 'outgoing'", ct);
+        var other = await db.ScalarAsync(
+            "SELECT count(*) FROM (SELECT referral_id FROM messages WHERE direction = 'outgoing' GROUP BY referral_id HAVING count(*) <> 1) x", ct);
+        report.Check($"{country} queued one message per step", other == 0 && sent == expected,
+            $"{sent} messages for {expected} steps, {other} referrals with more");
+    }
+
+    /// <summary>Every message <paramref name="from"/> sent holds the peer's receipt, and the peer stored exactly those.</summary>
+    private static async Task DeliveredOnceAsync(CampaignReport report, string from, CampaignDatabase sender, string to,
+        CampaignDatabase receiver, CancellationToken ct)
+    {
+        var undelivered = await sender.ScalarAsync(
+            "SELECT count(*) FROM messages WHERE direction = 'outgoing' AND (state <> 'delivered' OR receipt_jws IS NULL)", ct);
+        report.Check($"every {from} message delivered with {to}'s receipt", undelivered == 0,
+            $"{undelivered} without a receipt (queued or dead-lettered)");
+        SameSet(report, $"{to} stored exactly the messages {from} sent",
+            (await sender.IdsAsync("SELECT id FROM messages WHERE direction = 'outgoing'", ct)).ToHashSet(),
+            await receiver.IdsAsync("SELECT id FROM messages WHERE direction = 'incoming'", ct));
     }
 
     private static void SameSet(CampaignReport report, string name, HashSet<Guid> expected, List<Guid> stored)
@@ -148,3 +176,7 @@ public static class CampaignChecks
         return await http.SendAsync(request, token);
     }
 }
+
+/// <summary>What a campaign ran with: the clients and what they got acknowledged, and both nodes' databases.</summary>
+public sealed record CampaignRun(PersistentCreator Creator, PersistentClient FrClient, PersistentDecider Decider, PersistentClient GbClient,
+    CampaignDatabase Fr, CampaignDatabase Gb, DevNode FrNode);

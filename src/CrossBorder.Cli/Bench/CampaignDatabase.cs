@@ -25,4 +25,17 @@ public sealed class CampaignDatabase(string connectionString)
             ids.Add(rows.GetGuid(0));
         return ids;
     }
+
+    /// <summary>Each row's first column (a uuid) to its second (text).</summary>
+    public async Task<Dictionary<Guid, string>> MapAsync(string sql, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var rows = await command.ExecuteReaderAsync(ct);
+        var map = new Dictionary<Guid, string>();
+        while (await rows.ReadAsync(ct))
+            map[rows.GetGuid(0)] = rows.GetString(1);
+        return map;
+    }
 }

@@ -21,14 +21,25 @@ public sealed class CampaignReport(FaultCampaignOptions options)
 
     public void Check(string name, bool pass, string detail) => _checks.Add((name, pass, detail));
 
-    public void CreatesDone(TimeSpan elapsed, PersistentCreator creator)
+    public void CreatesDone(TimeSpan elapsed, PersistentCreator creator, PersistentClient client)
     {
         _figures.Add(new BenchFigure("faults_started", "FR", null, creator.Started, "referrals"));
         _figures.Add(new BenchFigure("faults_acknowledged", "FR", null, creator.Acknowledged.Count, "referrals"));
         _figures.Add(new BenchFigure("faults_create_phase", "FR", null, elapsed.TotalSeconds, "s"));
-        _figures.Add(new BenchFigure("faults_retried_attempts", "FR", null, creator.Retried, "requests"));
-        foreach (var (status, count) in creator.Answers.OrderBy(a => a.Key, StringComparer.Ordinal))
-            _figures.Add(new BenchFigure($"faults_answers_{status.Replace(' ', '_')}", "FR", null, count, "requests"));
+        AddAnswers("FR", client);
+    }
+
+    public void DecisionsDone(PersistentDecider decider, PersistentClient client)
+    {
+        _figures.Add(new BenchFigure("faults_decisions", "GB", null, decider.Decided.Count, "referrals"));
+        AddAnswers("GB", client);
+    }
+
+    private void AddAnswers(string node, PersistentClient client)
+    {
+        _figures.Add(new BenchFigure("faults_retried_attempts", node, null, client.Retried, "requests"));
+        foreach (var (status, count) in client.Answers.OrderBy(a => a.Key, StringComparer.Ordinal))
+            _figures.Add(new BenchFigure($"faults_answers_{status.Replace(' ', '_')}", node, null, count, "requests"));
     }
 
     /// <summary>From GB's return to FR's first delivery and to FR's empty outbox.</summary>
@@ -48,7 +59,7 @@ public sealed class CampaignReport(FaultCampaignOptions options)
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"bench faults: referrals created at {options.Rate}/s throughout, {options.Replicas} replicas per country, GB down {options.OutageSeconds} s"));
         foreach (var figure in _figures)
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {figure.Figure,-34} {figure.Value,10:0.#} {figure.Unit}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {figure.Figure,-38} {figure.System,-6} {figure.Value,10:0.#} {figure.Unit}"));
         foreach (var (name, pass, detail) in _checks)
             output.WriteLine($"  {(pass ? "PASS" : "FAIL"),-4}  {name,-48} {detail}");
         output.WriteLine(Passed ? "All checks hold." : "Some checks FAILED.");

@@ -72,27 +72,35 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
 
         var frDb = new CampaignDatabase(postgres.ConnectionString(fr.Database));
         var gbDb = new CampaignDatabase(postgres.ConnectionString(gb.Database));
-        using var creator = new PersistentCreator(fr, await File.ReadAllBytesAsync(options.ReferralBodyPath, ct), GiveUpAfter);
+        using var frClient = new PersistentClient(fr, GiveUpAfter);
+        using var gbClient = new PersistentClient(gb, GiveUpAfter);
+        var creator = new PersistentCreator(frClient, await File.ReadAllBytesAsync(options.ReferralBodyPath, ct));
+        var decider = new PersistentDecider(gbClient, gbDb);
         _clock.Start();
-        log($"Creating referrals at FR, {options.Rate}/s, until the faults are over...");
+        log($"Creating referrals at FR, {options.Rate}/s, and accepting one in four at GB as they arrive, until the faults are over...");
         var peerBack = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
         var faults = RunFaultsAsync(postgres, frSet, gbSet, peerBack, ct);
         var creating = creator.RunAsync(options.Rate, faults, ct);
+        var deciding = decider.RunAsync(faults, ct);
         // Watched from the moment GB is back, while the last creates and the mid-dispatch kills still run.
         if (await Task.WhenAny(peerBack.Task, faults) == faults)
             await faults; // the schedule failed before GB came back: its exception ends the run
         var draining = WaitForDrainAsync(frDb, creating, ct);
         await creating;
         await faults;
-        report.CreatesDone(_clock.Elapsed, creator);
-        log($"{_clock.Elapsed.TotalSeconds,6:F0} s  creates done: {creator.Started} started, {creator.Acknowledged.Count} acknowledged, {creator.Retried} retries");
+        report.CreatesDone(_clock.Elapsed, creator, frClient);
+        log($"{_clock.Elapsed.TotalSeconds,6:F0} s  creates done: {creator.Started} started, {creator.Acknowledged.Count} acknowledged, {frClient.Retried} retries");
 
         var gbBack = await peerBack.Task;
         var (backlog, firstDelivery, drained) = await draining;
         report.Drained(backlog, firstDelivery - gbBack, drained - gbBack);
         log($"{_clock.Elapsed.TotalSeconds,6:F0} s  FR's outbox is empty, {(drained - gbBack).TotalSeconds:F1} s after GB came back (first delivery after {(firstDelivery - gbBack).TotalSeconds:F1} s)");
+        await deciding;
+        await WaitForDrainAsync(gbDb, deciding, ct);
+        report.DecisionsDone(decider, gbClient);
+        log($"{_clock.Elapsed.TotalSeconds,6:F0} s  GB's decisions done and delivered: {decider.Decided.Count} of {decider.Picked}, {gbClient.Retried} retries");
 
-        await CampaignChecks.RunAsync(report, creator, frDb, gbDb, fr, options.EvidenceSample, log, ct);
+        await CampaignChecks.RunAsync(report, new CampaignRun(creator, frClient, decider, gbClient, frDb, gbDb, fr), options.EvidenceSample, log, ct);
         report.NodeStops([.. frSet.UnexpectedExits, .. gbSet.UnexpectedExits]);
         return report;
     }
@@ -155,10 +163,11 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
     }
 
     /// <summary>
-    /// FR's backlog at the first look, when it first shrank, and when it was empty with every create done (campaign
-    /// clock). The outbox may be empty for a moment while the last creates are still retried, so that does not count.
+    /// A node's outbox backlog at the first look, when it first shrank, and when it was empty with every write of
+    /// <paramref name="writing"/> done (campaign clock). The outbox may be empty for a moment while the last writes are
+    /// still retried, so that does not count.
     /// </summary>
-    private async Task<(long Backlog, TimeSpan FirstDelivery, TimeSpan Drained)> WaitForDrainAsync(CampaignDatabase fr, Task creating,
+    private async Task<(long Backlog, TimeSpan FirstDelivery, TimeSpan Drained)> WaitForDrainAsync(CampaignDatabase node, Task writing,
         CancellationToken ct)
     {
         long queued = long.MaxValue, backlog = -1;
@@ -166,8 +175,8 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         var progress = Stopwatch.StartNew();
         while (true)
         {
-            var createsDone = creating.IsCompleted;
-            var now = await fr.ScalarAsync("SELECT count(*) FROM messages WHERE direction = 'outgoing' AND state = 'queued'", ct);
+            var createsDone = writing.IsCompleted;
+            var now = await node.ScalarAsync("SELECT count(*) FROM messages WHERE direction = 'outgoing' AND state = 'queued'", ct);
             if (backlog < 0)
                 backlog = now;
             else if (now < queued)
@@ -181,7 +190,7 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
             }
             else if (progress.Elapsed > NoProgressTimeout)
             {
-                throw new TimeoutException($"{now} messages still queued at FR and none delivered for {NoProgressTimeout.TotalMinutes:F0} min");
+                throw new TimeoutException($"{now} messages still queued and none delivered for {NoProgressTimeout.TotalMinutes:F0} min");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(100), ct);

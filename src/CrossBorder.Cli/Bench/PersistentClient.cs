@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using CrossBorder.Cli.Local;
+
+namespace CrossBorder.Cli.Bench;
+
+/// <summary>
+/// Calls a node as a careful ministry system does while nodes crash and the database restarts: a request that gets no
+/// answer, a 5xx, a 409 "in flight" or a 429 is sent again, the same request (same <c>Idempotency-Key</c>) after
+/// <c>Retry-After</c> (capped) or a growing pause, until the node answers 2xx; a 401 renews the token first. What it
+/// counts: every answer by status, the retries, and the answers no retry mends (a 500, which the node must never
+/// give, or another 4xx).
+/// </summary>
+public sealed class PersistentClient(DevNode node, TimeSpan giveUpAfter) : IDisposable
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
+
+    private readonly HttpClient _http = new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = 64,
+        PooledConnectionLifetime = TimeSpan.FromSeconds(30),
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+    })
+    {
+        BaseAddress = new Uri(node.Url + "/"),
+        Timeout = TimeSpan.FromSeconds(15),
+    };
+
+    private readonly RenewableToken _token = new(node);
+    private int _retried;
+
+    /// <summary>Requests given up after <c>giveUpAfter</c> of attempts (a failure of the campaign).</summary>
+    public ConcurrentBag<string> GivenUp { get; } = [];
+
+    /// <summary>Answers by status code ("201", "503", "no answer"), all attempts.</summary>
+    public ConcurrentDictionary<string, int> Answers { get; } = new();
+
+    /// <summary>Answers no retry can mend: a 500, or a 4xx other than 401, 409 and 429 (first few kept).</summary>
+    public ConcurrentQueue<string> Wrong { get; } = new();
+
+    public int Retried => _retried;
+
+    /// <summary>
+    /// Sends what <paramref name="build"/> makes (a new message per attempt, the same request each time) until a 2xx,
+    /// and returns its body and ETag; null when refused (recorded in <see cref="Wrong"/>) or given up.
+    /// </summary>
+    public async Task<Answer?> SendAsync(string what, Func<HttpRequestMessage> build, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        for (var attempt = 0; ; attempt++)
+        {
+            if (attempt > 0)
+                Interlocked.Increment(ref _retried);
+            var (status, retryAfter, answer) = await AttemptAsync(build, ct);
+            Answers.AddOrUpdate(status, 1, (_, n) => n + 1);
+            if (answer is not null)
+                return answer;
+
+            if (status is "500" || (status.StartsWith('4') && status is not ("401" or "409" or "429")))
+            {
+                if (Wrong.Count < 20)
+                    Wrong.Enqueue($"{status} for {what} on attempt {attempt + 1}");
+                if (status is not "500")
+                    return null; // a refusal of the request itself: sending it again gets the same answer
+            }
+
+            if (watch.Elapsed > giveUpAfter)
+            {
+                GivenUp.Add($"{what}: last answer {status} after {attempt + 1} attempts");
+                return null;
+            }
+
+            await Task.Delay(retryAfter is { } after && after < MaxBackoff ? after : Backoff(attempt), ct);
+        }
+    }
+
+    private static TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt, 5)) * (0.5 + Random.Shared.NextDouble())));
+
+    private async Task<(string Status, TimeSpan? RetryAfter, Answer? Answer)> AttemptAsync(Func<HttpRequestMessage> build, CancellationToken ct)
+    {
+        try
+        {
+            var token = await _token.CurrentAsync(ct);
+            using var request = build();
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await _http.SendAsync(request, ct);
+            var status = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+                await _token.RenewAsync(token, ct);
+            if (!response.IsSuccessStatusCode)
+                return (status, response.Headers.RetryAfter?.Delta, null);
+            using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
+            return (status, null, new Answer(document.RootElement.Clone(), response.Headers.ETag?.ToString()));
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException && !ct.IsCancellationRequested))
+        {
+            return ("no answer", null, null);
+        }
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _token.Dispose();
+    }
+}
+
+/// <summary>A 2xx answer: its JSON body and its ETag, when it has one.</summary>
+public sealed record Answer(JsonElement Body, string? ETag);
