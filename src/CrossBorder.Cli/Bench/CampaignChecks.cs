@@ -56,6 +56,10 @@ public static class CampaignChecks
         var wrong = frStatus.Count(p => p.Value != (decided.Contains(p.Key) ? "ACCEPTED" : "UNDER_EXAMINATION"));
         report.Check("both nodes agree on every case", disagree == 0 && wrong == 0,
             $"{frStatus.Count(p => p.Value == "ACCEPTED")} accepted, {disagree} disagreeing, {wrong} not where their steps put them");
+        // FR takes no step after its submission here, so no two steps can cross: any conflict is a disagreement.
+        var conflicts = await fr.ScalarAsync("SELECT count(*) FROM referral_steps WHERE conflict", ct)
+            + await gb.ScalarAsync("SELECT count(*) FROM referral_steps WHERE conflict", ct);
+        report.Check("no conflict on either node", conflicts == 0, $"{conflicts} steps stored as a conflict");
 
         await SettleAsync(fr, gb, ct);
         foreach (var (country, db) in new[] { ("FR", fr), ("GB", gb) })

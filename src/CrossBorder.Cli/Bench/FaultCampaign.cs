@@ -81,10 +81,16 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         var peerBack = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
         var faults = RunFaultsAsync(postgres, frSet, gbSet, peerBack, ct);
         var creating = creator.RunAsync(options.Rate, faults, ct);
-        var deciding = decider.RunAsync(faults, ct);
+        // GB decides until FR's backlog is delivered: the referrals arriving after the outage are where a lost receipt
+        // and a decision can meet.
+        var frDrained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var deciding = decider.RunAsync(Task.WhenAll(faults, frDrained.Task), ct);
         // Watched from the moment GB is back, while the last creates and the mid-dispatch kills still run.
-        if (await Task.WhenAny(peerBack.Task, faults) == faults)
+        if (await Task.WhenAny(peerBack.Task, faults) == faults && faults.IsFaulted)
+        {
+            frDrained.SetResult();
             await faults; // the schedule failed before GB came back: its exception ends the run
+        }
         var draining = WaitForDrainAsync(frDb, creating, ct);
         await creating;
         await faults;
@@ -93,6 +99,7 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
 
         var gbBack = await peerBack.Task;
         var (backlog, firstDelivery, drained) = await draining;
+        frDrained.SetResult();
         report.Drained(backlog, firstDelivery - gbBack, drained - gbBack);
         log($"{_clock.Elapsed.TotalSeconds,6:F0} s  FR's outbox is empty, {(drained - gbBack).TotalSeconds:F1} s after GB came back (first delivery after {(firstDelivery - gbBack).TotalSeconds:F1} s)");
         await deciding;

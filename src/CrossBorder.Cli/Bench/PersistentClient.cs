@@ -93,6 +93,9 @@ public sealed class PersistentClient(DevNode node, TimeSpan giveUpAfter) : IDisp
             var status = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
             if (response.StatusCode == HttpStatusCode.Unauthorized)
                 await _token.RenewAsync(token, ct);
+            // A 409 is retried only for "still in flight" (CB0005); a step not allowed (CB0016) is an answer, not a wait.
+            if (response.StatusCode == HttpStatusCode.Conflict && await ProblemCodeAsync(response, ct) is { } code and not "CB0005")
+                return ($"409 {code}", null, null);
             if (!response.IsSuccessStatusCode)
                 return (status, response.Headers.RetryAfter?.Delta, null);
             using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
@@ -101,6 +104,19 @@ public sealed class PersistentClient(DevNode node, TimeSpan giveUpAfter) : IDisp
         catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException && !ct.IsCancellationRequested))
         {
             return ("no answer", null, null);
+        }
+    }
+
+    private static async Task<string?> ProblemCodeAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        try
+        {
+            using var problem = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
+            return problem.RootElement.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String ? code.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

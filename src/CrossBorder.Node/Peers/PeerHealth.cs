@@ -49,6 +49,9 @@ public sealed class PeerHealth(TimeProvider time)
         return _failing.TryRemove(peer, out _);
     }
 
+    /// <summary>Whether sending to the peer was paused since its last success (tests: which answers pause a peer).</summary>
+    internal bool PausedSinceLastSuccess(string peer) => _pausedUntil.ContainsKey(peer);
+
     /// <summary>For metrics: 0 closed (not failing), 1 half-open (failing, probed), 2 open (failing and paused).</summary>
     public int BreakerState(string peer) => !_failing.ContainsKey(peer) ? 0 : Paused().Contains(peer) ? 2 : 1;
 

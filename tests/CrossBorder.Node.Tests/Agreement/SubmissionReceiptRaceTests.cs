@@ -8,6 +8,7 @@ using CrossBorder.Node.Tests.WritePath;
 using CrossBorder.Core.Crypto;
 using CrossBorder.Node.Exchange;
 using CrossBorder.Node.Keys;
+using CrossBorder.Node.Peers;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -32,7 +33,10 @@ public sealed class SubmissionReceiptRaceTests
         await using var pair = await NodePair.StartAsync(adjust: (country, c) =>
         {
             if (country == "FR")
+            {
                 c["Node:Peers:0:Url"] = $"http://127.0.0.1:{blackholePort}/";
+                c["Exchange:Lease"] = "00:00:02"; // the restarted FR takes the submission over soon after
+            }
         });
         var cases = await CaseDriver.CreateAsync(pair);
         using var created = await NodePair.PostReferralAsync(cases.Fr, NodePair.ExampleReferral());
@@ -51,8 +55,10 @@ public sealed class SubmissionReceiptRaceTests
         // GB's decision reaches FR, which still waits for its submission's receipt: refused, nothing stored.
         await NodePair.EventuallyAsync(
             () => Db.ColumnAsync(pair.Gb.ConnectionString, "SELECT last_error FROM messages WHERE direction = 'outgoing'"),
-            errors => errors.SingleOrDefault() is { } error && error.Contains("429"), // CB0111 (the test lifts the rate limits)
+            errors => errors.SingleOrDefault() is { } error && error.Contains("CB0111"),
             because: "FR refuses GB's decision while its own submission awaits GB's receipt");
+        Assert.That(pair.Gb.Services.GetRequiredService<PeerHealth>().PausedSinceLastSuccess("FR"), Is.False,
+            "a refusal about one case does not pause GB's sends to FR for every case");
         Assert.That(await Db.CountAsync(pair.Fr.ConnectionString, "SELECT count(*) FROM messages WHERE direction = 'incoming'"), Is.Zero);
         Assert.That(await Db.CountAsync(pair.Fr.ConnectionString, "SELECT count(*) FROM referral_steps WHERE conflict"), Is.Zero);
 

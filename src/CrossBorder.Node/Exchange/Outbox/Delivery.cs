@@ -63,7 +63,7 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
                 200 or 201 => await sent.RecordReceiptAsync(outbound, claim, response.Body, ct) is { } error
                     ? new Failure(FailureKind.Poison, error)
                     : null,
-                429 => new Failure(FailureKind.Busy, "peer answered 429", response.RetryAfter ?? TimeSpan.FromSeconds(1)),
+                429 => TooMany(response),
                 408 or >= 500 => new Failure(FailureKind.PeerUnavailable, $"peer answered {(int)response.Status}"),
                 _ => new Failure(FailureKind.Refused, $"peer refused with {(int)response.Status}{ProblemCode(response)}"),
             };
@@ -83,6 +83,18 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
             // Not the peer, not our database: something about this message (a ciphertext that does not open, a bug).
             return new Failure(FailureKind.Poison, $"internal error ({e.GetType().Name})");
         }
+    }
+
+    /// <summary>
+    /// A 429 is never a sign the peer is down. A rate limit pauses every send to the peer for its Retry-After; the
+    /// peer's "own step in flight" (<c>CB0111</c>: it waits for this case's receipt from us) concerns this case only,
+    /// so only this message waits, and the peer's other cases go on.
+    /// </summary>
+    private static Failure TooMany(PeerResponse response)
+    {
+        var code = ProblemCode(response);
+        var kind = code == $" ({Problems.OwnStepInFlight.Code})" ? FailureKind.CaseWaiting : FailureKind.Busy;
+        return new Failure(kind, $"peer answered 429{code}", response.RetryAfter ?? TimeSpan.FromSeconds(1));
     }
 
     private async Task<PeerResponse?> SendContentAsync(ClaimedMessage claimed, PeerOptions peer, CancellationToken ct)
@@ -135,6 +147,9 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
 
         /// <summary>429: retried after the peer's Retry-After; not a sign the peer is down.</summary>
         Busy,
+
+        /// <summary>429 <c>CB0111</c>: the peer waits for its own step of this case; this message alone retried after Retry-After.</summary>
+        CaseWaiting,
 
         /// <summary>A permanent 4xx: dead-lettered at once.</summary>
         Refused,
