@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using CrossBorder.Node.Http;
 using CrossBorder.Node.Tests.Infrastructure;
 
 namespace CrossBorder.Node.Tests.WritePath;
@@ -43,7 +44,7 @@ public sealed class PeerRecoveryTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(errors.Keys, Has.Some.EqualTo("peer answered 429"), "GB's rate limit was hit");
+            Assert.That(errors.Keys, Has.Some.EqualTo($"peer answered 429 ({Problems.RateLimited.Code})"), "GB's rate limit was hit");
             Assert.That(errors.Keys, Has.None.Contains("circuit open"), "a 429 is not a failure of the peer");
         });
     }
