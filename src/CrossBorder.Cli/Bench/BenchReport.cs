@@ -17,8 +17,11 @@ public sealed class BenchReport(BenchWriteOptions options)
     public const double IdleRssTargetMb = 200;
     public const double ReadyTargetSeconds = 3;
 
-    // Relaxed escaping keeps "<" and "->" readable; the lines go to a terminal or a script, never into HTML.
-    private static readonly JsonSerializerOptions JsonLine = new()
+    /// <summary>
+    /// How every bench prints its JSON lines. Relaxed escaping keeps "&lt;" and "->" readable; the lines go to a terminal
+    /// or a script, never into HTML.
+    /// </summary>
+    internal static readonly JsonSerializerOptions JsonLine = new()
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,

@@ -42,9 +42,9 @@ public static class CampaignChecks
         foreach (var (country, db) in new[] { ("FR", fr), ("GB", gb) })
         {
             // A message applied twice would leave a second step of the same kind, or a second "created"/"received" event.
-            var twice = await db.ScalarAsync(
+            var twice = await db.CountAsync(
                 "SELECT count(*) FROM (SELECT referral_id FROM referral_steps GROUP BY referral_id, step HAVING count(*) > 1) x", ct)
-                + await db.ScalarAsync(
+                + await db.CountAsync(
                 "SELECT count(*) FROM (SELECT referral_id FROM feed_events WHERE type IN ('referral.created', 'referral.received') " +
                 "GROUP BY referral_id, type HAVING count(*) > 1) x", ct);
             report.Check($"{country} applied each step once", twice == 0, $"{twice} referrals with a step or event twice");
@@ -57,21 +57,21 @@ public static class CampaignChecks
         report.Check("both nodes agree on every case", disagree == 0 && wrong == 0,
             $"{frStatus.Count(p => p.Value == "ACCEPTED")} accepted, {disagree} disagreeing, {wrong} not where their steps put them");
         // FR takes no step after its submission here, so no two steps can cross: any conflict is a disagreement.
-        var conflicts = await fr.ScalarAsync("SELECT count(*) FROM referral_steps WHERE conflict", ct)
-            + await gb.ScalarAsync("SELECT count(*) FROM referral_steps WHERE conflict", ct);
+        var conflicts = await fr.CountAsync("SELECT count(*) FROM referral_steps WHERE conflict", ct)
+            + await gb.CountAsync("SELECT count(*) FROM referral_steps WHERE conflict", ct);
         report.Check("no conflict on either node", conflicts == 0, $"{conflicts} steps stored as a conflict");
 
         await SettleAsync(fr, gb, ct);
         foreach (var (country, db) in new[] { ("FR", fr), ("GB", gb) })
         {
-            var feed = await db.ScalarAsync("SELECT count(*) FROM feed_events WHERE position IS NOT NULL", ct);
-            var feedMax = await db.ScalarAsync("SELECT coalesce(max(position), 0) FROM feed_events", ct);
-            var feedOpen = await db.ScalarAsync("SELECT count(*) FROM feed_events WHERE position IS NULL", ct);
+            var feed = await db.CountAsync("SELECT count(*) FROM feed_events WHERE position IS NOT NULL", ct);
+            var feedMax = await db.CountAsync("SELECT coalesce(max(position), 0) FROM feed_events", ct);
+            var feedOpen = await db.CountAsync("SELECT count(*) FROM feed_events WHERE position IS NULL", ct);
             report.Check($"{country} feed gap-free", feed == feedMax && feedOpen == 0,
                 $"{feed} events, last position {feedMax}, {feedOpen} not numbered");
-            var audit = await db.ScalarAsync("SELECT count(*) FROM audit_entries", ct);
-            var auditSpan = await db.ScalarAsync("SELECT coalesce(max(log_index) - min(log_index) + 1, 0) FROM audit_entries", ct);
-            var auditOpen = await db.ScalarAsync("SELECT count(*) FROM audit_pending", ct);
+            var audit = await db.CountAsync("SELECT count(*) FROM audit_entries", ct);
+            var auditSpan = await db.CountAsync("SELECT coalesce(max(log_index) - min(log_index) + 1, 0) FROM audit_entries", ct);
+            var auditOpen = await db.CountAsync("SELECT count(*) FROM audit_pending", ct);
             report.Check($"{country} audit log sequenced, no gap", audit == auditSpan && auditOpen == 0,
                 $"{audit} entries, {auditOpen} pending");
         }
@@ -79,21 +79,21 @@ public static class CampaignChecks
         await VerifyEvidenceAsync(report, acknowledged, frNode, evidenceSample, log, ct);
     }
 
-    private static async Task OneMessagePerReferralAsync(CampaignReport report, string country, CampaignDatabase db, int expected,
+    private static async Task OneMessagePerReferralAsync(CampaignReport report, string country, NodeDatabase db, int expected,
         CancellationToken ct)
     {
-        var sent = await db.ScalarAsync("SELECT count(*) FROM messages WHERE direction = 'outgoing'", ct);
-        var other = await db.ScalarAsync(
+        var sent = await db.CountAsync("SELECT count(*) FROM messages WHERE direction = 'outgoing'", ct);
+        var other = await db.CountAsync(
             "SELECT count(*) FROM (SELECT referral_id FROM messages WHERE direction = 'outgoing' GROUP BY referral_id HAVING count(*) <> 1) x", ct);
         report.Check($"{country} queued one message per step", other == 0 && sent == expected,
             $"{sent} messages for {expected} steps, {other} referrals with more");
     }
 
     /// <summary>Every message <paramref name="from"/> sent holds the peer's receipt, and the peer stored exactly those.</summary>
-    private static async Task DeliveredOnceAsync(CampaignReport report, string from, CampaignDatabase sender, string to,
-        CampaignDatabase receiver, CancellationToken ct)
+    private static async Task DeliveredOnceAsync(CampaignReport report, string from, NodeDatabase sender, string to,
+        NodeDatabase receiver, CancellationToken ct)
     {
-        var undelivered = await sender.ScalarAsync(
+        var undelivered = await sender.CountAsync(
             "SELECT count(*) FROM messages WHERE direction = 'outgoing' AND (state <> 'delivered' OR receipt_jws IS NULL)", ct);
         report.Check($"every {from} message delivered with {to}'s receipt", undelivered == 0,
             $"{undelivered} without a receipt (queued or dead-lettered)");
@@ -111,7 +111,7 @@ public static class CampaignChecks
     }
 
     /// <summary>The feed and audit sequencers number what the last transactions left; wait until they are done.</summary>
-    private static async Task SettleAsync(CampaignDatabase fr, CampaignDatabase gb, CancellationToken ct)
+    private static async Task SettleAsync(NodeDatabase fr, NodeDatabase gb, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < SettleTimeout)
@@ -119,8 +119,8 @@ public static class CampaignChecks
             long open = 0;
             foreach (var db in new[] { fr, gb })
             {
-                open += await db.ScalarAsync("SELECT count(*) FROM feed_events WHERE position IS NULL", ct);
-                open += await db.ScalarAsync("SELECT count(*) FROM audit_pending", ct);
+                open += await db.CountAsync("SELECT count(*) FROM feed_events WHERE position IS NULL", ct);
+                open += await db.CountAsync("SELECT count(*) FROM audit_pending", ct);
             }
 
             if (open == 0)
@@ -183,4 +183,4 @@ public static class CampaignChecks
 
 /// <summary>What a campaign ran with: the clients and what they got acknowledged, and both nodes' databases.</summary>
 public sealed record CampaignRun(PersistentCreator Creator, PersistentClient FrClient, PersistentDecider Decider, PersistentClient GbClient,
-    CampaignDatabase Fr, CampaignDatabase Gb, DevNode FrNode);
+    NodeDatabase Fr, NodeDatabase Gb, DevNode FrNode);

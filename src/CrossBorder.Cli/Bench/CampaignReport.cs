@@ -1,19 +1,11 @@
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace CrossBorder.Cli.Bench;
 
 /// <summary>What <c>bench faults</c> saw and judged: a table of checks, then one JSON line per check and figure.</summary>
 public sealed class CampaignReport(FaultCampaignOptions options)
 {
-    private static readonly JsonSerializerOptions JsonLine = new()
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     private readonly List<(string Name, bool Pass, string Detail)> _checks = [];
     private readonly List<BenchFigure> _figures = [];
 
@@ -64,8 +56,8 @@ public sealed class CampaignReport(FaultCampaignOptions options)
             output.WriteLine($"  {(pass ? "PASS" : "FAIL"),-4}  {name,-48} {detail}");
         output.WriteLine(Passed ? "All checks hold." : "Some checks FAILED.");
         foreach (var figure in _figures)
-            output.WriteLine(JsonSerializer.Serialize(figure, JsonLine));
+            output.WriteLine(JsonSerializer.Serialize(figure, BenchReport.JsonLine));
         foreach (var (name, pass, detail) in _checks)
-            output.WriteLine(JsonSerializer.Serialize(new { check = name, pass, detail }, JsonLine));
+            output.WriteLine(JsonSerializer.Serialize(new { check = name, pass, detail }, BenchReport.JsonLine));
     }
 }

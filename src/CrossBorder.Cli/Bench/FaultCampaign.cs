@@ -23,6 +23,8 @@ public sealed record FaultCampaignOptions(
     public string Local => Path.Combine(Root, ".local");
 
     public string ReferralBodyPath => Path.Combine(NodeProject, "Contract", "Examples", "referral.json");
+
+    public string DecisionBodyPath => Path.Combine(NodeProject, "Contract", "Examples", "decision-accept.json");
 }
 
 /// <summary>
@@ -70,12 +72,12 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         await gbSet.StartAsync(ct);
         await frSet.StartAsync(ct);
 
-        var frDb = new CampaignDatabase(postgres.ConnectionString(fr.Database));
-        var gbDb = new CampaignDatabase(postgres.ConnectionString(gb.Database));
+        var frDb = new NodeDatabase(postgres.ConnectionString(fr.Database));
+        var gbDb = new NodeDatabase(postgres.ConnectionString(gb.Database));
         using var frClient = new PersistentClient(fr, GiveUpAfter);
         using var gbClient = new PersistentClient(gb, GiveUpAfter);
         var creator = new PersistentCreator(frClient, await File.ReadAllBytesAsync(options.ReferralBodyPath, ct));
-        var decider = new PersistentDecider(gbClient, gbDb);
+        var decider = new PersistentDecider(gbClient, gbDb, await File.ReadAllBytesAsync(options.DecisionBodyPath, ct));
         _clock.Start();
         log($"Creating referrals at FR, {options.Rate}/s, and accepting one in four at GB as they arrive, until the faults are over...");
         var peerBack = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -174,7 +176,7 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
     /// <paramref name="writing"/> done (campaign clock). The outbox may be empty for a moment while the last writes are
     /// still retried, so that does not count.
     /// </summary>
-    private async Task<(long Backlog, TimeSpan FirstDelivery, TimeSpan Drained)> WaitForDrainAsync(CampaignDatabase node, Task writing,
+    private async Task<(long Backlog, TimeSpan FirstDelivery, TimeSpan Drained)> WaitForDrainAsync(NodeDatabase node, Task writing,
         CancellationToken ct)
     {
         long queued = long.MaxValue, backlog = -1;
@@ -183,7 +185,7 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         while (true)
         {
             var createsDone = writing.IsCompleted;
-            var now = await node.ScalarAsync("SELECT count(*) FROM messages WHERE direction = 'outgoing' AND state = 'queued'", ct);
+            var now = await node.QueuedOutgoingAsync(ct);
             if (backlog < 0)
                 backlog = now;
             else if (now < queued)

@@ -2,7 +2,10 @@ using Npgsql;
 
 namespace CrossBorder.Cli.Bench;
 
-/// <summary>Counts in a node's database that tell how far delivery got (cheaper than reading each referral).</summary>
+/// <summary>
+/// Read-only questions the benchmarks ask a node's database: counts that tell how far delivery got (cheaper than reading
+/// each referral), and the ids and states <c>bench faults</c> checks.
+/// </summary>
 public sealed class NodeDatabase(string connectionString)
 {
     /// <summary>Outgoing messages holding the peer's receipt.</summary>
@@ -17,11 +20,38 @@ public sealed class NodeDatabase(string connectionString)
     public Task<long> IncomingReferralsAsync(CancellationToken ct) =>
         CountAsync("SELECT count(*) FROM referrals WHERE direction = 'incoming'", ct);
 
-    private async Task<long> CountAsync(string sql, CancellationToken ct)
+    /// <summary>The single number <paramref name="sql"/> returns (a count).</summary>
+    public async Task<long> CountAsync(string sql, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand(sql, connection);
         return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The first column (a uuid) of every row.</summary>
+    public async Task<List<Guid>> IdsAsync(string sql, CancellationToken ct)
+    {
+        var ids = new List<Guid>();
+        await ReadAsync(sql, row => ids.Add(row.GetGuid(0)), ct);
+        return ids;
+    }
+
+    /// <summary>Each row's first column (a uuid) to its second (text).</summary>
+    public async Task<Dictionary<Guid, string>> MapAsync(string sql, CancellationToken ct)
+    {
+        var map = new Dictionary<Guid, string>();
+        await ReadAsync(sql, row => map[row.GetGuid(0)] = row.GetString(1), ct);
+        return map;
+    }
+
+    private async Task ReadAsync(string sql, Action<NpgsqlDataReader> each, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var rows = await command.ExecuteReaderAsync(ct);
+        while (await rows.ReadAsync(ct))
+            each(rows);
     }
 }

@@ -9,13 +9,12 @@ namespace CrossBorder.Cli.Bench;
 /// <c>If-Match</c> and one <c>Idempotency-Key</c> for all attempts, until GB answers 200. The decision goes GB to FR
 /// while the same faults run, so the exchange is exercised both ways.
 /// </summary>
-public sealed class PersistentDecider(PersistentClient client, CampaignDatabase gb)
+/// <param name="accept">The decision's body: the contract's example (<c>Contract/Examples/decision-accept.json</c>).</param>
+public sealed class PersistentDecider(PersistentClient client, NodeDatabase gb, byte[] accept)
 {
     private const string Arrived = """
         SELECT id FROM referrals WHERE direction = 'incoming' AND status = 'UNDER_EXAMINATION' AND pending_message_id IS NULL
         """;
-
-    private static readonly byte[] Accept = """{ "outcome": "ACCEPT", "legalProvisions": ["Art. 8(1)"] }"""u8.ToArray();
 
     private readonly HashSet<Guid> _picked = [];
 
@@ -59,7 +58,7 @@ public sealed class PersistentDecider(PersistentClient client, CampaignDatabase 
         var key = Guid.NewGuid().ToString("N");
         var decided = await client.SendAsync($"decision on {id}", () =>
         {
-            var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/referrals/{id}/decision") { Content = new ByteArrayContent(Accept) };
+            var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/referrals/{id}/decision") { Content = new ByteArrayContent(accept) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
             request.Headers.TryAddWithoutValidation("If-Match", etag);

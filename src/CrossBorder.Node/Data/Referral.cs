@@ -1,3 +1,4 @@
+using CrossBorder.Core.Lifecycle;
 using CrossBorder.Core.Crypto;
 
 namespace CrossBorder.Node.Data;
@@ -45,6 +46,13 @@ public sealed class Referral
     /// other step is taken here, the deadline clock leaves the case alone and the peer's steps wait (docs/agreement.md).
     /// </summary>
     public Guid? PendingMessageId { get; set; }
+
+    /// <summary>
+    /// A message of this node for the case awaits the peer's signed receipt: a pending step, or the submission itself
+    /// (the case stays SUBMITTED until its receipt is in). Meanwhile no step is taken here, and on the requesting node
+    /// the peer's steps wait for it (docs/agreement.md).
+    /// </summary>
+    public bool AwaitsOwnReceipt => PendingMessageId is not null || Status == ReferralStatus.Submitted;
 
     /// <summary>
     /// On the requesting state's node: the latest time on its clock given to a step of the case (taken or received).

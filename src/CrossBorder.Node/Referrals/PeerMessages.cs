@@ -61,11 +61,10 @@ public sealed class PeerMessages(NodeDbContext db, NodeKeys keys, IOptions<NodeO
 
         // The requesting node takes no delivery of the peer's step while its own is in flight: once its own step's
         // receipt is in, every step it sent comes before the peer's on its clock, and the peer holds them all when it
-        // reads this receipt's time (docs/agreement.md). The peer's outbox retries; nothing is stored. The submission is
-        // such a step until its receipt is in (status SUBMITTED): the peer can answer it before this node has read the
-        // receipt (its answer was lost with a replica), and the answer must wait for it, not meet SUBMITTED as a conflict.
-        if (referral.Direction == Directions.Outgoing
-            && (referral.PendingMessageId is not null || referral.Status == ReferralStatus.Submitted))
+        // reads this receipt's time (docs/agreement.md). The peer's outbox retries; nothing is stored. The submission counts
+        // until its receipt is in: the peer can answer it before this node has read the receipt (its answer was lost with
+        // a replica), and the answer must wait for it, not meet SUBMITTED as a conflict.
+        if (referral.Direction == Directions.Outgoing && referral.AwaitsOwnReceipt)
             return ApplyResult.Fail(Problems.OwnStepInFlight, "Deliver again after Retry-After.");
 
         object body;

@@ -52,7 +52,7 @@ public static class TakeStep
         if (definition.TakenBy != side)
             return Problems.WrongSide.Result(http, $"'{step}' is taken by the {definition.TakenBy} state; this node is the {side} state.",
                 StatusExtensions(referral, allowed));
-        if (referral.PendingMessageId is not null || referral.Status == ReferralStatus.Submitted)
+        if (referral.AwaitsOwnReceipt)
             return Problems.StepNotAllowed.Result(http,
                 "A message of this node for this referral awaits the peer's signed receipt, which decides it; follow 'delivery'.",
                 StatusExtensions(referral, allowed));
