@@ -17,17 +17,26 @@ public static class CampaignChecks
 
     public static async Task RunAsync(CampaignReport report, CampaignRun run, int evidenceSample, Action<string> log, CancellationToken ct)
     {
-        var (creator, frClient, decider, gbClient, fr, gb, frNode) = run;
+        var (creator, frClient, withdrawer, decider, gbClient, fr, gb, frNode) = run;
         var acknowledged = creator.Acknowledged.ToHashSet();
         report.Check("every create acknowledged",
             frClient.GivenUp.IsEmpty && acknowledged.Count == creator.Acknowledged.Count && acknowledged.Count == creator.Started,
             frClient.GivenUp.IsEmpty ? $"{acknowledged.Count} of {creator.Started} referrals" : $"{frClient.GivenUp.Count} given up, first: {frClient.GivenUp.First()}");
-        var decided = decider.Decided.ToHashSet();
-        report.Check("every decision acknowledged", gbClient.GivenUp.IsEmpty && decided.Count == decider.Picked && decided.Count > 0,
-            gbClient.GivenUp.IsEmpty ? $"{decided.Count} of {decider.Picked} referrals" : $"{gbClient.GivenUp.Count} given up, first: {gbClient.GivenUp.First()}");
+        var withdrawn = withdrawer.Taken.ToHashSet();
+        var decided = decider.Taken.ToHashSet();
+        // FR's withdrawal is allowed in every open status, so only GB's decision can be overtaken (by a withdrawal).
+        var overtakenWrongly = decider.Overtaken.Count(o => o.Value != "WITHDRAWN" || !withdrawn.Contains(o.Key)) + withdrawer.Overtaken.Count;
+        report.Check("every step acknowledged or overtaken by a withdrawal",
+            frClient.GivenUp.IsEmpty && gbClient.GivenUp.IsEmpty && overtakenWrongly == 0
+            && withdrawn.Count == withdrawer.Picked && decided.Count + decider.Overtaken.Count == decider.Picked
+            && withdrawn.Count > 0 && decided.Count > 0,
+            gbClient.GivenUp.IsEmpty
+                ? $"GB accepted {decided.Count} of {decider.Picked} ({decider.Overtaken.Count} withdrawn first), " +
+                  $"FR withdrew {withdrawn.Count} of {withdrawer.Picked}, {overtakenWrongly} overtaken otherwise"
+                : $"{gbClient.GivenUp.Count} given up at GB, first: {gbClient.GivenUp.First()}");
         report.Check("no 500, no refused request", frClient.Wrong.IsEmpty && gbClient.Wrong.IsEmpty,
             frClient.Wrong.IsEmpty && gbClient.Wrong.IsEmpty
-                ? "every failed attempt was a 503, 409, 429 or no answer"
+                ? "every failed attempt was a 503, 409, 412, 429 or no answer"
                 : string.Join("; ", frClient.Wrong.Concat(gbClient.Wrong).Take(3)));
 
         // Ids are primary keys, so "once" is judged by the sets and by what one referral may hold only once.
@@ -35,8 +44,8 @@ public static class CampaignChecks
             await fr.IdsAsync("SELECT id FROM referrals WHERE direction = 'outgoing'", ct));
         SameSet(report, "GB holds each acknowledged referral", acknowledged,
             await gb.IdsAsync("SELECT id FROM referrals WHERE direction = 'incoming'", ct));
-        await OneMessagePerReferralAsync(report, "FR", fr, acknowledged.Count, ct);
-        await OneMessagePerReferralAsync(report, "GB", gb, decided.Count, ct);
+        await OneMessagePerStepAsync(report, "FR", fr, acknowledged.Count + withdrawn.Count, ct);
+        await OneMessagePerStepAsync(report, "GB", gb, decided.Count, ct);
         await DeliveredOnceAsync(report, "FR", fr, "GB", gb, ct);
         await DeliveredOnceAsync(report, "GB", gb, "FR", fr, ct);
         foreach (var (country, db) in new[] { ("FR", fr), ("GB", gb) })
@@ -50,16 +59,25 @@ public static class CampaignChecks
             report.Check($"{country} applied each step once", twice == 0, $"{twice} referrals with a step or event twice");
         }
 
+        // Agreement is judged on the history each node shows (GET .../referrals/{id}: every column of it but the node's own
+        // row ids), in history order, not on the status alone.
+        var frHistory = await fr.MapAsync(HistorySql("outgoing"), ct);
+        var gbHistory = await gb.MapAsync(HistorySql("incoming"), ct);
+        var disagree = frHistory.Where(p => gbHistory.GetValueOrDefault(p.Key) != p.Value).Select(p => p.Key).ToList();
+        report.Check("both nodes show the same history of every case", disagree.Count == 0 && frHistory.Count == gbHistory.Count,
+            disagree.Count == 0
+                ? $"{frHistory.Count} cases"
+                : $"{disagree.Count} differ, first {disagree[0]}: FR {frHistory[disagree[0]]} / GB {gbHistory.GetValueOrDefault(disagree[0])}");
         var frStatus = await fr.MapAsync("SELECT id, status FROM referrals WHERE direction = 'outgoing'", ct);
-        var gbStatus = await gb.MapAsync("SELECT id, status FROM referrals WHERE direction = 'incoming'", ct);
-        var disagree = frStatus.Count(p => gbStatus.GetValueOrDefault(p.Key) != p.Value);
-        var wrong = frStatus.Count(p => p.Value != (decided.Contains(p.Key) ? "ACCEPTED" : "UNDER_EXAMINATION"));
-        report.Check("both nodes agree on every case", disagree == 0 && wrong == 0,
-            $"{frStatus.Count(p => p.Value == "ACCEPTED")} accepted, {disagree} disagreeing, {wrong} not where their steps put them");
-        // FR takes no step after its submission here, so no two steps can cross: any conflict is a disagreement.
-        var conflicts = await fr.CountAsync("SELECT count(*) FROM referral_steps WHERE conflict", ct)
-            + await gb.CountAsync("SELECT count(*) FROM referral_steps WHERE conflict", ct);
-        report.Check("no conflict on either node", conflicts == 0, $"{conflicts} steps stored as a conflict");
+        var wrong = frStatus.Count(p => p.Value != (withdrawn.Contains(p.Key) ? "WITHDRAWN" : decided.Contains(p.Key) ? "ACCEPTED" : "UNDER_EXAMINATION"));
+        report.Check("every case where its steps put it", wrong == 0,
+            $"{frStatus.Count(p => p.Value == "ACCEPTED")} accepted, {frStatus.Count(p => p.Value == "WITHDRAWN")} withdrawn, {wrong} elsewhere");
+        // Only a decision and a withdrawal taken before either side received the other's cross; the decision loses.
+        var crossings = await fr.IdsAsync("SELECT referral_id FROM referral_steps WHERE conflict", ct);
+        var stray = crossings.Count(id => !withdrawn.Contains(id) || !decided.Contains(id));
+        report.Check("conflicts only where a decision and a withdrawal crossed", stray == 0,
+            $"{crossings.Count} decisions lost a crossing to a withdrawal, {stray} conflicts elsewhere");
+        report.Figure("faults_crossings", "FR<->GB", crossings.Count, "referrals");
 
         await SettleAsync(fr, gb, ct);
         foreach (var (country, db) in new[] { ("FR", fr), ("GB", gb) })
@@ -79,15 +97,28 @@ public static class CampaignChecks
         await VerifyEvidenceAsync(report, acknowledged, frNode, evidenceSample, log, ct);
     }
 
-    private static async Task OneMessagePerReferralAsync(CampaignReport report, string country, NodeDatabase db, int expected,
+    private static async Task OneMessagePerStepAsync(CampaignReport report, string country, NodeDatabase db, long expected,
         CancellationToken ct)
     {
         var sent = await db.CountAsync("SELECT count(*) FROM messages WHERE direction = 'outgoing'", ct);
-        var other = await db.CountAsync(
-            "SELECT count(*) FROM (SELECT referral_id FROM messages WHERE direction = 'outgoing' GROUP BY referral_id HAVING count(*) <> 1) x", ct);
-        report.Check($"{country} queued one message per step", other == 0 && sent == expected,
-            $"{sent} messages for {expected} steps, {other} referrals with more");
+        var twice = await db.CountAsync(
+            "SELECT count(*) FROM (SELECT referral_id FROM messages WHERE direction = 'outgoing' GROUP BY referral_id, type HAVING count(*) > 1) x", ct);
+        report.Check($"{country} queued one message per step", twice == 0 && sent == expected,
+            $"{sent} messages for {expected} steps, {twice} referrals with a message type twice");
     }
+
+    /// <summary>
+    /// Each case's history as <c>GET /api/v1/referrals/{id}</c> shows it (the columns of its <c>history</c>, in its order),
+    /// one text per case. Both nodes' databases run in one server, so timestamps print alike.
+    /// </summary>
+    private static string HistorySql(string direction) => $"""
+        SELECT r.id, string_agg(concat_ws('|', s.step, s.outcome, s.taken_by, s.from_status, s.to_status, s.at, s.message_id,
+                                          s.conflict, s.state, s.taken_at, s.legal_at, s.in_time), ' ; '
+                                ORDER BY s.position NULLS LAST, s.step)
+        FROM referrals r JOIN referral_steps s ON s.referral_id = r.id
+        WHERE r.direction = '{direction}'
+        GROUP BY r.id
+        """;
 
     /// <summary>Every message <paramref name="from"/> sent holds the peer's receipt, and the peer stored exactly those.</summary>
     private static async Task DeliveredOnceAsync(CampaignReport report, string from, NodeDatabase sender, string to,
@@ -182,5 +213,5 @@ public static class CampaignChecks
 }
 
 /// <summary>What a campaign ran with: the clients and what they got acknowledged, and both nodes' databases.</summary>
-public sealed record CampaignRun(PersistentCreator Creator, PersistentClient FrClient, PersistentDecider Decider, PersistentClient GbClient,
-    NodeDatabase Fr, NodeDatabase Gb, DevNode FrNode);
+public sealed record CampaignRun(PersistentCreator Creator, PersistentClient FrClient, PersistentStepTaker Withdrawer,
+    PersistentStepTaker Decider, PersistentClient GbClient, NodeDatabase Fr, NodeDatabase Gb, DevNode FrNode);

@@ -13,19 +13,22 @@ public sealed class CampaignReport(FaultCampaignOptions options)
 
     public void Check(string name, bool pass, string detail) => _checks.Add((name, pass, detail));
 
-    public void CreatesDone(TimeSpan elapsed, PersistentCreator creator, PersistentClient client)
+    public void CreatesDone(TimeSpan elapsed, PersistentCreator creator)
     {
         _figures.Add(new BenchFigure("faults_started", "FR", null, creator.Started, "referrals"));
         _figures.Add(new BenchFigure("faults_acknowledged", "FR", null, creator.Acknowledged.Count, "referrals"));
         _figures.Add(new BenchFigure("faults_create_phase", "FR", null, elapsed.TotalSeconds, "s"));
-        AddAnswers("FR", client);
     }
 
-    public void DecisionsDone(PersistentDecider decider, PersistentClient client)
+    /// <summary>A ministry's steps (GB's decisions, FR's withdrawals) and every answer its client got (FR's creates included).</summary>
+    public void StepsDone(string node, PersistentStepTaker taker, PersistentClient client)
     {
-        _figures.Add(new BenchFigure("faults_decisions", "GB", null, decider.Decided.Count, "referrals"));
-        AddAnswers("GB", client);
+        _figures.Add(new BenchFigure($"faults_{taker.Plan.Step}s", node, null, taker.Taken.Count, "referrals"));
+        _figures.Add(new BenchFigure($"faults_{taker.Plan.Step}s_overtaken", node, null, taker.Overtaken.Count, "referrals"));
+        AddAnswers(node, client);
     }
+
+    public void Figure(string name, string system, double value, string unit) => _figures.Add(new BenchFigure(name, system, null, value, unit));
 
     private void AddAnswers(string node, PersistentClient client)
     {

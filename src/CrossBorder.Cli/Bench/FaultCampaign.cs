@@ -25,6 +25,8 @@ public sealed record FaultCampaignOptions(
     public string ReferralBodyPath => Path.Combine(NodeProject, "Contract", "Examples", "referral.json");
 
     public string DecisionBodyPath => Path.Combine(NodeProject, "Contract", "Examples", "decision-accept.json");
+
+    public string WithdrawalBodyPath => Path.Combine(NodeProject, "Contract", "Examples", "withdrawal.json");
 }
 
 /// <summary>
@@ -77,16 +79,19 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         using var frClient = new PersistentClient(fr, GiveUpAfter);
         using var gbClient = new PersistentClient(gb, GiveUpAfter);
         var creator = new PersistentCreator(frClient, await File.ReadAllBytesAsync(options.ReferralBodyPath, ct));
-        var decider = new PersistentDecider(gbClient, gbDb, await File.ReadAllBytesAsync(options.DecisionBodyPath, ct));
+        var decider = new PersistentStepTaker(gbClient, gbDb, StepPlan.GbAccepts(await File.ReadAllBytesAsync(options.DecisionBodyPath, ct)));
+        var withdrawer = new PersistentStepTaker(frClient, frDb, StepPlan.FrWithdraws(await File.ReadAllBytesAsync(options.WithdrawalBodyPath, ct)));
         _clock.Start();
-        log($"Creating referrals at FR, {options.Rate}/s, and accepting one in four at GB as they arrive, until the faults are over...");
+        log($"Creating referrals at FR, {options.Rate}/s, until the faults are over; as they arrive GB accepts one in four and FR " +
+            "withdraws one in four, half of them among those GB accepts...");
         var peerBack = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
         var faults = RunFaultsAsync(postgres, frSet, gbSet, peerBack, ct);
         var creating = creator.RunAsync(options.Rate, faults, ct);
-        // GB decides until FR's backlog is delivered: the referrals arriving after the outage are where a lost receipt
-        // and a decision can meet.
+        // Both ministries act until FR's backlog is delivered: the referrals arriving after the outage are where a lost
+        // receipt and a decision can meet, and where FR's withdrawals and GB's decisions cross.
         var frDrained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var deciding = decider.RunAsync(Task.WhenAll(faults, frDrained.Task), ct);
+        var withdrawing = withdrawer.RunAsync(Task.WhenAll(faults, frDrained.Task), ct);
         // Watched from the moment GB is back, while the last creates and the mid-dispatch kills still run.
         if (await Task.WhenAny(peerBack.Task, faults) == faults && faults.IsFaulted)
         {
@@ -96,7 +101,7 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         var draining = WaitForDrainAsync(frDb, creating, ct);
         await creating;
         await faults;
-        report.CreatesDone(_clock.Elapsed, creator, frClient);
+        report.CreatesDone(_clock.Elapsed, creator);
         log($"{_clock.Elapsed.TotalSeconds,6:F0} s  creates done: {creator.Started} started, {creator.Acknowledged.Count} acknowledged, {frClient.Retried} retries");
 
         var gbBack = await peerBack.Task;
@@ -104,12 +109,16 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         frDrained.SetResult();
         report.Drained(backlog, firstDelivery - gbBack, drained - gbBack);
         log($"{_clock.Elapsed.TotalSeconds,6:F0} s  FR's outbox is empty, {(drained - gbBack).TotalSeconds:F1} s after GB came back (first delivery after {(firstDelivery - gbBack).TotalSeconds:F1} s)");
-        await deciding;
-        await WaitForDrainAsync(gbDb, deciding, ct);
-        report.DecisionsDone(decider, gbClient);
-        log($"{_clock.Elapsed.TotalSeconds,6:F0} s  GB's decisions done and delivered: {decider.Decided.Count} of {decider.Picked}, {gbClient.Retried} retries");
+        await Task.WhenAll(deciding, withdrawing);
+        await Task.WhenAll(WaitForDrainAsync(gbDb, deciding, ct), WaitForDrainAsync(frDb, withdrawing, ct));
+        report.StepsDone("FR", withdrawer, frClient);
+        report.StepsDone("GB", decider, gbClient);
+        log($"{_clock.Elapsed.TotalSeconds,6:F0} s  steps done and delivered: GB accepted {decider.Taken.Count} of {decider.Picked} " +
+            $"({decider.Overtaken.Count} withdrawn first), FR withdrew {withdrawer.Taken.Count} of {withdrawer.Picked}; " +
+            $"{gbClient.Retried} GB retries");
 
-        await CampaignChecks.RunAsync(report, new CampaignRun(creator, frClient, decider, gbClient, frDb, gbDb, fr), options.EvidenceSample, log, ct);
+        await CampaignChecks.RunAsync(report, new CampaignRun(creator, frClient, withdrawer, decider, gbClient, frDb, gbDb, fr),
+            options.EvidenceSample, log, ct);
         report.NodeStops([.. frSet.UnexpectedExits, .. gbSet.UnexpectedExits]);
         return report;
     }

@@ -45,18 +45,23 @@ public sealed class PersistentClient(DevNode node, TimeSpan giveUpAfter) : IDisp
 
     public int Retried => _retried;
 
+    /// <summary>How long one request is tried before it is given up.</summary>
+    public TimeSpan GiveUpAfter => giveUpAfter;
+
     /// <summary>
-    /// Sends what <paramref name="build"/> makes (a new message per attempt, the same request each time) until a 2xx,
-    /// and returns its body and ETag; null when refused (recorded in <see cref="Wrong"/>) or given up.
+    /// Sends what <paramref name="build"/> makes (a new message per attempt, the same request each time) until a 2xx or
+    /// one of the <paramref name="outcomes"/> the caller handles itself (as <c>"412"</c> or <c>"409 CB0016"</c>), and
+    /// returns that answer; null when refused (recorded in <see cref="Wrong"/>) or given up.
     /// </summary>
-    public async Task<Answer?> SendAsync(string what, Func<HttpRequestMessage> build, CancellationToken ct)
+    public async Task<Answer?> SendAsync(string what, Func<HttpRequestMessage> build, CancellationToken ct,
+        params IReadOnlyCollection<string> outcomes)
     {
         var watch = Stopwatch.StartNew();
         for (var attempt = 0; ; attempt++)
         {
             if (attempt > 0)
                 Interlocked.Increment(ref _retried);
-            var (status, retryAfter, answer) = await AttemptAsync(build, ct);
+            var (status, retryAfter, answer) = await AttemptAsync(build, outcomes, ct);
             Answers.AddOrUpdate(status, 1, (_, n) => n + 1);
             if (answer is not null)
                 return answer;
@@ -82,7 +87,8 @@ public sealed class PersistentClient(DevNode node, TimeSpan giveUpAfter) : IDisp
     private static TimeSpan Backoff(int attempt) =>
         TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt, 5)) * (0.5 + Random.Shared.NextDouble())));
 
-    private async Task<(string Status, TimeSpan? RetryAfter, Answer? Answer)> AttemptAsync(Func<HttpRequestMessage> build, CancellationToken ct)
+    private async Task<(string Status, TimeSpan? RetryAfter, Answer? Answer)> AttemptAsync(Func<HttpRequestMessage> build,
+        IReadOnlyCollection<string> outcomes, CancellationToken ct)
     {
         try
         {
@@ -95,11 +101,10 @@ public sealed class PersistentClient(DevNode node, TimeSpan giveUpAfter) : IDisp
                 await _token.RenewAsync(token, ct);
             // A 409 is retried only for "still in flight" (CB0005); a step not allowed (CB0016) is an answer, not a wait.
             if (response.StatusCode == HttpStatusCode.Conflict && await ProblemCodeAsync(response, ct) is { } code and not "CB0005")
-                return ($"409 {code}", null, null);
-            if (!response.IsSuccessStatusCode)
+                status = $"409 {code}";
+            if (!response.IsSuccessStatusCode && !outcomes.Contains(status))
                 return (status, response.Headers.RetryAfter?.Delta, null);
-            using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
-            return (status, null, new Answer(document.RootElement.Clone(), response.Headers.ETag?.ToString()));
+            return (status, null, new Answer(status, await BodyAsync(response, ct), response.Headers.ETag?.ToString()));
         }
         catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException && !ct.IsCancellationRequested))
         {
@@ -107,16 +112,26 @@ public sealed class PersistentClient(DevNode node, TimeSpan giveUpAfter) : IDisp
         }
     }
 
-    private static async Task<string?> ProblemCodeAsync(HttpResponseMessage response, CancellationToken ct)
+    private static async Task<string?> ProblemCodeAsync(HttpResponseMessage response, CancellationToken ct) =>
+        await BodyAsync(response, ct) is { ValueKind: JsonValueKind.Object } problem
+        && problem.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String
+            ? code.GetString()
+            : null;
+
+    /// <summary>The answer's JSON (read once: the content is buffered), or an undefined element when it has none.</summary>
+    private static async Task<JsonElement> BodyAsync(HttpResponseMessage response, CancellationToken ct)
     {
         try
         {
-            using var problem = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
-            return problem.RootElement.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String ? code.GetString() : null;
+            var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+            if (bytes.Length == 0)
+                return default;
+            using var document = JsonDocument.Parse(bytes);
+            return document.RootElement.Clone();
         }
         catch (JsonException)
         {
-            return null;
+            return default;
         }
     }
 
@@ -127,5 +142,8 @@ public sealed class PersistentClient(DevNode node, TimeSpan giveUpAfter) : IDisp
     }
 }
 
-/// <summary>A 2xx answer: its JSON body and its ETag, when it has one.</summary>
-public sealed record Answer(JsonElement Body, string? ETag);
+/// <summary>A 2xx answer, or one the caller named as an outcome: its status (as counted), JSON body and ETag.</summary>
+public sealed record Answer(string Status, JsonElement Body, string? ETag)
+{
+    public bool Succeeded => Status.StartsWith('2');
+}
