@@ -92,7 +92,7 @@ public sealed class BenchStack : IAsyncDisposable
             // One at a time, so each time to ready is the node's own, not a share of two cores.
             foreach (var node in nodes)
             {
-                await stack.StartAsync(node.Country, () => NodeProcess.Start(node, options.NodeAssembly, NodeEnvironment), ct);
+                await stack.StartAsync(node.Country, () => NodeProcess.Start(node, options.Paths.NodeAssembly, NodeEnvironment), ct);
             }
 
             var baselineEnvironment = new Dictionary<string, string>(QuietLogging)
@@ -100,7 +100,7 @@ public sealed class BenchStack : IAsyncDisposable
                 ["ConnectionStrings__Baseline"] = postgres.ConnectionString(BaselineDatabase),
             };
             await stack.StartAsync("baseline", () => NodeProcess.StartAssembly(
-                "baseline", stack.BaselineUrl, options.BaselineAssembly, [], baselineEnvironment), ct);
+                "baseline", stack.BaselineUrl, options.Paths.BaselineAssembly, [], baselineEnvironment), ct);
             return stack;
         }
         catch

@@ -16,16 +16,5 @@ public sealed record BenchWriteOptions(
     int FrPort,
     int GbPort)
 {
-    public string NodeProject => Path.Combine(Root, "src", "CrossBorder.Node");
-
-    public string BaselineProject => Path.Combine(Root, "bench", "CrossBorder.Bench.Baseline");
-
-    /// <summary>Where the Release, ReadyToRun-compiled node and baseline are published (as a deployment would run them).</summary>
-    public string PublishFolder => Path.Combine(Root, ".local", "bench", "publish");
-
-    public string NodeAssembly => Path.Combine(PublishFolder, "node", "CrossBorder.Node.dll");
-
-    public string BaselineAssembly => Path.Combine(PublishFolder, "baseline", "CrossBorder.Bench.Baseline.dll");
-
-    public string ReferralBodyPath => Path.Combine(NodeProject, "Contract", "Examples", "referral.json");
+    public BenchPaths Paths => new(Root);
 }

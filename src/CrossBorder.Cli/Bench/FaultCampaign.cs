@@ -14,19 +14,7 @@ public sealed record FaultCampaignOptions(
     int PgPort,
     int BasePort)
 {
-    public string NodeProject => Path.Combine(Root, "src", "CrossBorder.Node");
-
-    public string PublishFolder => Path.Combine(Root, ".local", "bench", "publish");
-
-    public string NodeAssembly => Path.Combine(PublishFolder, "node", "CrossBorder.Node.dll");
-
-    public string Local => Path.Combine(Root, ".local");
-
-    public string ReferralBodyPath => Path.Combine(NodeProject, "Contract", "Examples", "referral.json");
-
-    public string DecisionBodyPath => Path.Combine(NodeProject, "Contract", "Examples", "decision-accept.json");
-
-    public string WithdrawalBodyPath => Path.Combine(NodeProject, "Contract", "Examples", "withdrawal.json");
+    public BenchPaths Paths => new(Root);
 }
 
 /// <summary>
@@ -53,10 +41,10 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
     public async Task<CampaignReport> RunAsync(CancellationToken ct)
     {
         var report = new CampaignReport(options);
-        var pgFolder = Path.Combine(options.Local, "faults-pg");
+        var pgFolder = Path.Combine(options.Paths.Local, "faults-pg");
         log($"Starting PostgreSQL on 127.0.0.1:{options.PgPort} (data in {pgFolder})...");
         await using var postgres = await LocalPostgres.StartAsync(pgFolder, options.PgPort, ct);
-        var directory = Path.Combine(options.Local, "faults");
+        var directory = Path.Combine(options.Paths.Local, "faults");
         var fr = DevNode.Prepare(directory, "FR", options.BasePort);
         var gb = DevNode.Prepare(directory, "GB", options.BasePort + 10);
         foreach (var node in new[] { fr, gb })
@@ -68,8 +56,8 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         DevConfigFiles.WriteNodeConfig(fr, [gb], postgres.ConnectionString(fr.Database));
         DevConfigFiles.WriteNodeConfig(gb, [fr], postgres.ConnectionString(gb.Database));
         var logs = Path.Combine(directory, "logs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
-        await using var frSet = new ReplicaSet(fr, options.Replicas, options.NodeAssembly, logs, NodeEnvironment);
-        await using var gbSet = new ReplicaSet(gb, options.Replicas, options.NodeAssembly, logs, NodeEnvironment);
+        await using var frSet = new ReplicaSet(fr, options.Replicas, options.Paths.NodeAssembly, logs, NodeEnvironment);
+        await using var gbSet = new ReplicaSet(gb, options.Replicas, options.Paths.NodeAssembly, logs, NodeEnvironment);
         log($"Starting {options.Replicas} FR and {options.Replicas} GB replicas (logs in {logs})...");
         await gbSet.StartAsync(ct);
         await frSet.StartAsync(ct);
@@ -78,9 +66,9 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         var gbDb = new NodeDatabase(postgres.ConnectionString(gb.Database));
         using var frClient = new PersistentClient(fr, GiveUpAfter);
         using var gbClient = new PersistentClient(gb, GiveUpAfter);
-        var creator = new PersistentCreator(frClient, await File.ReadAllBytesAsync(options.ReferralBodyPath, ct));
-        var decider = new PersistentStepTaker(gbClient, gbDb, StepPlan.GbAccepts(await File.ReadAllBytesAsync(options.DecisionBodyPath, ct)));
-        var withdrawer = new PersistentStepTaker(frClient, frDb, StepPlan.FrWithdraws(await File.ReadAllBytesAsync(options.WithdrawalBodyPath, ct)));
+        var creator = new PersistentCreator(frClient, await File.ReadAllBytesAsync(options.Paths.Example("referral.json"), ct));
+        var decider = new PersistentStepTaker(gbClient, gbDb, StepPlan.GbAccepts(await File.ReadAllBytesAsync(options.Paths.Example("decision-accept.json"), ct)));
+        var withdrawer = new PersistentStepTaker(frClient, frDb, StepPlan.FrWithdraws(await File.ReadAllBytesAsync(options.Paths.Example("withdrawal.json"), ct)));
         _clock.Start();
         log($"Creating referrals at FR, {options.Rate}/s, until the faults are over; as they arrive GB accepts one in four and FR " +
             "withdraws one in four, half of them among those GB accepts...");

@@ -64,7 +64,7 @@ public sealed class ReplicaSet : IAsyncDisposable
             replica.Process = null;
             // Gone before the kill: it stopped by itself in the moments since the watcher last looked.
             if (process is { ExitCode: { } code })
-                _unexpectedExits.Add($"{replica.Label} exited by itself with code {code} at {DateTimeOffset.UtcNow:HH:mm:ss}");
+                RecordUnaskedExit(replica, code);
         }
 
         if (process is null)
@@ -113,7 +113,7 @@ public sealed class ReplicaSet : IAsyncDisposable
                 {
                     if (replica.Process is { ExitCode: { } code } process)
                     {
-                        _unexpectedExits.Add($"{replica.Label} exited by itself with code {code} at {DateTimeOffset.UtcNow:HH:mm:ss}");
+                        RecordUnaskedExit(replica, code);
                         exited = process;
                         replica.Process = null;
                     }
@@ -180,6 +180,10 @@ public sealed class ReplicaSet : IAsyncDisposable
             _stop.Dispose();
         }
     }
+
+    /// <summary>Under <c>_gate</c>: a replica that exited although nobody asked it to.</summary>
+    private void RecordUnaskedExit(Replica replica, int code) =>
+        _unexpectedExits.Add($"{replica.Label} exited by itself with code {code} at {DateTimeOffset.UtcNow:HH:mm:ss}");
 
     private sealed class Replica(string label, int port)
     {

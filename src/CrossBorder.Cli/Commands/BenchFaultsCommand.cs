@@ -59,9 +59,9 @@ public sealed class BenchFaultsCommand : CliCommand
         return await ShutdownSignal.RunInterruptibleAsync(async token =>
         {
             if (options.Build)
-                await BenchWriteCommand.PublishReleaseAsync(options.NodeProject, Path.GetDirectoryName(options.NodeAssembly)!, token);
-            if (!File.Exists(options.NodeAssembly))
-                throw new FileNotFoundException($"{options.NodeAssembly} is missing (run without --no-build)");
+                await BenchWriteCommand.PublishReleaseAsync(options.Paths.NodeProject, Path.GetDirectoryName(options.Paths.NodeAssembly)!, token);
+            if (!File.Exists(options.Paths.NodeAssembly))
+                throw new FileNotFoundException($"{options.Paths.NodeAssembly} is missing (run without --no-build)");
             var report = await new FaultCampaign(options, Console.WriteLine).RunAsync(token);
             report.Print(Console.Out);
             return report.Passed ? ExitCodes.Ok : ExitCodes.Failure;

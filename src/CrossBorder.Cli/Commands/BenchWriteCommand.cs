@@ -75,11 +75,11 @@ public sealed class BenchWriteCommand : CliCommand
 
         if (options.Build)
         {
-            await PublishReleaseAsync(options.NodeProject, Path.GetDirectoryName(options.NodeAssembly)!, ct);
-            await PublishReleaseAsync(options.BaselineProject, Path.GetDirectoryName(options.BaselineAssembly)!, ct);
+            await PublishReleaseAsync(options.Paths.NodeProject, Path.GetDirectoryName(options.Paths.NodeAssembly)!, ct);
+            await PublishReleaseAsync(options.Paths.BaselineProject, Path.GetDirectoryName(options.Paths.BaselineAssembly)!, ct);
         }
 
-        foreach (var assembly in new[] { options.NodeAssembly, options.BaselineAssembly })
+        foreach (var assembly in new[] { options.Paths.NodeAssembly, options.Paths.BaselineAssembly })
         {
             if (!File.Exists(assembly))
             {
@@ -87,7 +87,7 @@ public sealed class BenchWriteCommand : CliCommand
             }
         }
 
-        var body = await File.ReadAllBytesAsync(options.ReferralBodyPath, ct);
+        var body = await File.ReadAllBytesAsync(options.Paths.Example("referral.json"), ct);
         var report = new BenchReport(options);
         await using var stack = await BenchStack.StartAsync(options, ct);
         foreach (var (system, seconds) in stack.ReadySeconds)
