@@ -32,8 +32,12 @@ public sealed class WorkSignal
 
     public void Notify()
     {
+        // Already signalled (the common case under load: a commit per request): one wake-up covers all pending work.
+        // Checked first because a full semaphore's Release throws, and an exception per commit cost ~1% of a node's CPU.
+        if (_signal.CurrentCount > 0)
+            return;
         try { _signal.Release(); }
-        catch (SemaphoreFullException) { } // already signalled: one wake-up covers all pending work
+        catch (SemaphoreFullException) { } // signalled by another commit since the check
     }
 
     /// <summary>Waits for a notification or the timeout; false on timeout.</summary>

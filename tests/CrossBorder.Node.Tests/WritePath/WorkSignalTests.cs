@@ -1,0 +1,51 @@
+using CrossBorder.Node.Workers;
+
+namespace CrossBorder.Node.Tests.WritePath;
+
+/// <summary>
+/// The in-process wake-up a commit gives a worker: notifications before a wait coalesce into one wake-up, a
+/// notification after a wait wakes the next one, and a wait without one times out.
+/// </summary>
+public sealed class WorkSignalTests
+{
+    [Test]
+    public async Task ManyNotifications_WakeOneWait_ThenTheNextWaitTimesOut()
+    {
+        var signal = new WorkSignal();
+        for (var i = 0; i < 1000; i++)
+            signal.Notify();
+
+        Assert.That(await signal.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None), Is.True);
+        Assert.That(await signal.WaitAsync(TimeSpan.FromMilliseconds(50), CancellationToken.None), Is.False,
+            "the notifications before the first wait counted as one");
+    }
+
+    [Test]
+    public async Task ANotificationAfterAWakeUp_WakesTheNextWait()
+    {
+        var signal = new WorkSignal();
+        signal.Notify();
+        Assert.That(await signal.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None), Is.True);
+
+        var waiting = signal.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        Assert.That(waiting.IsCompleted, Is.False);
+        signal.Notify();
+        Assert.That(await waiting, Is.True);
+    }
+
+    [Test]
+    public async Task NotificationsFromManyThreads_NeverThrow_AndWakeTheWaiter()
+    {
+        var signal = new WorkSignal();
+        var waiting = signal.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            for (var i = 0; i < 10_000; i++)
+                signal.Notify();
+        })));
+
+        Assert.That(await waiting, Is.True);
+        Assert.That(await signal.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None), Is.True,
+            "notifications after the first wake-up left one for the next wait");
+    }
+}
