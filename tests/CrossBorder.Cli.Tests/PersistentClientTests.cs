@@ -141,7 +141,7 @@ public sealed class PersistentClientTests
         private Reply? _forever;
         private int _tokens;
 
-        public int Port { get; private init; }
+        public int Port { get; private set; }
 
         public ConcurrentQueue<string> Keys { get; } = new();
 
@@ -151,15 +151,16 @@ public sealed class PersistentClientTests
 
         public static async Task<ScriptedNode> StartAsync()
         {
-            var node = new ScriptedNode { Port = LocalPostgres.FindFreePort() };
+            var node = new ScriptedNode();
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls($"http://127.0.0.1:{node.Port}");
+            builder.WebHost.UseUrls("http://127.0.0.1:0"); // the system picks a free port: no race with parallel tests
             node._app = builder.Build();
             node._app.MapPost("/connect/token", () =>
                 Results.Json(new Dictionary<string, string> { ["access_token"] = $"token-{Interlocked.Increment(ref node._tokens)}" }));
             node._app.Map("/api/{**rest}", node.AnswerAsync);
             await node._app.StartAsync();
+            node.Port = new Uri(node._app.Urls.Single()).Port;
             return node;
         }
 

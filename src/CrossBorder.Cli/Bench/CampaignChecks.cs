@@ -17,7 +17,7 @@ public static class CampaignChecks
 
     public static async Task RunAsync(CampaignReport report, CampaignRun run, int evidenceSample, Action<string> log, CancellationToken ct)
     {
-        var (creator, frClient, withdrawer, decider, gbClient, fr, gb, frNode) = run;
+        var (creator, frClient, withdrawer, frStepClient, decider, gbClient, fr, gb, frNode) = run;
         var acknowledged = creator.Acknowledged.ToHashSet();
         report.Check("every create acknowledged",
             frClient.GivenUp.IsEmpty && acknowledged.Count == creator.Acknowledged.Count && acknowledged.Count == creator.Started,
@@ -26,18 +26,20 @@ public static class CampaignChecks
         var decided = decider.Taken.ToHashSet();
         // FR's withdrawal is allowed in every open status, so only GB's decision can be overtaken (by a withdrawal).
         var overtakenWrongly = decider.Overtaken.Count(o => o.Value != "WITHDRAWN" || !withdrawn.Contains(o.Key)) + withdrawer.Overtaken.Count;
+        var stepsGivenUp = frStepClient.GivenUp.Concat(gbClient.GivenUp).ToList();
         report.Check("every step acknowledged or overtaken by a withdrawal",
-            frClient.GivenUp.IsEmpty && gbClient.GivenUp.IsEmpty && overtakenWrongly == 0
+            stepsGivenUp.Count == 0 && overtakenWrongly == 0
             && withdrawn.Count == withdrawer.Picked && decided.Count + decider.Overtaken.Count == decider.Picked
             && withdrawn.Count > 0 && decided.Count > 0,
-            gbClient.GivenUp.IsEmpty
+            stepsGivenUp.Count == 0
                 ? $"GB accepted {decided.Count} of {decider.Picked} ({decider.Overtaken.Count} withdrawn first), " +
                   $"FR withdrew {withdrawn.Count} of {withdrawer.Picked}, {overtakenWrongly} overtaken otherwise"
-                : $"{gbClient.GivenUp.Count} given up at GB, first: {gbClient.GivenUp.First()}");
-        report.Check("no 500, no refused request", frClient.Wrong.IsEmpty && gbClient.Wrong.IsEmpty,
-            frClient.Wrong.IsEmpty && gbClient.Wrong.IsEmpty
+                : $"{stepsGivenUp.Count} given up, first: {stepsGivenUp[0]}");
+        var wrongAnswers = frClient.Wrong.Concat(frStepClient.Wrong).Concat(gbClient.Wrong).ToList();
+        report.Check("no 500, no refused request", wrongAnswers.Count == 0,
+            wrongAnswers.Count == 0
                 ? "every failed attempt was a 503, 409, 412, 429 or no answer"
-                : string.Join("; ", frClient.Wrong.Concat(gbClient.Wrong).Take(3)));
+                : string.Join("; ", wrongAnswers.Take(3)));
 
         // Ids are primary keys, so "once" is judged by the sets and by what one referral may hold only once.
         SameSet(report, "FR holds each acknowledged referral", acknowledged,
@@ -72,10 +74,11 @@ public static class CampaignChecks
         var wrong = frStatus.Count(p => p.Value != (withdrawn.Contains(p.Key) ? "WITHDRAWN" : decided.Contains(p.Key) ? "ACCEPTED" : "UNDER_EXAMINATION"));
         report.Check("every case where its steps put it", wrong == 0,
             $"{frStatus.Count(p => p.Value == "ACCEPTED")} accepted, {frStatus.Count(p => p.Value == "WITHDRAWN")} withdrawn, {wrong} elsewhere");
-        // Only a decision and a withdrawal taken before either side received the other's cross; the decision loses.
+        // Only a decision and a withdrawal taken before either side received the other's cross; the decision loses. The
+        // two ministries act on the same cases within a second of each other, so a run without a crossing did not test it.
         var crossings = await fr.IdsAsync("SELECT referral_id FROM referral_steps WHERE conflict", ct);
         var stray = crossings.Count(id => !withdrawn.Contains(id) || !decided.Contains(id));
-        report.Check("conflicts only where a decision and a withdrawal crossed", stray == 0,
+        report.Check("crossings happened, conflicts only there", stray == 0 && crossings.Count > 0,
             $"{crossings.Count} decisions lost a crossing to a withdrawal, {stray} conflicts elsewhere");
         report.Figure("faults_crossings", "FR<->GB", crossings.Count, "referrals");
 
@@ -109,11 +112,12 @@ public static class CampaignChecks
 
     /// <summary>
     /// Each case's history as <c>GET /api/v1/referrals/{id}</c> shows it (the columns of its <c>history</c>, in its order),
-    /// one text per case. Both nodes' databases run in one server, so timestamps print alike.
+    /// with each entry's position, which must be the same on both nodes: one text per case, a JSON array per entry (a
+    /// null keeps its place). Both nodes' databases run in one server and are read alike, so timestamps print alike.
     /// </summary>
     private static string HistorySql(string direction) => $"""
-        SELECT r.id, string_agg(concat_ws('|', s.step, s.outcome, s.taken_by, s.from_status, s.to_status, s.at, s.message_id,
-                                          s.conflict, s.state, s.taken_at, s.legal_at, s.in_time), ' ; '
+        SELECT r.id, string_agg(jsonb_build_array(s.position, s.step, s.outcome, s.taken_by, s.from_status, s.to_status, s.at,
+                                                  s.message_id, s.conflict, s.state, s.taken_at, s.legal_at, s.in_time)::text, ' ; '
                                 ORDER BY s.position NULLS LAST, s.step)
         FROM referrals r JOIN referral_steps s ON s.referral_id = r.id
         WHERE r.direction = '{direction}'
@@ -214,4 +218,4 @@ public static class CampaignChecks
 
 /// <summary>What a campaign ran with: the clients and what they got acknowledged, and both nodes' databases.</summary>
 public sealed record CampaignRun(PersistentCreator Creator, PersistentClient FrClient, PersistentStepTaker Withdrawer,
-    PersistentStepTaker Decider, PersistentClient GbClient, NodeDatabase Fr, NodeDatabase Gb, DevNode FrNode);
+    PersistentClient FrStepClient, PersistentStepTaker Decider, PersistentClient GbClient, NodeDatabase Fr, NodeDatabase Gb, DevNode FrNode);

@@ -13,28 +13,31 @@ public sealed class CampaignReport(FaultCampaignOptions options)
 
     public void Check(string name, bool pass, string detail) => _checks.Add((name, pass, detail));
 
-    public void CreatesDone(TimeSpan elapsed, PersistentCreator creator)
+    public void CreatesDone(TimeSpan elapsed, PersistentCreator creator, PersistentClient client)
     {
         _figures.Add(new BenchFigure("faults_started", "FR", null, creator.Started, "referrals"));
         _figures.Add(new BenchFigure("faults_acknowledged", "FR", null, creator.Acknowledged.Count, "referrals"));
         _figures.Add(new BenchFigure("faults_create_phase", "FR", null, elapsed.TotalSeconds, "s"));
+        AddAnswers("faults_create", "FR", client);
     }
 
-    /// <summary>A ministry's steps (GB's decisions, FR's withdrawals) and every answer its client got (FR's creates included).</summary>
+    /// <summary>A ministry's steps (GB's decisions, FR's withdrawals) and every answer its client got.</summary>
     public void StepsDone(string node, PersistentStepTaker taker, PersistentClient client)
     {
-        _figures.Add(new BenchFigure($"faults_{taker.Plan.Step}s", node, null, taker.Taken.Count, "referrals"));
-        _figures.Add(new BenchFigure($"faults_{taker.Plan.Step}s_overtaken", node, null, taker.Overtaken.Count, "referrals"));
-        AddAnswers(node, client);
+        var name = $"faults_{taker.Plan.Step}";
+        _figures.Add(new BenchFigure($"{name}s", node, null, taker.Taken.Count, "referrals"));
+        _figures.Add(new BenchFigure($"{name}s_overtaken", node, null, taker.Overtaken.Count, "referrals"));
+        _figures.Add(new BenchFigure($"{name}s_sent_again_after_a_new_read", node, null, taker.ReadAgain, "requests"));
+        AddAnswers(name, node, client);
     }
 
     public void Figure(string name, string system, double value, string unit) => _figures.Add(new BenchFigure(name, system, null, value, unit));
 
-    private void AddAnswers(string node, PersistentClient client)
+    private void AddAnswers(string name, string node, PersistentClient client)
     {
-        _figures.Add(new BenchFigure("faults_retried_attempts", node, null, client.Retried, "requests"));
+        _figures.Add(new BenchFigure($"{name}_retried_attempts", node, null, client.Retried, "requests"));
         foreach (var (status, count) in client.Answers.OrderBy(a => a.Key, StringComparer.Ordinal))
-            _figures.Add(new BenchFigure($"faults_answers_{status.Replace(' ', '_')}", node, null, count, "requests"));
+            _figures.Add(new BenchFigure($"{name}_answers_{status.Replace(' ', '_')}", node, null, count, "requests"));
     }
 
     /// <summary>From GB's return to FR's first delivery and to FR's empty outbox.</summary>

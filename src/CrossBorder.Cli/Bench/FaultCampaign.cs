@@ -65,10 +65,11 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         var frDb = new NodeDatabase(postgres.ConnectionString(fr.Database));
         var gbDb = new NodeDatabase(postgres.ConnectionString(gb.Database));
         using var frClient = new PersistentClient(fr, GiveUpAfter);
+        using var frStepClient = new PersistentClient(fr, GiveUpAfter); // apart, so each check names its own give-ups
         using var gbClient = new PersistentClient(gb, GiveUpAfter);
         var creator = new PersistentCreator(frClient, await File.ReadAllBytesAsync(options.Paths.Example("referral.json"), ct));
         var decider = new PersistentStepTaker(gbClient, gbDb, StepPlan.GbAccepts(await File.ReadAllBytesAsync(options.Paths.Example("decision-accept.json"), ct)));
-        var withdrawer = new PersistentStepTaker(frClient, frDb, StepPlan.FrWithdraws(await File.ReadAllBytesAsync(options.Paths.Example("withdrawal.json"), ct)));
+        var withdrawer = new PersistentStepTaker(frStepClient, frDb, StepPlan.FrWithdraws(await File.ReadAllBytesAsync(options.Paths.Example("withdrawal.json"), ct)));
         _clock.Start();
         log($"Creating referrals at FR, {options.Rate}/s, until the faults are over; as they arrive GB accepts one in four and FR " +
             "withdraws one in four, half of them among those GB accepts...");
@@ -89,7 +90,7 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         var draining = WaitForDrainAsync(frDb, creating, ct);
         await creating;
         await faults;
-        report.CreatesDone(_clock.Elapsed, creator);
+        report.CreatesDone(_clock.Elapsed, creator, frClient);
         log($"{_clock.Elapsed.TotalSeconds,6:F0} s  creates done: {creator.Started} started, {creator.Acknowledged.Count} acknowledged, {frClient.Retried} retries");
 
         var gbBack = await peerBack.Task;
@@ -99,13 +100,12 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         log($"{_clock.Elapsed.TotalSeconds,6:F0} s  FR's outbox is empty, {(drained - gbBack).TotalSeconds:F1} s after GB came back (first delivery after {(firstDelivery - gbBack).TotalSeconds:F1} s)");
         await Task.WhenAll(deciding, withdrawing);
         await Task.WhenAll(WaitForDrainAsync(gbDb, deciding, ct), WaitForDrainAsync(frDb, withdrawing, ct));
-        report.StepsDone("FR", withdrawer, frClient);
+        report.StepsDone("FR", withdrawer, frStepClient);
         report.StepsDone("GB", decider, gbClient);
         log($"{_clock.Elapsed.TotalSeconds,6:F0} s  steps done and delivered: GB accepted {decider.Taken.Count} of {decider.Picked} " +
-            $"({decider.Overtaken.Count} withdrawn first), FR withdrew {withdrawer.Taken.Count} of {withdrawer.Picked}; " +
-            $"{gbClient.Retried} GB retries");
+            $"({decider.Overtaken.Count} withdrawn first), FR withdrew {withdrawer.Taken.Count} of {withdrawer.Picked}");
 
-        await CampaignChecks.RunAsync(report, new CampaignRun(creator, frClient, withdrawer, decider, gbClient, frDb, gbDb, fr),
+        await CampaignChecks.RunAsync(report, new CampaignRun(creator, frClient, withdrawer, frStepClient, decider, gbClient, frDb, gbDb, fr),
             options.EvidenceSample, log, ct);
         report.NodeStops([.. frSet.UnexpectedExits, .. gbSet.UnexpectedExits]);
         return report;

@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
+using CrossBorder.Core.Lifecycle;
 
 namespace CrossBorder.Cli.Bench;
 
 /// <summary>
-/// One ministry's examiner during the campaign: takes <see cref="StepPlan.Step"/> on the cases <see cref="StepPlan.Chosen"/>
-/// as they become ready (<see cref="StepPlan.ReadySql"/>), as a careful back office does: reads the referral for its ETag
+/// One ministry's examiner during the campaign: takes <see cref="StepPlan.Step"/> on the cases of
+/// <see cref="StepPlan.ReadySql"/> as they become ready, as a careful back office does: reads the referral for its ETag
 /// and allowed steps, then posts the step with <c>If-Match</c> and one <c>Idempotency-Key</c> for all attempts, until
 /// the node answers 200. When the case moved meanwhile (412, or 409 <c>CB0016</c> while a step is in flight), it reads
 /// again; a case closed by the other side's step (FR's withdrawal, for GB's decision) is <see cref="Overtaken"/>.
@@ -13,7 +14,7 @@ namespace CrossBorder.Cli.Bench;
 public sealed class PersistentStepTaker(PersistentClient client, NodeDatabase node, StepPlan plan)
 {
     private static readonly TimeSpan ReadAgainAfter = TimeSpan.FromMilliseconds(300);
-    private static readonly string[] Closed = ["REFUSED_FINAL", "TRANSFERRED", "TRANSFER_EXPIRED", "WITHDRAWN"];
+    private int _readAgain;
 
     private readonly HashSet<Guid> _picked = [];
 
@@ -26,6 +27,9 @@ public sealed class PersistentStepTaker(PersistentClient client, NodeDatabase no
     public ConcurrentDictionary<Guid, string> Overtaken { get; } = new();
 
     public int Picked => _picked.Count;
+
+    /// <summary>Steps sent again after a new read, because the case had moved (412, or 409 <c>CB0016</c>).</summary>
+    public int ReadAgain => _readAgain;
 
     /// <summary>Looks for ready cases twice a second until <paramref name="until"/> completes, then finishes what it started.</summary>
     public async Task RunAsync(Task until, CancellationToken ct)
@@ -43,7 +47,7 @@ public sealed class PersistentStepTaker(PersistentClient client, NodeDatabase no
                 ready = []; // the database is down for a moment (the schedule crashes it): look again next time
             }
 
-            foreach (var id in ready.Where(id => plan.Chosen(id) && _picked.Add(id)))
+            foreach (var id in ready.Where(_picked.Add))
                 running.Add(TakeAsync(id, ct));
             await Task.WhenAny(Task.Delay(TimeSpan.FromMilliseconds(500), ct), until);
         }
@@ -64,10 +68,16 @@ public sealed class PersistentStepTaker(PersistentClient client, NodeDatabase no
             }
 
             var read = await client.SendAsync($"read of {id}", () => new HttpRequestMessage(HttpMethod.Get, $"api/v1/referrals/{id}"), ct);
-            if (read?.ETag is not { } etag)
+            if (read is null)
                 return; // given up or refused: PersistentClient recorded it
+            if (read.ETag is not { } etag)
+            {
+                client.Wrong.Enqueue($"read of {id} answered without an ETag");
+                return;
+            }
+
             var status = read.Body.GetProperty("status").GetString()!;
-            if (Closed.Contains(status))
+            if (ReferralStatus.IsClosed(status))
             {
                 Overtaken[id] = status;
                 return;
@@ -95,29 +105,31 @@ public sealed class PersistentStepTaker(PersistentClient client, NodeDatabase no
                 return;
             }
 
+            Interlocked.Increment(ref _readAgain);
             await Task.Delay(ReadAgainAfter, ct); // the case moved since the read: read it again
         }
     }
 }
 
 /// <summary>
-/// What a <see cref="PersistentStepTaker"/> does: the step (its path segment and body), the query for cases ready for
-/// it, and which of those it takes.
+/// What a <see cref="PersistentStepTaker"/> does: the step (its path segment and body) and the query for the cases it
+/// takes it on, once they are ready for it. Cases are chosen by the last byte of the id (random in a UUIDv7; byte 15 of
+/// <c>uuid_send</c> is byte 15 of <see cref="Guid.ToByteArray()"/>), in SQL, so a poll reads only the chosen ones.
 /// </summary>
-public sealed record StepPlan(string Step, byte[] Body, string ReadySql, Func<Guid, bool> Chosen)
+public sealed record StepPlan(string Step, byte[] Body, string ReadySql)
 {
-    /// <summary>GB's examiner accepts one referral in four (by a byte of the id, random in a UUIDv7) as they arrive.</summary>
-    public static StepPlan GbAccepts(byte[] accept) => new("decision", accept,
-        "SELECT id FROM referrals WHERE direction = 'incoming' AND status = 'UNDER_EXAMINATION' AND pending_message_id IS NULL",
-        id => Byte(id) % 4 == 0);
+    /// <summary>GB's examiner accepts one referral in four as they arrive.</summary>
+    public static StepPlan GbAccepts(byte[] accept) => new("decision", accept, """
+        SELECT id FROM referrals WHERE direction = 'incoming' AND status = 'UNDER_EXAMINATION' AND pending_message_id IS NULL
+          AND get_byte(uuid_send(id), 15) % 4 = 0
+        """);
 
     /// <summary>
     /// FR withdraws one referral in four as soon as GB's receipt is in: half of them among those GB accepts (the two
     /// steps race and may cross), half among the others.
     /// </summary>
-    public static StepPlan FrWithdraws(byte[] withdrawal) => new("withdrawal", withdrawal,
-        "SELECT id FROM referrals WHERE direction = 'outgoing' AND status IN ('UNDER_EXAMINATION', 'ACCEPTED') AND pending_message_id IS NULL",
-        id => Byte(id) % 8 is 0 or 2);
-
-    private static int Byte(Guid id) => id.ToByteArray()[15];
+    public static StepPlan FrWithdraws(byte[] withdrawal) => new("withdrawal", withdrawal, """
+        SELECT id FROM referrals WHERE direction = 'outgoing' AND status IN ('UNDER_EXAMINATION', 'ACCEPTED') AND pending_message_id IS NULL
+          AND get_byte(uuid_send(id), 15) % 8 IN (0, 2)
+        """);
 }
