@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using CrossBorder.Cli.Local;
 using CrossBorder.Core.Evidence;
 
@@ -99,6 +100,46 @@ public static class CampaignChecks
 
         await VerifyEvidenceAsync(report, acknowledged, frNode, evidenceSample, log, ct);
     }
+
+    /// <summary>
+    /// No replica's log (Warning and above, where exception messages land: thousands of them in a campaign) holds a
+    /// personal value of the referral every create sent: the names, dates, places, document numbers and address of the
+    /// child and the family member. Codes and enumerations (<c>ERI</c>, <c>SIBLING</c>) and short values are not looked for.
+    /// </summary>
+    public static void NoPersonalDataInLogs(CampaignReport report, string logDirectory, byte[] referral)
+    {
+        using var document = JsonDocument.Parse(referral);
+        var root = document.RootElement;
+        var personal = PersonalValues(root.GetProperty("child"))
+            .Concat(root.GetProperty("familyMembers").EnumerateArray().SelectMany(PersonalValues))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        var files = Directory.GetFiles(logDirectory, "*.log");
+        var found = new List<string>();
+        long lines = 0;
+        foreach (var file in files)
+        {
+            foreach (var line in File.ReadLines(file))
+            {
+                lines++;
+                if (personal.FirstOrDefault(v => line.Contains(v, StringComparison.OrdinalIgnoreCase)) is { } value && found.Count < 3)
+                    found.Add($"{Path.GetFileName(file)} holds '{value}'");
+            }
+        }
+
+        report.Check("no personal data in any replica's log", found.Count == 0 && personal.Count > 0 && files.Length > 0,
+            found.Count == 0
+                ? $"{lines} lines of {files.Length} logs, none holding any of {personal.Count} personal values"
+                : string.Join("; ", found));
+    }
+
+    private static IEnumerable<string> PersonalValues(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().SelectMany(p => PersonalValues(p.Value)),
+        JsonValueKind.Array => element.EnumerateArray().SelectMany(PersonalValues),
+        JsonValueKind.String when element.GetString() is { Length: >= 5 } text && !text.All(c => char.IsAsciiLetterUpper(c) || c == '_') => [text],
+        _ => [],
+    };
 
     private static async Task OneMessagePerStepAsync(CampaignReport report, string country, NodeDatabase db, long expected,
         CancellationToken ct)

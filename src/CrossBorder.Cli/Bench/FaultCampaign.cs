@@ -67,7 +67,8 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         using var frClient = new PersistentClient(fr, GiveUpAfter);
         using var frStepClient = new PersistentClient(fr, GiveUpAfter); // apart, so each check names its own give-ups
         using var gbClient = new PersistentClient(gb, GiveUpAfter);
-        var creator = new PersistentCreator(frClient, await File.ReadAllBytesAsync(options.Paths.Example("referral.json"), ct));
+        var referral = await File.ReadAllBytesAsync(options.Paths.Example("referral.json"), ct);
+        var creator = new PersistentCreator(frClient, referral);
         var decider = new PersistentStepTaker(gbClient, gbDb, StepPlan.GbAccepts(await File.ReadAllBytesAsync(options.Paths.Example("decision-accept.json"), ct)));
         var withdrawer = new PersistentStepTaker(frStepClient, frDb, StepPlan.FrWithdraws(await File.ReadAllBytesAsync(options.Paths.Example("withdrawal.json"), ct)));
         _clock.Start();
@@ -108,6 +109,7 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         await CampaignChecks.RunAsync(report, new CampaignRun(creator, frClient, withdrawer, frStepClient, decider, gbClient, frDb, gbDb, fr),
             options.EvidenceSample, log, ct);
         report.NodeStops([.. frSet.UnexpectedExits, .. gbSet.UnexpectedExits]);
+        CampaignChecks.NoPersonalDataInLogs(report, logs, referral);
         return report;
     }
 
