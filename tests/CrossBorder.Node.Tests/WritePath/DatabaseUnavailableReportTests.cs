@@ -1,0 +1,64 @@
+using CrossBorder.Node.Http;
+using CrossBorder.Node.Tests.Infrastructure;
+using CrossBorder.Node.Tests.Retention;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace CrossBorder.Node.Tests.WritePath;
+
+/// <summary>
+/// A database outage under load refuses every request with 503 (DatabaseOutageTests); the operator reads one line per
+/// <see cref="DatabaseUnavailableHandler.ReportEvery"/> with the number refused since, not one per request, and never
+/// the exception's message.
+/// </summary>
+public sealed class DatabaseUnavailableReportTests
+{
+    [Test]
+    public async Task ManyRefusals_OneLinePerPeriod_WithTheCountSince_EachAnswered503()
+    {
+        var logs = new LogCapture();
+        var clock = new TestClock();
+        clock.Freeze(DateTimeOffset.Parse("2026-11-30T08:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var handler = new DatabaseUnavailableHandler(LoggerFor(logs), clock);
+
+        for (var i = 0; i < 100; i++)
+            Assert.That(await RefuseAsync(handler), Is.EqualTo(StatusCodes.Status503ServiceUnavailable));
+        Assert.That(Lines(logs), Has.Count.EqualTo(1), "the first refusal of an outage is told at once");
+        Assert.That(Lines(logs)[0], Does.Contain("database unavailable (TimeoutException)").And.Not.Contain("pg_hba"),
+            "the type, never the message");
+
+        clock.Freeze(clock.GetUtcNow() + DatabaseUnavailableHandler.ReportEvery - TimeSpan.FromMilliseconds(1));
+        await RefuseAsync(handler);
+        Assert.That(Lines(logs), Has.Count.EqualTo(1), "still within the period");
+
+        clock.Freeze(clock.GetUtcNow() + TimeSpan.FromMilliseconds(1));
+        await RefuseAsync(handler);
+        Assert.That(Lines(logs), Has.Count.EqualTo(2));
+        Assert.That(Lines(logs)[1], Does.Contain("100 more refused since the last report"));
+    }
+
+    [Test]
+    public async Task AnotherFailure_IsNotHandled_AndNotCounted()
+    {
+        var logs = new LogCapture();
+        var handler = new DatabaseUnavailableHandler(LoggerFor(logs), new TestClock());
+        var http = new DefaultHttpContext();
+
+        Assert.That(await handler.TryHandleAsync(http, new InvalidOperationException("a bug"), CancellationToken.None), Is.False);
+        Assert.That(logs.Entries, Is.Empty);
+    }
+
+    private static async Task<int> RefuseAsync(DatabaseUnavailableHandler handler)
+    {
+        var http = new DefaultHttpContext { Response = { Body = new MemoryStream() } };
+        var handled = await handler.TryHandleAsync(http, new TimeoutException("no pg_hba.conf entry for host"), CancellationToken.None);
+        Assert.That(handled, Is.True);
+        Assert.That(http.Response.Headers.RetryAfter.ToString(), Is.EqualTo("2"));
+        return http.Response.StatusCode;
+    }
+
+    private static ILogger<DatabaseUnavailableHandler> LoggerFor(LogCapture logs) =>
+        new LoggerFactory([logs]).CreateLogger<DatabaseUnavailableHandler>();
+
+    private static List<string> Lines(LogCapture logs) => [.. logs.Entries.Select(e => e.Message)];
+}
