@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using CrossBorder.Node.Http;
 using CrossBorder.Node.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 
 namespace CrossBorder.Node.Tests.WritePath;
 
@@ -47,6 +48,39 @@ public sealed class PeerRecoveryTests
             Assert.That(errors.Keys, Has.Some.EqualTo($"peer answered 429 ({Problems.RateLimited.Code})"), "GB's rate limit was hit");
             Assert.That(errors.Keys, Has.None.Contains("circuit open"), "a 429 is not a failure of the peer");
         });
+    }
+
+    [Test]
+    public async Task PeerDown_MessagesHeldByTheOpenCircuit_AreNotLoggedAsFailedAttempts()
+    {
+        // A short break, so the circuit opens, half-opens and holds claimed messages several times within the test.
+        var logs = new Retention.LogCapture();
+        await using var pair = await NodePair.StartAsync(
+            adjust: (_, c) =>
+            {
+                c["Exchange:RetryBaseDelay"] = "00:00:00.200";
+                c["Exchange:RetryMaxDelay"] = "00:00:01";
+                c["Exchange:BreakDuration"] = "00:00:01";
+            },
+            configure: (country, b) =>
+            {
+                if (country == "FR") b.Logging.AddProvider(logs);
+            });
+        await pair.Gb.StopAsync();
+        var fr = await pair.Fr.MinistryAsync();
+        for (var i = 0; i < 20; i++)
+            using (var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral()))
+                Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+
+        await NodePair.EventuallyAsync(() => Db.CountAsync(pair.Fr.ConnectionString,
+                "SELECT count(*) FROM messages WHERE state = 'queued' AND last_error LIKE 'circuit open%'"), n => n >= 3,
+            TimeSpan.FromSeconds(60), "messages held by the open circuit");
+
+        // Told once per opening, by the circuit, with the cause ("Connection refused (host:port)"); not again for each
+        // message the open circuit holds, on every replica, at every break, for as long as the peer is down.
+        Assert.That(logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => e.Message), Has.Some.Contains("OnCircuitOpened"));
+        var delivery = logs.Entries.Where(e => e.Category.EndsWith(".Delivery", StringComparison.Ordinal)).Select(e => e.Message).ToList();
+        Assert.That(delivery, Has.None.Contains("circuit open"));
     }
 
     [Test]

@@ -42,6 +42,11 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
             health.Pause(message.ToCountry, pause); // an open circuit or a 429: claim nothing for this peer meanwhile
         if (deadLetter)
             log.LogError("Message {MessageId} to {Peer} dead-lettered: {Error}", message.Id, message.ToCountry, failure.Error);
+        else if (failure.HeldByCircuit)
+            // The circuit's opening is logged once, with its cause (Polly, at Error); not again for each message it holds:
+            // every replica would log every message it claims, at every break, for as long as the peer is down.
+            log.LogDebug("Message {MessageId} for {Peer} waits (attempt {Attempt}): {Error}", message.Id, message.ToCountry,
+                claim.Attempt, failure.Error);
         else
             log.LogWarning("Message {MessageId} not delivered to {Peer} (attempt {Attempt}): {Error}", message.Id, message.ToCountry,
                 claim.Attempt, failure.Error);
@@ -71,7 +76,10 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
         catch (BrokenCircuitException e)
         {
-            return new Failure(FailureKind.PeerUnavailable, "circuit open after repeated failures", e.RetryAfter ?? options.Value.BreakDuration);
+            return new Failure(FailureKind.PeerUnavailable, "circuit open after repeated failures", e.RetryAfter ?? options.Value.BreakDuration)
+            {
+                HeldByCircuit = true,
+            };
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutException
                                       or PeerTokenException or Polly.Timeout.TimeoutRejectedException)
@@ -158,5 +166,9 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
         Poison,
     }
 
-    private sealed record Failure(FailureKind Kind, string Error, TimeSpan? NotBefore = null);
+    private sealed record Failure(FailureKind Kind, string Error, TimeSpan? NotBefore = null)
+    {
+        /// <summary>Ended on the open circuit (open before it, or opened by its own retries): the peer is down, not this message.</summary>
+        public bool HeldByCircuit { get; init; }
+    }
 }
