@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using CrossBorder.Cli.Local;
 using CrossBorder.Core.Evidence;
@@ -210,33 +210,17 @@ public static class CampaignChecks
     {
         var ids = acknowledged.OrderBy(_ => Random.Shared.Next()).Take(sample > 0 ? sample : acknowledged.Count).ToList();
         log($"Verifying the evidence packs of {ids.Count} referrals (FR's, with GB's receipts)...");
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        using var token = new RenewableToken(fr);
+        // Renews its token on a 401 (verifying every pack may outlive one) and reports what it could not fetch.
+        using var client = new PersistentClient(fr, TimeSpan.FromMinutes(2));
         var failures = new List<string>();
         var verified = 0;
         await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, async (id, cancel) =>
         {
-            // Tokens live 5 minutes and verifying every pack may take longer.
-            var used = await token.CurrentAsync(cancel);
-            var response = await GetEvidenceAsync(http, fr, id, used, cancel);
-            if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
-            {
-                response.Dispose();
-                response = await GetEvidenceAsync(http, fr, id, await token.RenewAsync(used, cancel), cancel);
-            }
-
-            using var _ = response;
-            string? failure;
-            if (!response.IsSuccessStatusCode)
-            {
-                failure = $"{id}: GET evidence answered {(int)response.StatusCode}";
-            }
-            else
-            {
-                var result = EvidenceVerifier.Verify(await response.Content.ReadAsByteArrayAsync(cancel));
-                failure = result.Failure is { } f ? $"{id}: {f}" : null;
-            }
-
+            var pack = await client.SendAsync($"evidence of {id}",
+                () => new HttpRequestMessage(HttpMethod.Get, $"api/v1/referrals/{id}/evidence"), cancel);
+            var failure = pack is null ? $"{id}: the evidence could not be fetched"
+                : pack.Body.ValueKind == JsonValueKind.Undefined ? $"{id}: the evidence is not JSON"
+                : EvidenceVerifier.Verify(Encoding.UTF8.GetBytes(pack.Body.GetRawText())).Failure is { } f ? $"{id}: {f}" : null;
             lock (failures)
             {
                 if (failure is null)
@@ -245,15 +229,11 @@ public static class CampaignChecks
                     failures.Add(failure);
             }
         });
+        var unfetched = client.Wrong.Concat(client.GivenUp).FirstOrDefault();
         report.Check("evidence packs verify (GB's receipts included)", failures.Count == 0 && verified == ids.Count,
-            failures.Count == 0 ? $"{verified} of {ids.Count} packs" : $"{failures.Count} of {ids.Count} fail, first: {failures[0]}");
-    }
-
-    private static async Task<HttpResponseMessage> GetEvidenceAsync(HttpClient http, DevNode fr, Guid id, string bearer, CancellationToken token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{fr.Url}/api/v1/referrals/{id}/evidence");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-        return await http.SendAsync(request, token);
+            failures.Count == 0
+                ? $"{verified} of {ids.Count} packs"
+                : $"{failures.Count} of {ids.Count} fail, first: {failures[0]}{(unfetched is null ? "" : $" ({unfetched})")}");
     }
 }
 

@@ -84,6 +84,20 @@ public sealed class PersistentClient(DevNode node, TimeSpan giveUpAfter) : IDisp
         }
     }
 
+    /// <summary>
+    /// A ministry's JSON write as the campaign sends it: <paramref name="body"/> to <paramref name="path"/> with its
+    /// <c>Idempotency-Key</c>, and <c>If-Match</c> when a step names the version it was read at.
+    /// </summary>
+    public static HttpRequestMessage PostJson(string path, byte[] body, string idempotencyKey, string? ifMatch = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
+        if (ifMatch is not null)
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        return request;
+    }
+
     private static TimeSpan Backoff(int attempt) =>
         TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt, 5)) * (0.5 + Random.Shared.NextDouble())));
 

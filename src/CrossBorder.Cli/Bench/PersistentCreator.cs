@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Http.Headers;
 
 namespace CrossBorder.Cli.Bench;
 
@@ -44,13 +43,7 @@ public sealed class PersistentCreator(PersistentClient client, byte[] body)
     {
         Interlocked.Increment(ref _started);
         var key = Guid.NewGuid().ToString("N");
-        var answer = await client.SendAsync($"create with key {key}", () =>
-        {
-            var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/referrals") { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
-            return request;
-        }, ct);
+        var answer = await client.SendAsync($"create with key {key}", () => PersistentClient.PostJson("api/v1/referrals", body, key), ct);
         if (answer is not null)
             Acknowledged.Add(answer.Body.GetProperty("id").GetGuid());
     }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
 using CrossBorder.Core.Lifecycle;
 
 namespace CrossBorder.Cli.Bench;
@@ -89,14 +88,8 @@ public sealed class PersistentStepTaker(PersistentClient client, NodeDatabase no
                 continue;
             }
 
-            var answer = await client.SendAsync($"{plan.Step} on {id}", () =>
-            {
-                var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/referrals/{id}/{plan.Step}") { Content = new ByteArrayContent(plan.Body) };
-                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
-                request.Headers.TryAddWithoutValidation("If-Match", etag);
-                return request;
-            }, ct, "412", "409 CB0016");
+            var answer = await client.SendAsync($"{plan.Step} on {id}",
+                () => PersistentClient.PostJson($"api/v1/referrals/{id}/{plan.Step}", plan.Body, key, etag), ct, "412", "409 CB0016");
             if (answer is null)
                 return;
             if (answer.Succeeded)

@@ -76,7 +76,10 @@ public sealed class ValidatedTokens(TimeProvider time)
     private int _count;
     private long _lastSweepTicks;
 
-    /// <summary>Entries held, expired ones not yet swept included.</summary>
+    /// <summary>
+    /// Entries held, expired ones not yet swept included. Counted apart: <c>ConcurrentDictionary.Count</c> takes every
+    /// lock of the dictionary, and <see cref="Remember"/> reads the count on each newly validated token.
+    /// </summary>
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>The ticket validated for this exact token, while the token has not expired.</summary>

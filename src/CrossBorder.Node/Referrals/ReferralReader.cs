@@ -17,8 +17,7 @@ public sealed class ReferralReader(NodeDbContext db, NodeKeys keys, TimeProvider
     /// </summary>
     public static IReadOnlyList<string> AllowedSteps(Referral r, DateTimeOffset now)
     {
-        if (r.PendingMessageId is not null || r.Status == ReferralStatus.Submitted
-            || DeadlineRules.Lapse(r.Status, LegalClocks.Of(r), now) is not null)
+        if (r.AwaitsOwnReceipt || DeadlineRules.Lapse(r.Status, LegalClocks.Of(r), now) is not null)
             return [];
         var allowed = Lifecycle.Allowed(r.Status, SideOf(r));
         return r.ReexaminationRequestDueAt is { } window && now > window

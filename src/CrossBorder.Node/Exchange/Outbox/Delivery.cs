@@ -70,7 +70,7 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
                     : null,
                 429 => TooMany(response),
                 408 or >= 500 => new Failure(FailureKind.PeerUnavailable, $"peer answered {(int)response.Status}"),
-                _ => new Failure(FailureKind.Refused, $"peer refused with {(int)response.Status}{ProblemCode(response)}"),
+                _ => new Failure(FailureKind.Refused, $"peer refused with {(int)response.Status}{Cited(ProblemCode(response))}"),
             };
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
@@ -101,8 +101,8 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
     private static Failure TooMany(PeerResponse response)
     {
         var code = ProblemCode(response);
-        var kind = code == $" ({Problems.OwnStepInFlight.Code})" ? FailureKind.CaseWaiting : FailureKind.Busy;
-        return new Failure(kind, $"peer answered 429{code}", response.RetryAfter ?? TimeSpan.FromSeconds(1));
+        var kind = code == Problems.OwnStepInFlight.Code ? FailureKind.CaseWaiting : FailureKind.Busy;
+        return new Failure(kind, $"peer answered 429{Cited(code)}", response.RetryAfter ?? TimeSpan.FromSeconds(1));
     }
 
     private async Task<PeerResponse?> SendContentAsync(ClaimedMessage claimed, PeerOptions peer, CancellationToken ct)
@@ -126,18 +126,21 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
     }
 
     /// <summary>Only the peer's stable problem code is kept: problem text is not ours to store.</summary>
-    private static string ProblemCode(PeerResponse r)
+    private static string? ProblemCode(PeerResponse r)
     {
-        if (r.MediaType != "application/problem+json") return "";
+        if (r.MediaType != "application/problem+json") return null;
         try
         {
             using var doc = System.Text.Json.JsonDocument.Parse(r.Body);
             return doc.RootElement.TryGetProperty("code", out var code) && code.ValueKind == System.Text.Json.JsonValueKind.String
-                ? $" ({code.GetString()})"
-                : "";
+                ? code.GetString()
+                : null;
         }
-        catch (System.Text.Json.JsonException) { return ""; }
+        catch (System.Text.Json.JsonException) { return null; }
     }
+
+    /// <summary>The code as the message's last error cites it: " (CB0012)", or nothing.</summary>
+    private static string Cited(string? code) => code is null ? "" : $" ({code})";
 
     private static string Describe(Exception e) => e switch
     {
