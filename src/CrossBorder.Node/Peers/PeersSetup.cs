@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
+using Polly.Telemetry;
 
 namespace CrossBorder.Node.Peers;
 
@@ -37,6 +38,21 @@ public static class PeersSetup
             });
             b.AddTimeout(attemptTimeout);
         });
+        services.Configure<TelemetryOptions>(o => o.SeverityProvider = a => Severity(a.Event));
         return services;
     }
+
+    /// <summary>
+    /// What Polly logs of a peer call. Each delivery's outcome is the outbox's to log (a failed attempt at Warning, with
+    /// its cause, once per message), and the circuit's opening is Polly's (at Error, once per break, with its cause). Polly's
+    /// line per attempt and per retry would repeat the former four times over for as long as the peer is down (~900 lines
+    /// per replica in the fault campaign's 30 s outage), so they are Debug; the circuit half-opening and closing are news,
+    /// not faults.
+    /// </summary>
+    public static ResilienceEventSeverity Severity(ResilienceEvent e) => e.EventName switch
+    {
+        "ExecutionAttempt" or "OnRetry" or "OnTimeout" => ResilienceEventSeverity.Debug,
+        "OnCircuitHalfOpened" or "OnCircuitClosed" => ResilienceEventSeverity.Information,
+        _ => e.Severity,
+    };
 }

@@ -10,6 +10,7 @@ using CrossBorder.Node.Exchange;
 using CrossBorder.Node.Keys;
 using CrossBorder.Node.Peers;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace CrossBorder.Node.Tests.Agreement;
@@ -30,6 +31,7 @@ public sealed class SubmissionReceiptRaceTests
         // FR's deliveries go to a port that takes connections and never answers: its submission stays in flight.
         var blackholePort = LocalPostgres.FindFreePort();
         await using var blackhole = new BlackholePeer(blackholePort);
+        var gbLogs = new Retention.LogCapture();
         await using var pair = await NodePair.StartAsync(adjust: (country, c) =>
         {
             if (country == "FR")
@@ -37,6 +39,9 @@ public sealed class SubmissionReceiptRaceTests
                 c["Node:Peers:0:Url"] = $"http://127.0.0.1:{blackholePort}/";
                 c["Exchange:Lease"] = "00:00:02"; // the restarted FR takes the submission over soon after
             }
+        }, configure: (country, b) =>
+        {
+            if (country == "GB") b.Logging.AddProvider(gbLogs);
         });
         var cases = await CaseDriver.CreateAsync(pair);
         using var created = await NodePair.PostReferralAsync(cases.Fr, NodePair.ExampleReferral());
@@ -59,6 +64,8 @@ public sealed class SubmissionReceiptRaceTests
             because: "FR refuses GB's decision while its own submission awaits GB's receipt");
         Assert.That(pair.Gb.Services.GetRequiredService<PeerHealth>().PausedSinceLastSuccess("FR"), Is.False,
             "a refusal about one case does not pause GB's sends to FR for every case");
+        Assert.That(gbLogs.Entries.Where(e => e.Category.EndsWith(".Delivery", StringComparison.Ordinal)).Select(e => e.Message),
+            Has.None.Contains("CB0111"), "the agreement's ordering is not a failed delivery: Information, not a Warning per retry");
         Assert.That(await Db.CountAsync(pair.Fr.ConnectionString, "SELECT count(*) FROM messages WHERE direction = 'incoming'"), Is.Zero);
         Assert.That(await Db.CountAsync(pair.Fr.ConnectionString, "SELECT count(*) FROM referral_steps WHERE conflict"), Is.Zero);
 

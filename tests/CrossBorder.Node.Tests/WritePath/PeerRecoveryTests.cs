@@ -81,6 +81,9 @@ public sealed class PeerRecoveryTests
         Assert.That(logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => e.Message), Has.Some.Contains("OnCircuitOpened"));
         var delivery = logs.Entries.Where(e => e.Category.EndsWith(".Delivery", StringComparison.Ordinal)).Select(e => e.Message).ToList();
         Assert.That(delivery, Has.None.Contains("circuit open"));
+        // Nor does Polly repeat each failed attempt and retry: the outbox logs each delivery's outcome, with its cause.
+        var polly = logs.Entries.Where(e => e.Category.StartsWith("Polly", StringComparison.Ordinal)).Select(e => e.Message).ToList();
+        Assert.That(polly.Where(m => !m.Contains("OnCircuitOpened", StringComparison.Ordinal)), Is.Empty);
     }
 
     [Test]

@@ -47,6 +47,12 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
             // every replica would log every message it claims, at every break, for as long as the peer is down.
             log.LogDebug("Message {MessageId} for {Peer} waits (attempt {Attempt}): {Error}", message.Id, message.ToCountry,
                 claim.Attempt, failure.Error);
+        else if (failure.Kind == FailureKind.CaseWaiting)
+            // The agreement's ordering, not a fault: the peer takes this case's step once its own step's receipt is in
+            // (docs/agreement.md). Crossing steps meet it every time; if the peer's step never gets through, the peer
+            // logs that (its dead letter, at Error), and this message's last error keeps the code meanwhile.
+            log.LogInformation("Message {MessageId} for {Peer} waits for the peer's own step of the case (attempt {Attempt}): {Error}",
+                message.Id, message.ToCountry, claim.Attempt, failure.Error);
         else
             log.LogWarning("Message {MessageId} not delivered to {Peer} (attempt {Attempt}): {Error}", message.Id, message.ToCountry,
                 claim.Attempt, failure.Error);
