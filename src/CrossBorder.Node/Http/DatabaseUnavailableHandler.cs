@@ -9,8 +9,10 @@ namespace CrossBorder.Node.Http;
 /// 503 with Retry-After instead of 500: its transaction never committed, so the client may simply retry
 /// (with the same Idempotency-Key on writes). The operator is told once per <see cref="ReportEvery"/>, with the number
 /// refused since the last line, rather than once per request: a few seconds of outage under load refused thousands.
+/// The refusals counted after the last line are told when their period ends (a timer), or when the node stops, so an
+/// outage's tail is not held back until the next outage.
 /// </summary>
-public sealed class DatabaseUnavailableHandler(ILogger<DatabaseUnavailableHandler> log, TimeProvider time) : IExceptionHandler
+public sealed class DatabaseUnavailableHandler(ILogger<DatabaseUnavailableHandler> log, TimeProvider time) : IExceptionHandler, IDisposable
 {
     public const int RetryAfterSeconds = 2;
 
@@ -19,6 +21,8 @@ public sealed class DatabaseUnavailableHandler(ILogger<DatabaseUnavailableHandle
     private readonly Lock _gate = new();
     private DateTimeOffset? _reportedAt;
     private int _refusedSince;
+    private string _lastError = "";
+    private ITimer? _tail;
 
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
@@ -42,11 +46,12 @@ public sealed class DatabaseUnavailableHandler(ILogger<DatabaseUnavailableHandle
             if (_reportedAt is { } last && now - last < ReportEvery)
             {
                 _refusedSince++;
+                _lastError = error;
+                _tail ??= time.CreateTimer(_ => ReportTail(), null, last + ReportEvery - now, Timeout.InfiniteTimeSpan);
                 return;
             }
 
-            earlier = _refusedSince;
-            _refusedSince = 0;
+            earlier = TakeCount();
             _reportedAt = now;
         }
 
@@ -55,6 +60,39 @@ public sealed class DatabaseUnavailableHandler(ILogger<DatabaseUnavailableHandle
         else
             log.LogWarning("Request refused with 503: database unavailable ({Error}); {Refused} more refused since the last report",
                 error, earlier);
+    }
+
+    /// <summary>
+    /// The refusals counted since the last line, if any: at the end of their period (the outage may be over, and nothing
+    /// else would tell them) and when the node stops.
+    /// </summary>
+    internal void ReportTail()
+    {
+        int refused;
+        string error;
+        lock (_gate)
+        {
+            refused = TakeCount();
+            error = _lastError;
+            if (refused > 0)
+                _reportedAt = time.GetUtcNow();
+        }
+
+        if (refused > 0)
+            log.LogWarning("{Refused} more requests refused with 503 since the last report: database unavailable ({Error})",
+                refused, error);
+    }
+
+    public void Dispose() => ReportTail();
+
+    /// <summary>Under the lock: the count since the last line, reset, and the tail timer (if armed) disarmed.</summary>
+    private int TakeCount()
+    {
+        var count = _refusedSince;
+        _refusedSince = 0;
+        _tail?.Dispose();
+        _tail = null;
+        return count;
     }
 
     /// <summary>True when <paramref name="e"/> (or what it wraps) says the database cannot be used right now.</summary>

@@ -38,6 +38,35 @@ public sealed class DatabaseUnavailableReportTests
     }
 
     [Test]
+    public async Task AnOutagesTail_IsToldWhenItsPeriodEnds_AndWhenTheNodeStops()
+    {
+        var logs = new LogCapture();
+        var clock = new ManualTimers(DateTimeOffset.Parse("2026-11-30T08:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var handler = new DatabaseUnavailableHandler(LoggerFor(logs), clock);
+
+        for (var i = 0; i < 5; i++)
+            await RefuseAsync(handler);
+        Assert.That(Lines(logs), Has.Count.EqualTo(1));
+        // The outage ends 3 s in: the 4 refused after the first line are told when the period ends, not at the next outage.
+        Assert.That(clock.Timers, Has.Count.EqualTo(1), "one timer for the period's end");
+        Assert.That(clock.Timers[0].Due, Is.EqualTo(DatabaseUnavailableHandler.ReportEvery));
+        clock.Now += DatabaseUnavailableHandler.ReportEvery;
+        clock.Timers[0].Fire();
+        Assert.That(Lines(logs), Has.Count.EqualTo(2));
+        Assert.That(Lines(logs)[1], Does.Contain("4 more requests refused with 503 since the last report")
+            .And.Contain("(TimeoutException)").And.Not.Contain("pg_hba"));
+        handler.ReportTail();
+        Assert.That(Lines(logs), Has.Count.EqualTo(2), "nothing refused since: nothing to tell");
+
+        // Refused again within the new period, then the node stops before it ends.
+        await RefuseAsync(handler);
+        Assert.That(Lines(logs), Has.Count.EqualTo(2));
+        handler.Dispose();
+        Assert.That(Lines(logs), Has.Count.EqualTo(3));
+        Assert.That(Lines(logs)[2], Does.Contain("1 more requests refused"));
+    }
+
+    [Test]
     public async Task AnotherFailure_IsNotHandled_AndNotCounted()
     {
         var logs = new LogCapture();
@@ -55,6 +84,45 @@ public sealed class DatabaseUnavailableReportTests
         Assert.That(handled, Is.True);
         Assert.That(http.Response.Headers.RetryAfter.ToString(), Is.EqualTo("2"));
         return http.Response.StatusCode;
+    }
+
+    /// <summary>A clock the test sets, whose timers fire when the test says.</summary>
+    private sealed class ManualTimers(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public List<Timer> Timers { get; } = [];
+
+        public override DateTimeOffset GetUtcNow() => Now;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new Timer(() => callback(state), dueTime);
+            Timers.Add(timer);
+            return timer;
+        }
+
+        public sealed class Timer(Action fire, TimeSpan due) : ITimer
+        {
+            public TimeSpan Due { get; } = due;
+
+            public bool Disposed { get; private set; }
+
+            public void Fire()
+            {
+                if (!Disposed) fire();
+            }
+
+            public bool Change(TimeSpan dueTime, TimeSpan period) => false;
+
+            public void Dispose() => Disposed = true;
+
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return ValueTask.CompletedTask;
+            }
+        }
     }
 
     private static ILogger<DatabaseUnavailableHandler> LoggerFor(LogCapture logs) =>
