@@ -156,7 +156,7 @@ public static class CampaignChecks
     /// with each entry's position, which must be the same on both nodes: one text per case, a JSON array per entry (a
     /// null keeps its place). Both nodes' databases run in one server and are read alike, so timestamps print alike.
     /// </summary>
-    private static string HistorySql(string direction) => $"""
+    public static string HistorySql(string direction) => $"""
         SELECT r.id, string_agg(jsonb_build_array(s.position, s.step, s.outcome, s.taken_by, s.from_status, s.to_status, s.at,
                                                   s.message_id, s.conflict, s.state, s.taken_at, s.legal_at, s.in_time)::text, ' ; '
                                 ORDER BY s.position NULLS LAST, s.step)
