@@ -10,20 +10,33 @@ namespace CrossBorder.Node.Peers;
 public sealed class PeerHealth(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, bool> _failing = new();
-    private readonly ConcurrentDictionary<string, long> _pausedUntil = new();
+    private readonly ConcurrentDictionary<string, long> _pausedUntil = new(); // the peer's 429 Retry-After
+    private readonly ConcurrentDictionary<string, long> _heldUntil = new(); // the open circuit
     private readonly ConcurrentDictionary<string, long> _lastProbe = new();
 
     public void Failed(string peer) => _failing[peer] = true;
 
-    public void Pause(string peer, TimeSpan duration) =>
-        _pausedUntil[peer] = time.GetTimestamp() + (long)(duration.TotalSeconds * time.TimestampFrequency);
+    /// <summary>
+    /// Claims nothing for <paramref name="peer"/> for <paramref name="duration"/>: the peer's Retry-After, or (when
+    /// <paramref name="byCircuit"/>) the open circuit's remaining break, which ends early if the circuit closes.
+    /// </summary>
+    public void Pause(string peer, TimeSpan duration, bool byCircuit = false) =>
+        (byCircuit ? _heldUntil : _pausedUntil)[peer] = time.GetTimestamp() + (long)(duration.TotalSeconds * time.TimestampFrequency);
 
     /// <summary>Peers not to claim messages for now.</summary>
     public string[] Paused()
     {
-        if (_pausedUntil.IsEmpty) return [];
+        if (_pausedUntil.IsEmpty && _heldUntil.IsEmpty) return [];
         var now = time.GetTimestamp();
-        return [.. _pausedUntil.Where(p => p.Value > now).Select(p => p.Key)];
+        return [.. _pausedUntil.Concat(_heldUntil).Where(p => p.Value > now).Select(p => p.Key).Distinct()];
+    }
+
+    /// <summary>Failing peers that are not paused: the dispatcher sends them one message at a time until one gets through.</summary>
+    public string[] Probing()
+    {
+        if (_failing.IsEmpty) return [];
+        var paused = Paused();
+        return [.. _failing.Keys.Where(peer => !paused.Contains(peer))];
     }
 
     /// <summary>
@@ -42,15 +55,27 @@ public sealed class PeerHealth(TimeProvider time)
         return due;
     }
 
+    /// <summary>
+    /// The peer circuit closed: a call got through (perhaps not a delivery). Failing peers are owed a probe now, not
+    /// one break after the last: a delivery that lost the half-open circuit's one call to another caller was held, and
+    /// would otherwise wait that long although the peer is back.
+    /// </summary>
+    public void CircuitClosed()
+    {
+        _heldUntil.Clear();
+        _lastProbe.Clear();
+    }
+
     /// <summary>Records a success; true when the peer was failing until now.</summary>
     public bool Recovered(string peer)
     {
         _pausedUntil.TryRemove(peer, out _);
+        _heldUntil.TryRemove(peer, out _);
         return _failing.TryRemove(peer, out _);
     }
 
     /// <summary>Whether sending to the peer was paused since its last success (tests: which answers pause a peer).</summary>
-    internal bool PausedSinceLastSuccess(string peer) => _pausedUntil.ContainsKey(peer);
+    internal bool PausedSinceLastSuccess(string peer) => _pausedUntil.ContainsKey(peer) || _heldUntil.ContainsKey(peer);
 
     /// <summary>For metrics: 0 closed (not failing), 1 half-open (failing, probed), 2 open (failing and paused).</summary>
     public int BreakerState(string peer) => !_failing.ContainsKey(peer) ? 0 : Paused().Contains(peer) ? 2 : 1;
@@ -59,7 +84,8 @@ public sealed class PeerHealth(TimeProvider time)
     public (bool Failing, DateTimeOffset? PausedUntil) StateOf(string peer)
     {
         var now = time.GetTimestamp();
-        DateTimeOffset? paused = _pausedUntil.TryGetValue(peer, out var until) && until > now
+        var until = Math.Max(_pausedUntil.GetValueOrDefault(peer), _heldUntil.GetValueOrDefault(peer));
+        DateTimeOffset? paused = until > now
             ? time.GetUtcNow().AddSeconds((until - now) / (double)time.TimestampFrequency)
             : null;
         return (_failing.ContainsKey(peer), paused);

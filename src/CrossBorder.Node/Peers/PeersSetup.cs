@@ -14,8 +14,10 @@ public static class PeersSetup
     {
         services.AddSingleton<PeerTokenCache>();
         services.AddSingleton<PeerHealth>();
-        services.AddHttpClient<PeerClient>().AddResilienceHandler("peer", b =>
+        services.AddHttpClient<PeerClient>().AddResilienceHandler("peer", (b, context) =>
         {
+            var health = context.ServiceProvider.GetRequiredService<PeerHealth>();
+            var signals = context.ServiceProvider.GetRequiredService<Workers.WorkSignals>();
             // A peer's 429 is not a failure of the peer: the outbox retries it after its Retry-After, and it
             // neither retries here nor counts toward opening the circuit.
             static ValueTask<bool> PeerFailed(Outcome<HttpResponseMessage> o) => ValueTask.FromResult(
@@ -35,6 +37,14 @@ public static class PeersSetup
                 FailureRatio = 0.5,
                 BreakDuration = breakDuration,
                 ShouldHandle = a => PeerFailed(a.Outcome),
+                // The half-open circuit lets one call through, whichever asks first: the audit witness's cosignature as
+                // well as a delivery. When that call closes it, the outbox probes now instead of at its next turn.
+                OnClosed = _ =>
+                {
+                    health.CircuitClosed();
+                    signals.Outbox.Notify();
+                    return ValueTask.CompletedTask;
+                },
             });
             b.AddTimeout(attemptTimeout);
         });

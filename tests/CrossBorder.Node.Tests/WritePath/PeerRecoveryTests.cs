@@ -87,6 +87,44 @@ public sealed class PeerRecoveryTests
     }
 
     [Test]
+    public async Task PeerDown_EachBreakProbesWithOneMessage_NotABatchTheCircuitRefuses()
+    {
+        // Short breaks and back-offs: every message is due again at each break's end.
+        var logs = new Retention.LogCapture();
+        await using var pair = await NodePair.StartAsync(
+            adjust: (_, c) =>
+            {
+                c["Exchange:RetryBaseDelay"] = "00:00:00.200";
+                c["Exchange:RetryMaxDelay"] = "00:00:01";
+                c["Exchange:BreakDuration"] = "00:00:01";
+            },
+            configure: (country, b) =>
+            {
+                if (country == "FR") b.Logging.AddProvider(logs);
+            });
+        await pair.Gb.StopAsync();
+        var fr = await pair.Fr.MinistryAsync();
+        for (var i = 0; i < 20; i++)
+            using (var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral()))
+                Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+
+        int Openings() => logs.Entries.Count(e => e.Message.Contains("OnCircuitOpened", StringComparison.Ordinal));
+        const string Attempts = "SELECT coalesce(sum(attempts), 0) FROM messages WHERE direction = 'outgoing'";
+        await NodePair.EventuallyAsync(() => Task.FromResult(Openings()), n => n >= 1, TimeSpan.FromSeconds(30), "the circuit opened");
+        var openings = Openings();
+        var attempts = await Db.CountAsync(pair.Fr.ConnectionString, Attempts);
+
+        // Each half-open circuit lets one call through; it fails and the circuit opens again. A replica that claimed a
+        // batch at each break's end had the circuit refuse all but one, an attempt counted on each (~15 per break).
+        await NodePair.EventuallyAsync(() => Task.FromResult(Openings()), n => n >= openings + 4, TimeSpan.FromSeconds(60),
+            "four more breaks");
+        var breaks = Openings() - openings;
+        var more = await Db.CountAsync(pair.Fr.ConnectionString, Attempts) - attempts;
+        Assert.That(more, Is.LessThanOrEqualTo(2 * (breaks + 1)), $"{more} attempts over {breaks} breaks: one probe per break");
+        Assert.That(await Db.OutgoingAsync(pair.Fr.ConnectionString, "queued"), Is.EqualTo(20), "nothing given up");
+    }
+
+    [Test]
     public async Task PeerBackAfterOutage_BacklogDrainsWithinSecondsNotAtEachRowsBackoff()
     {
         const int referrals = 30;
@@ -114,8 +152,10 @@ public sealed class PeerRecoveryTests
         await NodePair.EventuallyAsync(() => Db.OutgoingAsync(pair.Fr.ConnectionString, "delivered"), n => n == referrals,
             TimeSpan.FromSeconds(60), "the backlog drains once GB is back");
         await TestContext.Out.WriteLineAsync($"backlog of {referrals} delivered {sinceBack.Elapsed.TotalSeconds:F1} s after GB returned");
-        // Alone it takes 5-6 s (one circuit break, then the probe's success wakes every row); under a busy CI machine up
-        // to about 10 s. Without the wake-up it would wait for back-offs that were more than 20 s away when GB returned.
+        // About 5 s (at most one circuit break, then the probe's success wakes every row). It took 10 s when the half-open
+        // circuit's one call went to the audit witness: the probe was held for a whole break although that call had closed
+        // the circuit (PeerHealth.CircuitClosed). Without the wake-up it would wait for back-offs that were more than 20 s
+        // away when GB returned.
         Assert.That(sinceBack.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)),
             "a success wakes the waiting rows: the drain does not wait for each row's back-off");
     }

@@ -39,7 +39,7 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
         telemetry.NotDelivered(message, rateLimited: failure.Kind == FailureKind.Busy, deadLetter);
         if (failure.Kind == FailureKind.PeerUnavailable) health.Failed(message.ToCountry);
         if (failure.Kind is FailureKind.PeerUnavailable or FailureKind.Busy && failure.NotBefore is { } pause)
-            health.Pause(message.ToCountry, pause); // an open circuit or a 429: claim nothing for this peer meanwhile
+            health.Pause(message.ToCountry, pause, byCircuit: failure.HeldByCircuit); // an open circuit or a 429: claim nothing for this peer meanwhile
         if (deadLetter)
             log.LogError("Message {MessageId} to {Peer} dead-lettered: {Error}", message.Id, message.ToCountry, failure.Error);
         else if (failure.HeldByCircuit)

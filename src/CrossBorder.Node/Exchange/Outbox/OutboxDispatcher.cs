@@ -15,10 +15,12 @@ namespace CrossBorder.Node.Exchange;
 /// renews the leases of the sends still running, so a slow send keeps its rows and a dead replica's rows
 /// come back within one lease. Only the oldest undelivered message of a referral is claimable (per-referral
 /// order); different referrals go in parallel. Sending happens outside any transaction, in
-/// <see cref="Delivery"/>; every later update of a claimed row checks its token.
+/// <see cref="Delivery"/>; every later update of a claimed row checks its token. A peer that failed gets one message at
+/// a time until one gets through (the probe); a paused peer (open circuit, 429) gets none.
 /// </summary>
 public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSource dataSource, WorkSignals signals,
-    PeerHealth peers, IOptions<ExchangeOptions> options, ILogger<OutboxDispatcher> log) : NodeWorker(log)
+    PeerHealth peers, IOptions<ExchangeOptions> options, IOptions<Configuration.NodeOptions> node, ILogger<OutboxDispatcher> log)
+    : NodeWorker(log)
 {
     private const string ClaimSql = """
         WITH due AS (
@@ -68,11 +70,20 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
                 // spending a claim (a write and a commit) on every single slot that frees up.
                 var free = o.MaxParallelSends - _sending.Count;
                 var worthClaiming = _sending.IsEmpty ? free > 0 : free >= Math.Max(1, o.MaxParallelSends / 4);
-                var claimed = worthClaiming ? await ClaimAsync(Math.Min(free, o.BatchSize), ct) : [];
-                foreach (var claim in claimed)
+                var probing = peers.Probing();
+                var claimed = worthClaiming ? await ClaimAsync(Math.Min(free, o.BatchSize), [.. peers.Paused(), .. probing], ct) : [];
+                Start(claimed, ct);
+                // A peer that failed gets one message at a time until one gets through: claiming a batch for it would only
+                // have the circuit refuse the rest (and count an attempt on each), and a success wakes the backlog anyway.
+                var probes = 0;
+                foreach (var peer in probing)
                 {
-                    _sending[claim.MessageId] = claim;
-                    _ = SendAsync(claim, ct);
+                    if (claimed.Count + probes < free && !_sending.Values.Any(c => c.Loaded?.Message.ToCountry == peer))
+                    {
+                        var probe = await ClaimAsync(1, AllPeersBut(peer), ct);
+                        Start(probe, ct);
+                        probes += probe.Count;
+                    }
                 }
                 // A full claim may leave more due rows; otherwise wait for a commit, a finished send or the poll.
                 if (!worthClaiming || claimed.Count < free)
@@ -86,18 +97,29 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
         }
     }
 
+    private void Start(IReadOnlyList<Claim> claims, CancellationToken ct)
+    {
+        foreach (var claim in claims)
+        {
+            _sending[claim.MessageId] = claim;
+            _ = SendAsync(claim, ct);
+        }
+    }
+
+    private string[] AllPeersBut(string peer) => [.. node.Value.Peers.Select(p => p.Country).Where(c => c != peer)];
+
     /// <summary>
-    /// Claims up to <paramref name="count"/> due messages for this replica, under one fresh token, leaving out peers
-    /// that are paused (<see cref="PeerHealth"/>).
+    /// Claims up to <paramref name="count"/> due messages for this replica, under one fresh token, leaving out the
+    /// messages to the <paramref name="excluded"/> peers (paused or probed: <see cref="PeerHealth"/>).
     /// </summary>
-    public async Task<IReadOnlyList<Claim>> ClaimAsync(int count, CancellationToken ct)
+    public async Task<IReadOnlyList<Claim>> ClaimAsync(int count, string[] excluded, CancellationToken ct)
     {
         var token = Guid.CreateVersion7();
         await using var cmd = dataSource.CreateCommand(ClaimSql);
         cmd.Parameters.Add(new NpgsqlParameter { Value = count });
         cmd.Parameters.Add(new NpgsqlParameter { Value = options.Value.Lease, NpgsqlDbType = NpgsqlDbType.Interval });
         cmd.Parameters.Add(new NpgsqlParameter { Value = token });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = peers.Paused(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = excluded, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar });
         var claims = new List<Claim>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

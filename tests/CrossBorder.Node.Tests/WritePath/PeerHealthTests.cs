@@ -1,0 +1,54 @@
+using CrossBorder.Node.Peers;
+using CrossBorder.Node.Tests.Infrastructure;
+
+namespace CrossBorder.Node.Tests.WritePath;
+
+/// <summary>
+/// What a replica knows of its peer decides what the outbox claims: nothing while paused, one message at a time while
+/// the peer is failing (the probe), everything once a call got through.
+/// </summary>
+public sealed class PeerHealthTests
+{
+    private static readonly TimeSpan Break = TimeSpan.FromSeconds(5);
+
+    [Test]
+    public void AFailingPeer_IsProbed_OncePerBreak_ThenRecovers()
+    {
+        var health = new PeerHealth(new TestClock());
+        Assert.That(health.Probing(), Is.Empty);
+
+        health.Failed("GB");
+        Assert.That(health.Probing(), Is.EqualTo(new[] { "GB" }), "one message at a time until one gets through");
+        Assert.That(health.ProbesDue(Break), Is.EqualTo(new[] { "GB" }));
+        Assert.That(health.ProbesDue(Break), Is.Empty, "probed within the break");
+
+        Assert.That(health.Recovered("GB"), Is.True, "it was failing");
+        Assert.That(health.Probing(), Is.Empty);
+        Assert.That(health.Recovered("GB"), Is.False);
+    }
+
+    [Test]
+    public void TheCircuitClosing_EndsItsHold_AndMakesAProbeDue_ButNotThePeersRetryAfter()
+    {
+        var health = new PeerHealth(new TestClock());
+        health.Failed("GB");
+        Assert.That(health.ProbesDue(Break), Is.EqualTo(new[] { "GB" }));
+
+        // The half-open circuit's one call went to another caller (the audit witness): the delivery was held for a break.
+        health.Pause("GB", Break, byCircuit: true);
+        Assert.That(health.Paused(), Is.EqualTo(new[] { "GB" }));
+        Assert.That(health.Probing(), Is.Empty, "paused: not even a probe");
+
+        // That call got through and closed the circuit: probe now, not a break later.
+        health.CircuitClosed();
+        Assert.That(health.Paused(), Is.Empty);
+        Assert.That(health.Probing(), Is.EqualTo(new[] { "GB" }));
+        Assert.That(health.ProbesDue(Break), Is.EqualTo(new[] { "GB" }), "owed a probe at once");
+
+        // A 429's Retry-After is the peer's word: a closing circuit does not lift it.
+        health.Pause("GB", Break);
+        health.CircuitClosed();
+        Assert.That(health.Paused(), Is.EqualTo(new[] { "GB" }));
+        Assert.That(health.StateOf("GB").PausedUntil, Is.Not.Null);
+    }
+}
