@@ -23,6 +23,7 @@ public sealed class DatabaseUnavailableHandler(ILogger<DatabaseUnavailableHandle
     private int _refusedSince;
     private string _lastError = "";
     private ITimer? _tail;
+    private bool _disposed;
 
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
@@ -47,7 +48,12 @@ public sealed class DatabaseUnavailableHandler(ILogger<DatabaseUnavailableHandle
             {
                 _refusedSince++;
                 _lastError = error;
-                _tail ??= time.CreateTimer(_ => ReportTail(), null, last + ReportEvery - now, Timeout.InfiniteTimeSpan);
+                if (_tail is null && !_disposed)
+                {
+                    // Not the request's context: the line is not part of its trace, and the timer must not keep it alive.
+                    using (ExecutionContext.SuppressFlow())
+                        _tail = time.CreateTimer(_ => ReportTail(), null, last + ReportEvery - now, Timeout.InfiniteTimeSpan);
+                }
                 return;
             }
 
@@ -83,7 +89,12 @@ public sealed class DatabaseUnavailableHandler(ILogger<DatabaseUnavailableHandle
                 refused, error);
     }
 
-    public void Dispose() => ReportTail();
+    public void Dispose()
+    {
+        lock (_gate)
+            _disposed = true;
+        ReportTail();
+    }
 
     /// <summary>Under the lock: the count since the last line, reset, and the tail timer (if armed) disarmed.</summary>
     private int TakeCount()

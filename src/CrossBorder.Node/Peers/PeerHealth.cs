@@ -13,15 +13,32 @@ public sealed class PeerHealth(TimeProvider time)
     private readonly ConcurrentDictionary<string, long> _pausedUntil = new(); // the peer's 429 Retry-After
     private readonly ConcurrentDictionary<string, long> _heldUntil = new(); // the open circuit
     private readonly ConcurrentDictionary<string, long> _lastProbe = new();
+    private readonly Lock _circuit = new();
+    private long _circuitGeneration;
 
     public void Failed(string peer) => _failing[peer] = true;
 
+    /// <summary>Claims nothing for <paramref name="peer"/> for <paramref name="duration"/>: the peer's Retry-After.</summary>
+    public void Pause(string peer, TimeSpan duration) => _pausedUntil[peer] = Until(duration);
+
+    /// <summary>How many times the peer circuit has closed; read before a send, so its hold can tell it came too late.</summary>
+    public long CircuitGeneration => Interlocked.Read(ref _circuitGeneration);
+
     /// <summary>
-    /// Claims nothing for <paramref name="peer"/> for <paramref name="duration"/>: the peer's Retry-After, or (when
-    /// <paramref name="byCircuit"/>) the open circuit's remaining break, which ends early if the circuit closes.
+    /// Claims nothing for <paramref name="peer"/> for the open circuit's remaining break, unless the circuit closed since
+    /// the send began (<paramref name="generation"/>): a call refused by the half-open circuit may come back after the
+    /// call it yielded to closed it, and would otherwise hold the peer for a break although it is back.
     /// </summary>
-    public void Pause(string peer, TimeSpan duration, bool byCircuit = false) =>
-        (byCircuit ? _heldUntil : _pausedUntil)[peer] = time.GetTimestamp() + (long)(duration.TotalSeconds * time.TimestampFrequency);
+    public void Hold(string peer, TimeSpan duration, long generation)
+    {
+        lock (_circuit)
+        {
+            if (generation == _circuitGeneration)
+                _heldUntil[peer] = Until(duration);
+        }
+    }
+
+    private long Until(TimeSpan duration) => time.GetTimestamp() + (long)(duration.TotalSeconds * time.TimestampFrequency);
 
     /// <summary>Peers not to claim messages for now.</summary>
     public string[] Paused()
@@ -62,7 +79,11 @@ public sealed class PeerHealth(TimeProvider time)
     /// </summary>
     public void CircuitClosed()
     {
-        _heldUntil.Clear();
+        lock (_circuit)
+        {
+            Interlocked.Increment(ref _circuitGeneration);
+            _heldUntil.Clear();
+        }
         _lastProbe.Clear();
     }
 
@@ -70,6 +91,15 @@ public sealed class PeerHealth(TimeProvider time)
     public bool Recovered(string peer)
     {
         _pausedUntil.TryRemove(peer, out _);
+        return Reachable(peer);
+    }
+
+    /// <summary>
+    /// The peer answered, though not with a receipt (a 429, a refusal): it is up, so it is no longer sent one message at
+    /// a time. A 429's Retry-After stays. True when the peer was failing until now.
+    /// </summary>
+    public bool Reachable(string peer)
+    {
         _heldUntil.TryRemove(peer, out _);
         return _failing.TryRemove(peer, out _);
     }

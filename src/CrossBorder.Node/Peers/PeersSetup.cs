@@ -48,9 +48,14 @@ public static class PeersSetup
             });
             b.AddTimeout(attemptTimeout);
         });
-        services.Configure<TelemetryOptions>(o => o.SeverityProvider = a => Severity(a.Event));
+        // These options are every DI-built pipeline's; only the peer pipeline's lines are changed.
+        services.Configure<TelemetryOptions>(o => o.SeverityProvider = a =>
+            a.Source.PipelineName == PipelineName ? Severity(a.Event) : a.Event.Severity);
         return services;
     }
+
+    /// <summary>The pipeline's name in Polly's telemetry: the typed client's name, then the handler's.</summary>
+    public const string PipelineName = nameof(PeerClient) + "-peer";
 
     /// <summary>
     /// What Polly logs of a peer call. Each delivery's outcome is the outbox's to log (a failed attempt at Warning, with

@@ -35,7 +35,7 @@ public sealed class PeerHealthTests
         Assert.That(health.ProbesDue(Break), Is.EqualTo(new[] { "GB" }));
 
         // The half-open circuit's one call went to another caller (the audit witness): the delivery was held for a break.
-        health.Pause("GB", Break, byCircuit: true);
+        health.Hold("GB", Break, health.CircuitGeneration);
         Assert.That(health.Paused(), Is.EqualTo(new[] { "GB" }));
         Assert.That(health.Probing(), Is.Empty, "paused: not even a probe");
 
@@ -50,5 +50,34 @@ public sealed class PeerHealthTests
         health.CircuitClosed();
         Assert.That(health.Paused(), Is.EqualTo(new[] { "GB" }));
         Assert.That(health.StateOf("GB").PausedUntil, Is.Not.Null);
+    }
+
+    [Test]
+    public void AHoldThatComesBackAfterTheCircuitClosed_HoldsNothing()
+    {
+        var health = new PeerHealth(new TestClock());
+        health.Failed("GB");
+        var sendBegan = health.CircuitGeneration;
+        // Refused by the half-open circuit; the call it yielded to closes the circuit before the refusal is recorded.
+        health.CircuitClosed();
+        health.Hold("GB", Break, sendBegan);
+        Assert.That(health.Paused(), Is.Empty);
+        Assert.That(health.Probing(), Is.EqualTo(new[] { "GB" }));
+
+        health.Hold("GB", Break, health.CircuitGeneration);
+        Assert.That(health.Paused(), Is.EqualTo(new[] { "GB" }), "a hold from after the closing holds");
+    }
+
+    [Test]
+    public void APeerThatAnswers_IsNoLongerProbed_ButItsRetryAfterStays()
+    {
+        var health = new PeerHealth(new TestClock());
+        health.Failed("GB");
+        health.Pause("GB", Break); // a 429
+        Assert.That(health.Reachable("GB"), Is.True, "it was failing: the caller wakes the backlog");
+        Assert.That(health.Reachable("GB"), Is.False);
+        Assert.That(health.Paused(), Is.EqualTo(new[] { "GB" }), "the peer's Retry-After");
+        Assert.That(health.Probing(), Is.Empty);
+        Assert.That(health.BreakerState("GB"), Is.Zero);
     }
 }

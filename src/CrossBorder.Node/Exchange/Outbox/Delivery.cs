@@ -24,6 +24,7 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
             return; // delivered or re-claimed meanwhile: this claim is stale
         var message = claimed.Message;
         using var activity = telemetry.StartDelivery(message, claim.Attempt);
+        var circuit = health.CircuitGeneration;
         var failure = await SendAsync(claimed, claim, ct);
         if (failure is null)
         {
@@ -37,9 +38,15 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
         var deadLetter = failure.Kind == FailureKind.Refused
             || (failure.Kind == FailureKind.Poison && claim.Attempt >= options.Value.PoisonAttempts);
         telemetry.NotDelivered(message, rateLimited: failure.Kind == FailureKind.Busy, deadLetter);
-        if (failure.Kind == FailureKind.PeerUnavailable) health.Failed(message.ToCountry);
-        if (failure.Kind is FailureKind.PeerUnavailable or FailureKind.Busy && failure.NotBefore is { } pause)
-            health.Pause(message.ToCountry, pause, byCircuit: failure.HeldByCircuit); // an open circuit or a 429: claim nothing for this peer meanwhile
+        if (failure.Kind == FailureKind.PeerUnavailable)
+            health.Failed(message.ToCountry);
+        else if (failure.Kind is FailureKind.Busy or FailureKind.CaseWaiting or FailureKind.Refused && health.Reachable(message.ToCountry))
+            await sent.WakeBacklogAsync(message.ToCountry, ct); // it answered: it is back, though this message did not get through
+        // Claim nothing for this peer meanwhile: the open circuit's remaining break, or a 429's Retry-After.
+        if (failure.HeldByCircuit && failure.NotBefore is { } hold)
+            health.Hold(message.ToCountry, hold, circuit);
+        else if (failure.Kind == FailureKind.Busy && failure.NotBefore is { } pause)
+            health.Pause(message.ToCountry, pause);
         if (deadLetter)
             log.LogError("Message {MessageId} to {Peer} dead-lettered: {Error}", message.Id, message.ToCountry, failure.Error);
         else if (failure.HeldByCircuit)

@@ -1,5 +1,6 @@
 using CrossBorder.Core.Crypto;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Peers;
 using CrossBorder.Node.Workers;
@@ -19,8 +20,7 @@ namespace CrossBorder.Node.Exchange;
 /// a time until one gets through (the probe); a paused peer (open circuit, 429) gets none.
 /// </summary>
 public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSource dataSource, WorkSignals signals,
-    PeerHealth peers, IOptions<ExchangeOptions> options, IOptions<Configuration.NodeOptions> node, ILogger<OutboxDispatcher> log)
-    : NodeWorker(log)
+    PeerHealth peers, IOptions<ExchangeOptions> options, ILogger<OutboxDispatcher> log) : NodeWorker(log)
 {
     private const string ClaimSql = """
         WITH due AS (
@@ -28,7 +28,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
             WHERE m.direction = 'outgoing' AND m.state = 'queued'
               AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= clock_timestamp())
               AND (m.lease_until IS NULL OR m.lease_until < clock_timestamp())
-              AND m.to_country <> ALL($4)
+              AND m.to_country <> ALL($4) AND ($5::varchar IS NULL OR m.to_country = $5)
               AND NOT EXISTS (SELECT 1 FROM messages p
                               WHERE p.referral_id = m.referral_id AND p.direction = 'outgoing'
                                 AND p.seq < m.seq AND p.state <> 'delivered')
@@ -52,6 +52,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
         """;
 
     private readonly ConcurrentDictionary<Guid, Claim> _sending = new();
+    private readonly Dictionary<string, long> _nothingToProbe = new(); // the claim loop's own: when to look for a probe again
 
     protected override string Name => "Outbox dispatcher";
 
@@ -65,7 +66,10 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
             while (!ct.IsCancellationRequested)
             {
                 foreach (var peer in peers.ProbesDue(o.BreakDuration))
+                {
                     await ProbeAsync(peer, ct);
+                    _nothingToProbe.Remove(peer);
+                }
                 // Claim in batches: with sends running, wait until a quarter of the slots is free rather than
                 // spending a claim (a write and a commit) on every single slot that frees up.
                 var free = o.MaxParallelSends - _sending.Count;
@@ -78,12 +82,15 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
                 var probes = 0;
                 foreach (var peer in probing)
                 {
-                    if (claimed.Count + probes < free && !_sending.Values.Any(c => c.Loaded?.Message.ToCountry == peer))
-                    {
-                        var probe = await ClaimAsync(1, AllPeersBut(peer), ct);
-                        Start(probe, ct);
-                        probes += probe.Count;
-                    }
+                    if (claimed.Count + probes >= free || _sending.Values.Any(c => c.Loaded?.Message.ToCountry == peer)
+                        || (_nothingToProbe.TryGetValue(peer, out var until) && Stopwatch.GetTimestamp() < until))
+                        continue;
+                    var probe = await ClaimAsync(1, [], ct, onlyTo: peer);
+                    Start(probe, ct);
+                    probes += probe.Count;
+                    // Nothing due for it: look again at the next poll or probe, not at every commit meanwhile.
+                    if (probe.Count == 0)
+                        _nothingToProbe[peer] = Stopwatch.GetTimestamp() + (long)(o.PollInterval.TotalSeconds * Stopwatch.Frequency);
                 }
                 // A full claim may leave more due rows; otherwise wait for a commit, a finished send or the poll.
                 if (!worthClaiming || claimed.Count < free)
@@ -106,13 +113,12 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
         }
     }
 
-    private string[] AllPeersBut(string peer) => [.. node.Value.Peers.Select(p => p.Country).Where(c => c != peer)];
-
     /// <summary>
     /// Claims up to <paramref name="count"/> due messages for this replica, under one fresh token, leaving out the
-    /// messages to the <paramref name="excluded"/> peers (paused or probed: <see cref="PeerHealth"/>).
+    /// messages to the <paramref name="excluded"/> peers (paused or probed: <see cref="PeerHealth"/>), or only those to
+    /// <paramref name="onlyTo"/> (a probe).
     /// </summary>
-    public async Task<IReadOnlyList<Claim>> ClaimAsync(int count, string[] excluded, CancellationToken ct)
+    public async Task<IReadOnlyList<Claim>> ClaimAsync(int count, string[] excluded, CancellationToken ct, string? onlyTo = null)
     {
         var token = Guid.CreateVersion7();
         await using var cmd = dataSource.CreateCommand(ClaimSql);
@@ -120,6 +126,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
         cmd.Parameters.Add(new NpgsqlParameter { Value = options.Value.Lease, NpgsqlDbType = NpgsqlDbType.Interval });
         cmd.Parameters.Add(new NpgsqlParameter { Value = token });
         cmd.Parameters.Add(new NpgsqlParameter { Value = excluded, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)onlyTo ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Varchar });
         var claims = new List<Claim>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
