@@ -53,24 +53,8 @@ public sealed class PeerRecoveryTests
     [Test]
     public async Task PeerDown_MessagesHeldByTheOpenCircuit_AreNotLoggedAsFailedAttempts()
     {
-        // A short break, so the circuit opens, half-opens and holds claimed messages several times within the test.
         var logs = new Retention.LogCapture();
-        await using var pair = await NodePair.StartAsync(
-            adjust: (_, c) =>
-            {
-                c["Exchange:RetryBaseDelay"] = "00:00:00.200";
-                c["Exchange:RetryMaxDelay"] = "00:00:01";
-                c["Exchange:BreakDuration"] = "00:00:01";
-            },
-            configure: (country, b) =>
-            {
-                if (country == "FR") b.Logging.AddProvider(logs);
-            });
-        await pair.Gb.StopAsync();
-        var fr = await pair.Fr.MinistryAsync();
-        for (var i = 0; i < 20; i++)
-            using (var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral()))
-                Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        await using var pair = await WithGbDownAsync(logs);
 
         await NodePair.EventuallyAsync(() => Db.CountAsync(pair.Fr.ConnectionString,
                 "SELECT count(*) FROM messages WHERE state = 'queued' AND last_error LIKE 'circuit open%'"), n => n >= 3,
@@ -89,24 +73,8 @@ public sealed class PeerRecoveryTests
     [Test]
     public async Task PeerDown_EachBreakProbesWithOneMessage_NotABatchTheCircuitRefuses()
     {
-        // Short breaks and back-offs: every message is due again at each break's end.
         var logs = new Retention.LogCapture();
-        await using var pair = await NodePair.StartAsync(
-            adjust: (_, c) =>
-            {
-                c["Exchange:RetryBaseDelay"] = "00:00:00.200";
-                c["Exchange:RetryMaxDelay"] = "00:00:01";
-                c["Exchange:BreakDuration"] = "00:00:01";
-            },
-            configure: (country, b) =>
-            {
-                if (country == "FR") b.Logging.AddProvider(logs);
-            });
-        await pair.Gb.StopAsync();
-        var fr = await pair.Fr.MinistryAsync();
-        for (var i = 0; i < 20; i++)
-            using (var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral()))
-                Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        await using var pair = await WithGbDownAsync(logs);
 
         int Openings() => logs.Entries.Count(e => e.Message.Contains("OnCircuitOpened", StringComparison.Ordinal));
         const string Attempts = "SELECT coalesce(sum(attempts), 0) FROM messages WHERE direction = 'outgoing'";
@@ -122,6 +90,39 @@ public sealed class PeerRecoveryTests
         var more = await Db.CountAsync(pair.Fr.ConnectionString, Attempts) - attempts;
         Assert.That(more, Is.LessThanOrEqualTo(2 * (breaks + 1)), $"{more} attempts over {breaks} breaks: one probe per break");
         Assert.That(await Db.OutgoingAsync(pair.Fr.ConnectionString, "queued"), Is.EqualTo(20), "nothing given up");
+    }
+
+    /// <summary>
+    /// GB stopped and 20 referrals created at FR, whose log goes to <paramref name="logs"/>. Short breaks and back-offs:
+    /// the circuit opens and half-opens several times within a test, and every message is due again at each break's end.
+    /// </summary>
+    private static async Task<NodePair> WithGbDownAsync(Retention.LogCapture logs)
+    {
+        var pair = await NodePair.StartAsync(
+            adjust: (_, c) =>
+            {
+                c["Exchange:RetryBaseDelay"] = "00:00:00.200";
+                c["Exchange:RetryMaxDelay"] = "00:00:01";
+                c["Exchange:BreakDuration"] = "00:00:01";
+            },
+            configure: (country, b) =>
+            {
+                if (country == "FR") b.Logging.AddProvider(logs);
+            });
+        try
+        {
+            await pair.Gb.StopAsync();
+            var fr = await pair.Fr.MinistryAsync();
+            for (var i = 0; i < 20; i++)
+                using (var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral()))
+                    Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+            return pair;
+        }
+        catch
+        {
+            await pair.DisposeAsync();
+            throw;
+        }
     }
 
     [Test]
