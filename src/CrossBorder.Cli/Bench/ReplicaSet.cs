@@ -74,6 +74,13 @@ public sealed class ReplicaSet : IAsyncDisposable
         await process.DisposeAsync();
     }
 
+    /// <summary>The process id of replica <paramref name="index"/> while it runs (tests end it from outside, as a crash would).</summary>
+    public int? ProcessId(int index)
+    {
+        lock (_gate)
+            return _replicas[index].Process is { ExitCode: null } process ? process.ProcessId : null;
+    }
+
     /// <summary>Starts a replica that was killed, and waits until it is ready.</summary>
     public Task RestartAsync(int index, CancellationToken ct) => StartReplicaAsync(_replicas[index], ct);
 
