@@ -18,7 +18,8 @@ public static class CampaignChecks
 
     public static async Task RunAsync(CampaignReport report, CampaignRun run, int evidenceSample, Action<string> log, CancellationToken ct)
     {
-        var (creator, frClient, withdrawer, frStepClient, decider, gbClient, fr, gb, frNode) = run;
+        var (creator, withdrawer, decider, fr, gb, frNode) = run;
+        var (frClient, frStepClient, gbClient) = (creator.Client, withdrawer.Client, decider.Client);
         var acknowledged = creator.Acknowledged.ToHashSet();
         report.Check("every create acknowledged",
             frClient.GivenUp.IsEmpty && acknowledged.Count == creator.Acknowledged.Count && acknowledged.Count == creator.Started,
@@ -238,5 +239,5 @@ public static class CampaignChecks
 }
 
 /// <summary>What a campaign ran with: the clients and what they got acknowledged, and both nodes' databases.</summary>
-public sealed record CampaignRun(PersistentCreator Creator, PersistentClient FrClient, PersistentStepTaker Withdrawer,
-    PersistentClient FrStepClient, PersistentStepTaker Decider, PersistentClient GbClient, NodeDatabase Fr, NodeDatabase Gb, DevNode FrNode);
+public sealed record CampaignRun(PersistentCreator Creator, PersistentStepTaker Withdrawer, PersistentStepTaker Decider,
+    NodeDatabase Fr, NodeDatabase Gb, DevNode FrNode);

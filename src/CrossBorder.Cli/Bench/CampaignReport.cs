@@ -13,22 +13,22 @@ public sealed class CampaignReport(FaultCampaignOptions options)
 
     public void Check(string name, bool pass, string detail) => _checks.Add((name, pass, detail));
 
-    public void CreatesDone(TimeSpan elapsed, PersistentCreator creator, PersistentClient client)
+    public void CreatesDone(TimeSpan elapsed, PersistentCreator creator)
     {
         _figures.Add(new BenchFigure("faults_started", "FR", null, creator.Started, "referrals"));
         _figures.Add(new BenchFigure("faults_acknowledged", "FR", null, creator.Acknowledged.Count, "referrals"));
         _figures.Add(new BenchFigure("faults_create_phase", "FR", null, elapsed.TotalSeconds, "s"));
-        AddAnswers("faults_create", "FR", client);
+        AddAnswers("faults_create", "FR", creator.Client);
     }
 
     /// <summary>A ministry's steps (GB's decisions, FR's withdrawals) and every answer its client got.</summary>
-    public void StepsDone(string node, PersistentStepTaker taker, PersistentClient client)
+    public void StepsDone(string node, PersistentStepTaker taker)
     {
         var name = $"faults_{taker.Plan.Step}";
         _figures.Add(new BenchFigure($"{name}s", node, null, taker.Taken.Count, "referrals"));
         _figures.Add(new BenchFigure($"{name}s_overtaken", node, null, taker.Overtaken.Count, "referrals"));
         _figures.Add(new BenchFigure($"{name}s_sent_again_after_a_new_read", node, null, taker.ReadAgain, "requests"));
-        AddAnswers(name, node, client);
+        AddAnswers(name, node, taker.Client);
     }
 
     public void Figure(string name, string system, double value, string unit) => _figures.Add(new BenchFigure(name, system, null, value, unit));

@@ -91,7 +91,7 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         var draining = WaitForDrainAsync(frDb, creating, ct);
         await creating;
         await faults;
-        report.CreatesDone(_clock.Elapsed, creator, frClient);
+        report.CreatesDone(_clock.Elapsed, creator);
         log($"{_clock.Elapsed.TotalSeconds,6:F0} s  creates done: {creator.Started} started, {creator.Acknowledged.Count} acknowledged, {frClient.Retried} retries");
 
         var gbBack = await peerBack.Task;
@@ -101,12 +101,12 @@ public sealed class FaultCampaign(FaultCampaignOptions options, Action<string> l
         log($"{_clock.Elapsed.TotalSeconds,6:F0} s  FR's outbox is empty, {(drained - gbBack).TotalSeconds:F1} s after GB came back (first delivery after {(firstDelivery - gbBack).TotalSeconds:F1} s)");
         await Task.WhenAll(deciding, withdrawing);
         await Task.WhenAll(WaitForDrainAsync(gbDb, deciding, ct), WaitForDrainAsync(frDb, withdrawing, ct));
-        report.StepsDone("FR", withdrawer, frStepClient);
-        report.StepsDone("GB", decider, gbClient);
+        report.StepsDone("FR", withdrawer);
+        report.StepsDone("GB", decider);
         log($"{_clock.Elapsed.TotalSeconds,6:F0} s  steps done and delivered: GB accepted {decider.Taken.Count} of {decider.Picked} " +
             $"({decider.Overtaken.Count} withdrawn first), FR withdrew {withdrawer.Taken.Count} of {withdrawer.Picked}");
 
-        await CampaignChecks.RunAsync(report, new CampaignRun(creator, frClient, withdrawer, frStepClient, decider, gbClient, frDb, gbDb, fr),
+        await CampaignChecks.RunAsync(report, new CampaignRun(creator, withdrawer, decider, frDb, gbDb, fr),
             options.EvidenceSample, log, ct);
         report.NodeStops([.. frSet.UnexpectedExits, .. gbSet.UnexpectedExits]);
         CampaignChecks.NoPersonalDataInLogs(report, logs, referral);

@@ -11,6 +11,9 @@ public sealed class PersistentCreator(PersistentClient client, byte[] body)
 {
     private int _started;
 
+    /// <summary>The client it creates through: its answers, retries and give-ups.</summary>
+    public PersistentClient Client => client;
+
     /// <summary>Referral id of each acknowledged create.</summary>
     public ConcurrentBag<Guid> Acknowledged { get; } = [];
 

@@ -19,6 +19,9 @@ public sealed class PersistentStepTaker(PersistentClient client, NodeDatabase no
 
     public StepPlan Plan => plan;
 
+    /// <summary>The client it reads and steps through: its answers, retries and give-ups.</summary>
+    public PersistentClient Client => client;
+
     /// <summary>Cases whose step the node acknowledged.</summary>
     public ConcurrentBag<Guid> Taken { get; } = [];
 
