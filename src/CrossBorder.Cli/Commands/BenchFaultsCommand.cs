@@ -58,10 +58,7 @@ public sealed class BenchFaultsCommand : CliCommand
             BasePort: parse.GetValue(_basePort));
         return await ShutdownSignal.RunInterruptibleAsync(async token =>
         {
-            if (options.Build)
-                await BenchWriteCommand.PublishReleaseAsync(options.Paths.NodeProject, Path.GetDirectoryName(options.Paths.NodeAssembly)!, token);
-            if (!File.Exists(options.Paths.NodeAssembly))
-                throw new FileNotFoundException($"{options.Paths.NodeAssembly} is missing (run without --no-build)");
+            await BenchWriteCommand.PublishedAsync(options.Paths.NodeProject, options.Paths.NodeAssembly, options.Build, token);
             var report = await new FaultCampaign(options, Console.WriteLine).RunAsync(token);
             report.Print(Console.Out);
             return report.Passed ? ExitCodes.Ok : ExitCodes.Failure;

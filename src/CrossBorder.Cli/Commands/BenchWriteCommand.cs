@@ -73,19 +73,8 @@ public sealed class BenchWriteCommand : CliCommand
             Console.Error.WriteLine("warning: the load generator (this CLI) is a Debug build; run it with `dotnet run -c Release ...`");
         }
 
-        if (options.Build)
-        {
-            await PublishReleaseAsync(options.Paths.NodeProject, Path.GetDirectoryName(options.Paths.NodeAssembly)!, ct);
-            await PublishReleaseAsync(options.Paths.BaselineProject, Path.GetDirectoryName(options.Paths.BaselineAssembly)!, ct);
-        }
-
-        foreach (var assembly in new[] { options.Paths.NodeAssembly, options.Paths.BaselineAssembly })
-        {
-            if (!File.Exists(assembly))
-            {
-                throw new FileNotFoundException($"{assembly} is missing (run without --no-build)");
-            }
-        }
+        await PublishedAsync(options.Paths.NodeProject, options.Paths.NodeAssembly, options.Build, ct);
+        await PublishedAsync(options.Paths.BaselineProject, options.Paths.BaselineAssembly, options.Build, ct);
 
         var body = await File.ReadAllBytesAsync(options.Paths.Example("referral.json"), ct);
         var report = new BenchReport(options);
@@ -239,7 +228,7 @@ public sealed class BenchWriteCommand : CliCommand
     /// Release, ReadyToRun (precompiled, as the container image ships it), framework-dependent: both the node and
     /// the baseline start warm instead of spending the first phases in the JIT.
     /// </summary>
-    internal static async Task PublishReleaseAsync(string project, string output, CancellationToken ct)
+    private static async Task PublishReleaseAsync(string project, string output, CancellationToken ct)
     {
         Console.WriteLine($"Publishing {project} (Release, ReadyToRun) to {output}...");
         var exitCode = await ProcessRunner.RunAttachedAsync("dotnet", ["publish", project, "-c", "Release",
@@ -249,6 +238,18 @@ public sealed class BenchWriteCommand : CliCommand
         {
             throw new InvalidOperationException($"publishing {project} failed (dotnet publish exit code {exitCode})");
         }
+    }
+
+    /// <summary>
+    /// <paramref name="project"/> published as <paramref name="assembly"/>: published now when <paramref name="build"/>,
+    /// else as an earlier run left it (<c>--no-build</c>), which must exist.
+    /// </summary>
+    internal static async Task PublishedAsync(string project, string assembly, bool build, CancellationToken ct)
+    {
+        if (build)
+            await PublishReleaseAsync(project, Path.GetDirectoryName(assembly)!, ct);
+        if (!File.Exists(assembly))
+            throw new FileNotFoundException($"{assembly} is missing (run without --no-build)");
     }
 
     private static void Progress(string what, PhaseResult r)
