@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using CrossBorder.Node.Workers;
 using Npgsql;
 
 namespace CrossBorder.Node.Data;
@@ -16,7 +17,8 @@ namespace CrossBorder.Node.Data;
 /// (ordering the commands, generating their SQL, propagating results), which cost the node more CPU than PostgreSQL
 /// spent on these rows (issue 9's profile). A unit with a deleted row, a type this writer does not know, or no
 /// transaction goes through SaveChanges. Failures surface as SaveChanges' do: a <see cref="DbUpdateException"/> around
-/// the database's exception, a <see cref="DbUpdateConcurrencyException"/> for a stale row.
+/// the database's exception, a <see cref="DbUpdateConcurrencyException"/> for a stale row. A unit that reads nothing
+/// first can be its own transaction instead (<see cref="SaveAsOwnTransactionAsync"/>).
 /// </summary>
 public static class RowBatch
 {
@@ -25,7 +27,40 @@ public static class RowBatch
     /// <summary>Whether rows of <paramref name="type"/> go in the batch (otherwise their unit goes through SaveChanges).</summary>
     public static bool Handles(IEntityType type) => Plans.GetOrAdd(type, RowPlan.For) is not null;
 
-    public static async Task SaveAsBatchAsync(this DbContext db, CancellationToken ct)
+    public static Task SaveAsBatchAsync(this DbContext db, CancellationToken ct) =>
+        SaveAsync(db, TransactionCommands.CurrentTransaction(db) is { } tx ? (tx.Connection!, tx) : null, ct);
+
+    /// <summary>
+    /// Saves a unit that reads nothing before it writes (a ministry's create) in ONE round trip: its rows as one batch
+    /// sent outside any transaction, which PostgreSQL runs as one implicit transaction (Npgsql ends a batch with a single
+    /// Sync: every statement commits, or none), then wakes the workers its rows asked for, as a commit does
+    /// (<see cref="WakeOnCommitInterceptor"/>). A unit with a row this writer does not handle goes through SaveChanges,
+    /// which commits on its own just the same.
+    /// </summary>
+    public static async Task SaveAsOwnTransactionAsync(this NodeDbContext db, WorkSignals signals, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is not null)
+            throw new InvalidOperationException("A unit saved as its own transaction must not run inside another one.");
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await SaveAsync(db, ((NpgsqlConnection)db.Database.GetDbConnection(), null), ct);
+        }
+        catch
+        {
+            db.TakePendingWork(); // nothing committed, nothing to wake for
+            throw;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+        if (db.TakePendingWork() is var work and not Work.None)
+            signals.Wake(work);
+    }
+
+    private static async Task SaveAsync(DbContext db, (NpgsqlConnection Connection, NpgsqlTransaction? Transaction)? target,
+        CancellationToken ct)
     {
         var tracker = db.ChangeTracker;
         var detect = tracker.AutoDetectChangesEnabled;
@@ -38,13 +73,12 @@ public static class RowBatch
         if (entries.Any(e => e.State != EntityState.Added))
             tracker.DetectChanges();
 
-        var tx = TransactionCommands.CurrentTransaction(db);
         var writes = new List<(EntityEntry Entry, RowPlan Plan)>(entries.Count);
         foreach (var entry in entries)
         {
             if (entry.State == EntityState.Unchanged)
                 continue;
-            if (tx is null || entry.State is not (EntityState.Added or EntityState.Modified)
+            if (target is null || entry.State is not (EntityState.Added or EntityState.Modified)
                 || Plans.GetOrAdd(entry.Metadata, RowPlan.For) is not { } plan)
             {
                 await db.SaveChangesAsync(ct); // a deleted row, a type this writer does not know, or no transaction
@@ -55,7 +89,7 @@ public static class RowBatch
         if (writes.Count == 0)
             return;
 
-        await using var batch = new NpgsqlBatch(tx!.Connection, tx);
+        await using var batch = new NpgsqlBatch(target!.Value.Connection, target.Value.Transaction);
         // New rows first, principals before dependents (as SaveChanges orders them), then the changed rows.
         var ordered = writes.OrderBy(w => w.Entry.State == EntityState.Added ? w.Plan.Depth : int.MaxValue).ToList();
         var updates = new List<(NpgsqlBatchCommand Command, EntityEntry Entry)>();

@@ -2,14 +2,17 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using CrossBorder.Node.Data;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace CrossBorder.Node.Http;
 
 /// <summary>
-/// Idempotency-Key handling after draft-ietf-httpapi-idempotency-key-header, inside the caller's
-/// transaction: a transaction-scoped advisory lock on (client, key) makes a concurrent duplicate see
-/// "in flight" instead of blocking, and the outcome row commits atomically with the work it guards.
+/// Idempotency-Key handling after draft-ietf-httpapi-idempotency-key-header; the outcome row always commits atomically
+/// with the work it guards. A write that reads before it writes (a step) probes first, inside its transaction
+/// (<see cref="BeginAsync"/>): a transaction-scoped advisory lock on (client, key) makes a concurrent duplicate see
+/// "in flight" instead of blocking. A create, which reads nothing, writes its row in its one batch and answers from the
+/// key's primary key only when it is taken (<see cref="Prepare"/>, <see cref="TakenAsync"/>).
 /// </summary>
 public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEvents security)
 {
@@ -27,8 +30,7 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
     public async Task<IResult?> BeginAsync(HttpContext http, IdempotentRequest request, byte[] body,
         Func<Guid, Task<IResult>> replay, CancellationToken ct)
     {
-        request.Hash = Hash(http.Request.Method, http.Request.Path, body);
-        var check = await ProbeAsync(request.ClientId, request.Key, request.Hash, ct);
+        var check = await ProbeAsync(request.ClientId, request.Key, Prepare(http, request, body), ct);
         switch (check.State)
         {
             case IdempotencyState.InFlight:
@@ -40,6 +42,52 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
                 return await replay(check.Record!.ResourceId!.Value);
             default:
                 return null;
+        }
+    }
+
+    /// <summary>
+    /// For a unit that writes its idempotency row in the same single batch as its work, with no lock and no lookup
+    /// before it (a create: <see cref="RowBatch.SaveAsOwnTransactionAsync"/>): the request's hash. A key already used
+    /// fails that batch at the key's primary key (<see cref="IsTaken"/>; a first request still running makes the insert
+    /// wait for its commit), and <see cref="TakenAsync"/> answers. Returns the hash it recorded.
+    /// </summary>
+    public static string Prepare(HttpContext http, IdempotentRequest request, ReadOnlySpan<byte> body) =>
+        request.Hash = Hash(http.Request.Method, http.Request.Path, body);
+
+    /// <summary>Whether a save failed because another request holds the key (the batch rolled back whole).</summary>
+    public static bool IsTaken(DbUpdateException e) =>
+        e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } p
+        && p.ConstraintName == IdempotencyConflictHandler.Constraint;
+
+    /// <summary>
+    /// The answer to a request whose key an earlier request holds, read after that request committed: its first answer
+    /// again (<paramref name="replay"/>), or 422 (and a security event) for the key reused with another body; 409 in the
+    /// moment the holder's row is gone (retention), so that a retry starts afresh.
+    /// </summary>
+    public async Task<IResult> TakenAsync(HttpContext http, IdempotentRequest request, Func<Guid, Task<IResult>> replay,
+        CancellationToken ct)
+    {
+        IdempotencyRecord? existing;
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var lookup = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection()) { BatchCommands = { Lookup(request.ClientId, request.Key) } };
+            await using var rows = await lookup.ExecuteReaderAsync(ct);
+            existing = await ReadRecordAsync(rows, request.ClientId, request.Key, ct);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+        switch (existing)
+        {
+            case null:
+                return Problems.IdempotencyKeyInFlight.Result(http);
+            case { ResourceId: { } id } when existing.RequestHash == request.Hash:
+                return await replay(id);
+            default:
+                await security.IdempotencyMisuseAsync(http, ct);
+                return Problems.IdempotencyKeyReused.Result(http);
         }
     }
 
@@ -72,18 +120,25 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
         var lockId = BinaryPrimitives.ReadInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes($"{clientId}\n{key}")));
         await using var probe = db.BatchInTransaction(
             new NpgsqlBatchCommand("SELECT pg_try_advisory_xact_lock($1)") { Parameters = { new NpgsqlParameter<long> { TypedValue = lockId } } },
-            new NpgsqlBatchCommand("SELECT request_hash, status_code, resource_id FROM idempotency_keys WHERE client_id = $1 AND key = $2")
-            {
-                Parameters = { new NpgsqlParameter<string> { TypedValue = clientId }, new NpgsqlParameter<string> { TypedValue = key } },
-            });
+            Lookup(clientId, key));
         await using var rows = await probe.ExecuteReaderAsync(ct);
         await rows.ReadAsync(ct);
         if (!rows.GetBoolean(0))
             return new IdempotencyCheck(IdempotencyState.InFlight, null);
         await rows.NextResultAsync(ct);
-        if (!await rows.ReadAsync(ct))
+        if (await ReadRecordAsync(rows, clientId, key, ct) is not { } existing)
             return new IdempotencyCheck(IdempotencyState.New, null);
-        var existing = new IdempotencyRecord
+        return new IdempotencyCheck(existing.RequestHash == requestHash ? IdempotencyState.Replay : IdempotencyState.Mismatch, existing);
+    }
+
+    private static NpgsqlBatchCommand Lookup(string clientId, string key) =>
+        new("SELECT request_hash, status_code, resource_id FROM idempotency_keys WHERE client_id = $1 AND key = $2")
+        {
+            Parameters = { new NpgsqlParameter<string> { TypedValue = clientId }, new NpgsqlParameter<string> { TypedValue = key } },
+        };
+
+    private static async Task<IdempotencyRecord?> ReadRecordAsync(NpgsqlDataReader rows, string clientId, string key, CancellationToken ct) =>
+        !await rows.ReadAsync(ct) ? null : new IdempotencyRecord
         {
             ClientId = clientId,
             Key = key,
@@ -91,8 +146,6 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
             StatusCode = rows.GetInt32(1),
             ResourceId = await rows.IsDBNullAsync(2, ct) ? null : rows.GetGuid(2),
         };
-        return new IdempotencyCheck(existing.RequestHash == requestHash ? IdempotencyState.Replay : IdempotencyState.Mismatch, existing);
-    }
 
     /// <summary>Records the outcome with the work it guards (same transaction).</summary>
     public void Complete(IdempotentRequest request, int status, Guid resourceId) =>

@@ -8,18 +8,21 @@ using CrossBorder.Node.Exchange;
 using CrossBorder.Node.Http;
 using CrossBorder.Node.Keys;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace CrossBorder.Node.Referrals;
 
 /// <summary>
-/// <c>POST /api/v1/referrals</c>: validate, then in ONE transaction write every row a referral starts with (the life of
-/// one referral: docs/architecture.md), each visible from here:
+/// <c>POST /api/v1/referrals</c>: validate, then in ONE transaction, sent as one batch in one round trip, write every row a
+/// referral starts with (the life of one referral: docs/architecture.md), each visible from here:
 /// the referral, personal data sealed (<see cref="NewReferrals.AddAsync"/>, below; version 1 by <see cref="Referral.Changed"/>);
 /// its signed <c>referral.submitted</c> message and that message's audit entry (<see cref="Outbox.Queue"/>);
 /// its first history step, feed event and audit entry (<see cref="CaseLifecycle.Record"/>);
-/// the idempotency record (<see cref="Idempotency.Complete"/>); all of them new rows, written in one batch of INSERTs
-/// (<see cref="RowBatch.SaveAsBatchAsync"/>). Delivery happens after commit, in the background.
+/// the idempotency record (<see cref="Idempotency.Complete"/>); all of them new rows, written as one batch of INSERTs that
+/// is its own transaction (<see cref="RowBatch.SaveAsOwnTransactionAsync"/>). Nothing is read first: a key used before
+/// fails the batch at its primary key, and the first request's answer is given then (<see cref="Idempotency.TakenAsync"/>).
+/// Delivery happens after commit, in the background.
 /// </summary>
 public static class CreateReferral
 {
@@ -45,11 +48,7 @@ public static class CreateReferral
         if (errors.Count > 0)
             return Problems.ValidationResult(http, errors.ToDictionary(e => e.Key, e => e.Value));
 
-        await using var tx = await s.Db.Database.BeginTransactionAsync(ct);
-        if (await s.Idempotency.BeginAsync(http, request, body, async id => Created(http, (await s.Reader.FindStateAsync(id, ct))!), ct)
-            is { } answered)
-            return answered;
-
+        Idempotency.Prepare(http, request, body);
         var country = node.Value.Country;
         var referral = await referrals.AddAsync(document, new NewReferral(Guid.CreateVersion7(now), Directions.Outgoing,
             RequestingState: country, RequestedState: document.RequestedState, CreatedBy: request.ClientId, now)
@@ -61,8 +60,15 @@ public static class CreateReferral
         s.Lifecycle.Record(referral, new CaseEvent(CaseSteps.Submission, country, ReferralStatus.Submitted, message.SentAt,
             FeedEventTypes.Created) { MessageId = message.Id, Client = request.ClientId });
         s.Idempotency.Complete(request, StatusCodes.Status201Created, referral.Id);
-        await s.Db.SaveAsBatchAsync(ct);
-        await tx.CommitAsync(ct);
+        try
+        {
+            await s.Db.SaveAsOwnTransactionAsync(s.Signals, ct);
+        }
+        catch (DbUpdateException e) when (Idempotency.IsTaken(e))
+        {
+            s.Db.ChangeTracker.Clear(); // none of these rows exists: the batch rolled back whole
+            return await s.Idempotency.TakenAsync(http, request, async id => Created(http, (await s.Reader.FindStateAsync(id, ct))!), ct);
+        }
         return Created(http, s.Reader.State(referral, ReferralReader.Queued(message)));
     }
 

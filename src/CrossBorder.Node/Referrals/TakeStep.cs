@@ -17,7 +17,7 @@ public static class TakeStep
 
     public static async Task<IResult> HandleAsync(Guid id, string step, HttpContext http, WriteServices s, CancellationToken ct)
     {
-        var (db, idempotency, outbox, lifecycle, reader, time) = s;
+        var (db, idempotency, outbox, lifecycle, reader, time, _) = s;
         if (Lifecycle.Find(step) is not { } definition)
             return Problems.NotFound.Result(http, $"Unknown step. Steps: {string.Join(", ", Lifecycle.Steps.Select(s => s.Name))}.");
         var request = Idempotency.RequestOf(http);

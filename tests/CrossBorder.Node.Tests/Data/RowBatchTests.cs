@@ -1,5 +1,6 @@
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Tests.Infrastructure;
+using CrossBorder.Node.Workers;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -129,6 +130,54 @@ public sealed class RowBatchTests
         await using var read = NewContext(db.Database.GetConnectionString()!);
         Assert.That(await read.Feed.CountAsync(), Is.Zero, "the unit is one transaction: nothing of it stays");
         Assert.That((await read.Referrals.AsNoTracking().SingleAsync(r => r.Id == referral.Id)).Status, Is.EqualTo("SUBMITTED"));
+    }
+
+    [Test]
+    public async Task SaveAsOwnTransaction_CommitsWithoutATransactionOfTheCaller_AndWakesTheWorkersItsRowsAskedFor()
+    {
+        await using var db = await MigratedAsync();
+        var referral = NewReferral();
+        db.AddRange(referral, new FeedEvent { Type = FeedEventTypes.Created, ReferralId = referral.Id, Reference = referral.Reference,
+            Status = "SUBMITTED", At = At });
+        db.WakeAfterCommit(Work.Outbox);
+        var signals = new WorkSignals();
+
+        await db.SaveAsOwnTransactionAsync(signals, CancellationToken.None);
+
+        Assert.That(db.ChangeTracker.Entries().Select(e => e.State), Is.All.EqualTo(EntityState.Unchanged), "the rows count as saved");
+        await using var read = NewContext(db.Database.GetConnectionString()!);
+        Assert.That(await read.Referrals.CountAsync(r => r.Id == referral.Id), Is.EqualTo(1), "committed: another connection sees it");
+        Assert.That(await read.Feed.CountAsync(), Is.EqualTo(1));
+        Assert.That(await signals.Outbox.WaitAsync(TimeSpan.Zero, CancellationToken.None), Is.True, "the outbox was woken");
+        Assert.That(await signals.Feed.WaitAsync(TimeSpan.Zero, CancellationToken.None), Is.False, "only what the rows asked for");
+    }
+
+    [Test]
+    public async Task SaveAsOwnTransaction_ALaterStatementFails_TheEarlierRowsOfTheBatchRollBackWithIt()
+    {
+        await using var db = await MigratedAsync();
+        var first = NewReferral();
+        var feed = new FeedEvent { Type = FeedEventTypes.Created, ReferralId = first.Id, Reference = first.Reference, Status = "SUBMITTED", At = At };
+        db.AddRange(first, feed);
+        await db.SaveChangesAsync();
+
+        // The referral (a principal) goes first in the batch, the event that depends on it after: the event's duplicate id
+        // fails the batch after the referral's INSERT has run.
+        await using var other = NewContext(db.Database.GetConnectionString()!);
+        var second = NewReferral();
+        other.AddRange(second, new FeedEvent { Id = feed.Id, Type = FeedEventTypes.Created, ReferralId = second.Id, Reference = second.Reference,
+            Status = "SUBMITTED", At = At });
+        other.WakeAfterCommit(Work.Outbox);
+        var signals = new WorkSignals();
+
+        var failure = Assert.ThrowsAsync<DbUpdateException>(() => other.SaveAsOwnTransactionAsync(signals, CancellationToken.None));
+
+        Assert.That(failure!.InnerException, Is.InstanceOf<PostgresException>().With.Property(nameof(PostgresException.ConstraintName))
+            .EqualTo("PK_feed_events"));
+        await using var read = NewContext(db.Database.GetConnectionString()!);
+        Assert.That(await read.Referrals.CountAsync(r => r.Id == second.Id), Is.Zero, "one batch, one implicit transaction: nothing of it stays");
+        Assert.That(await signals.Outbox.WaitAsync(TimeSpan.Zero, CancellationToken.None), Is.False, "nothing committed, nothing woken");
+        Assert.That(other.Database.GetDbConnection().State, Is.EqualTo(System.Data.ConnectionState.Closed), "the connection went back");
     }
 
     internal static Referral NewReferral()

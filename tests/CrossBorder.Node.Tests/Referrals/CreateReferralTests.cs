@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using CrossBorder.Node.Tests.Infrastructure;
+using CrossBorder.Node.Tests.WritePath;
 
 namespace CrossBorder.Node.Tests.Referrals;
 
@@ -50,24 +51,36 @@ public sealed class CreateReferralTests
         using var first = await NodePair.PostReferralAsync(_fr, NodePair.ExampleReferral(), key);
         var other = NodePair.ExampleReferral();
         other["applicationLodgedOn"] = "2026-10-03";
+        var referrals = await Db.CountAsync(_pair.Fr.ConnectionString, "SELECT count(*) FROM referrals");
+        var misuses = await MisusesAsync();
         using var second = await NodePair.PostReferralAsync(_fr, other, key);
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         await AssertProblemAsync(second, 422, "CB0004");
+        Assert.That(await Db.CountAsync(_pair.Fr.ConnectionString, "SELECT count(*) FROM referrals"), Is.EqualTo(referrals),
+            "the second body's rows rolled back with its batch");
+        Assert.That(await MisusesAsync(), Is.EqualTo(misuses + 1), "the reuse is a security event in the audit log");
+
+        Task<long> MisusesAsync() => Db.CountAsync(_pair.Fr.ConnectionString,
+            "SELECT (SELECT count(*) FROM audit_pending WHERE kind = 'security.idempotency_misuse') + (SELECT count(*) FROM audit_entries WHERE kind = 'security.idempotency_misuse')");
     }
 
     [Test]
-    public async Task Create_SameKeyConcurrently_OneCreatedOthersReplayOrInFlight()
+    public async Task Create_SameKeyConcurrently_OneReferral_EveryRetryGetsItsAnswer()
     {
         var key = Guid.NewGuid().ToString();
+        var before = await Db.CountAsync(_pair.Fr.ConnectionString, "SELECT count(*) FROM referrals");
         var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => NodePair.PostReferralAsync(_fr, NodePair.ExampleReferral(), key)));
         var ids = new HashSet<string>();
         foreach (var r in responses)
         {
-            Assert.That((int)r.StatusCode, Is.EqualTo(201).Or.EqualTo(409));
-            if (r.StatusCode == HttpStatusCode.Created)
-                ids.Add(JsonNode.Parse(await r.Content.ReadAsStringAsync())!["id"]!.GetValue<string>());
+            // A retry's insert of the key waits for the first request's commit, then answers with the first answer: no
+            // "in flight" (409) for a create, whose one round trip is its whole transaction.
+            Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Created), await r.Content.ReadAsStringAsync());
+            ids.Add(JsonNode.Parse(await r.Content.ReadAsStringAsync())!["id"]!.GetValue<string>());
         }
         Assert.That(ids, Has.Count.EqualTo(1), "one referral, however many concurrent retries");
+        Assert.That(await Db.CountAsync(_pair.Fr.ConnectionString, "SELECT count(*) FROM referrals"), Is.EqualTo(before + 1),
+            "the retries' rows rolled back with their batches");
     }
 
     [Test]
