@@ -86,7 +86,52 @@ public sealed class DatabaseUnavailableReportTests
         return http.Response.StatusCode;
     }
 
-    /// <summary>A clock the test sets, whose timers fire when the test says.</summary>
+    [Test]
+    public async Task ThePeriodsTimer_DoesNotCarryTheContextOfTheRequestThatStartedIt()
+    {
+        var marks = new MarkCapture();
+        var clock = new ManualTimers(DateTimeOffset.Parse("2026-11-30T08:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var handler = new DatabaseUnavailableHandler(new LoggerFactory([marks]).CreateLogger<DatabaseUnavailableHandler>(), clock);
+
+        // The refused requests run in their own context (their trace, their log scopes): the timer one of them starts
+        // must not capture it, nor keep it alive, nor tell the tail as if it were that request's.
+        Mark.Value = "the refused request";
+        try
+        {
+            await RefuseAsync(handler);
+            await RefuseAsync(handler);
+        }
+        finally
+        {
+            Mark.Value = null;
+        }
+        Assert.That(marks.Seen, Is.EqualTo(new[] { "the refused request" }), "the first line is the request's own");
+
+        clock.Now += DatabaseUnavailableHandler.ReportEvery;
+        clock.Timers.Single().Fire();
+
+        Assert.That(marks.Seen, Has.Count.EqualTo(2), "the tail is told");
+        Assert.That(marks.Seen[1], Is.Null, "the tail is told outside the request's context");
+    }
+
+    private static readonly AsyncLocal<string?> Mark = new();
+
+    /// <summary>Records, for each line logged, the <see cref="Mark"/> of the context it was logged in.</summary>
+    private sealed class MarkCapture : ILoggerProvider, ILogger
+    {
+        public List<string?> Seen { get; } = [];
+        public ILogger CreateLogger(string categoryName) => this;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Seen.Add(Mark.Value);
+        public void Dispose() { }
+    }
+
+    /// <summary>
+    /// A clock the test sets, whose timers fire when the test says, in the execution context captured when each was
+    /// made, as <see cref="TimeProvider.System"/>'s timers run (none when the maker suppressed its flow).
+    /// </summary>
     private sealed class ManualTimers(DateTimeOffset now) : TimeProvider
     {
         public DateTimeOffset Now { get; set; } = now;
@@ -97,7 +142,12 @@ public sealed class DatabaseUnavailableReportTests
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            var timer = new Timer(() => callback(state), dueTime);
+            var context = ExecutionContext.Capture();
+            var timer = new Timer(() =>
+            {
+                if (context is null) callback(state);
+                else ExecutionContext.Run(context, s => callback(s), state);
+            }, dueTime);
             Timers.Add(timer);
             return timer;
         }
