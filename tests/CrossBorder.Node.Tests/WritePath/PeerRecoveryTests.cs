@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using CrossBorder.Node.Http;
+using CrossBorder.Node.Peers;
 using CrossBorder.Node.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace CrossBorder.Node.Tests.WritePath;
@@ -90,6 +92,77 @@ public sealed class PeerRecoveryTests
         var more = await Db.CountAsync(pair.Fr.ConnectionString, Attempts) - attempts;
         Assert.That(more, Is.LessThanOrEqualTo(2 * (breaks + 1)), $"{more} attempts over {breaks} breaks: one probe per break");
         Assert.That(await Db.OutgoingAsync(pair.Fr.ConnectionString, "queued"), Is.EqualTo(20), "nothing given up");
+    }
+
+    [Test]
+    public async Task PeerBackAnsweringBusy_TheBacklogIsDueAtOnce_NotAtEachRowsBackoff()
+    {
+        const int referrals = 10;
+        var link = new PeerLink();
+        // A row that failed waits a minute or more on its back-off: only a wake-up makes it due sooner.
+        await using var pair = await NodePair.StartAsync(
+            adjust: (_, c) =>
+            {
+                c["Exchange:RetryBaseDelay"] = "00:01:00";
+                c["Exchange:RetryMaxDelay"] = "00:02:00";
+                c["Exchange:BreakDuration"] = "00:00:01";
+            },
+            configure: (country, b) =>
+            {
+                if (country == "FR") b.Services.AddHttpClient<PeerClient>().AddHttpMessageHandler(() => link);
+            });
+        link.Down = true;
+        var fr = await pair.Fr.MinistryAsync();
+        for (var i = 0; i < referrals; i++)
+            using (var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral()))
+                Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        await NodePair.EventuallyAsync(() => Db.CountAsync(pair.Fr.ConnectionString, """
+                SELECT count(*) FROM messages
+                WHERE direction = 'outgoing' AND state = 'queued' AND next_attempt_at > clock_timestamp() + interval '30 seconds'
+                """), n => n == referrals, TimeSpan.FromSeconds(60), "every message failed and waits on a long back-off");
+
+        // The peer is back, and its first answer to a delivery is a 429: it answered, so it is up. Nothing it says
+        // afterwards would wake the waiting rows (a success wakes them only while the peer counts as failing).
+        link.AnswerBusyOnce();
+        link.Down = false;
+        var sinceBack = Stopwatch.StartNew();
+        await NodePair.EventuallyAsync(() => Db.OutgoingAsync(pair.Fr.ConnectionString, "delivered"), n => n == referrals,
+            TimeSpan.FromSeconds(30), "the backlog is due at once after the peer's answer, then drains after its Retry-After");
+        Assert.That(link.BusyAnswered, Is.EqualTo(1), "the peer's first answer to a delivery was the 429");
+        await TestContext.Out.WriteLineAsync($"backlog of {referrals} delivered {sinceBack.Elapsed.TotalSeconds:F1} s after the peer returned");
+    }
+
+    /// <summary>FR's link to GB, inside the peer client's resilience pipeline: down (connection refused), or up with one 429.</summary>
+    private sealed class PeerLink : DelegatingHandler
+    {
+        private int _busyLeft, _busyAnswered;
+
+        public volatile bool Down;
+
+        public int BusyAnswered => Volatile.Read(ref _busyAnswered);
+
+        /// <summary>The next delivery (not a token request, not the audit witness) is answered 429 with Retry-After: 1.</summary>
+        public void AnswerBusyOnce() => Interlocked.Exchange(ref _busyLeft, 1);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            if (Down)
+                throw new HttpRequestException("Connection refused (test link down)");
+            if (request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/exchange/v1/messages", StringComparison.Ordinal)
+                && Interlocked.CompareExchange(ref _busyLeft, 0, 1) == 1)
+            {
+                Interlocked.Increment(ref _busyAnswered);
+                var busy = new HttpResponseMessage(HttpStatusCode.TooManyRequests)
+                {
+                    RequestMessage = request,
+                    Content = new StringContent($$"""{"status":429,"title":"Too many requests","code":"{{Problems.RateLimited.Code}}"}""",
+                        System.Text.Encoding.UTF8, "application/problem+json"),
+                };
+                busy.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(1));
+                return Task.FromResult(busy);
+            }
+            return base.SendAsync(request, ct);
+        }
     }
 
     /// <summary>

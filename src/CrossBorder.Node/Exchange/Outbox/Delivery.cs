@@ -129,6 +129,11 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
     /// <summary>Exponential with "equal jitter", capped; a peer's Retry-After or an open circuit sets the floor.</summary>
     private TimeSpan RetryDelay(int attempt, Failure failure)
     {
+        // A 429 says when to come back: its Retry-After, whatever this message's earlier failures were. The back-off its
+        // attempts had earned in an outage (up to RetryMaxDelay) would otherwise hold it long after the peer is back,
+        // after the rest of the backlog, which the peer's answer made due at once.
+        if (failure.Kind is FailureKind.Busy or FailureKind.CaseWaiting && failure.NotBefore is { } retryAfter)
+            return retryAfter + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250));
         var o = options.Value;
         var exponential = o.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 20));
         var capped = Math.Min(exponential, o.RetryMaxDelay.TotalMilliseconds);
