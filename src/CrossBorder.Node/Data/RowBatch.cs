@@ -28,23 +28,25 @@ public static class RowBatch
     public static bool Handles(IEntityType type) => Plans.GetOrAdd(type, RowPlan.For) is not null;
 
     public static Task SaveAsBatchAsync(this DbContext db, CancellationToken ct) =>
-        SaveAsync(db, TransactionCommands.CurrentTransaction(db) is { } tx ? (tx.Connection!, tx) : null, ct);
+        SaveAsync(db, TransactionCommands.CurrentTransaction(db) is { } tx ? (tx.Connection!, tx) : null, null, ct);
 
     /// <summary>
     /// Saves a unit that reads nothing before it writes (a ministry's create) in ONE round trip: its rows as one batch
     /// sent outside any transaction, which PostgreSQL runs as one implicit transaction (Npgsql ends a batch with a single
     /// Sync: every statement commits, or none), then wakes the workers its rows asked for, as a commit does
     /// (<see cref="WakeOnCommitInterceptor"/>). A unit with a row this writer does not handle goes through SaveChanges,
-    /// which commits on its own just the same.
+    /// which commits on its own just the same. Rows of type <paramref name="lead"/> go first: a unique key that decides
+    /// whether the rest is to be written at all (a create's idempotency key) fails the batch before anything else is
+    /// written, and a concurrent holder of that key is waited for before anything else is written.
     /// </summary>
-    public static async Task SaveAsOwnTransactionAsync(this NodeDbContext db, WorkSignals signals, CancellationToken ct)
+    public static async Task SaveAsOwnTransactionAsync(this NodeDbContext db, WorkSignals signals, Type? lead, CancellationToken ct)
     {
         if (db.Database.CurrentTransaction is not null)
             throw new InvalidOperationException("A unit saved as its own transaction must not run inside another one.");
-        await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await SaveAsync(db, ((NpgsqlConnection)db.Database.GetDbConnection(), null), ct);
+            await db.Database.OpenConnectionAsync(ct);
+            await SaveAsync(db, ((NpgsqlConnection)db.Database.GetDbConnection(), null), lead, ct);
         }
         catch
         {
@@ -60,7 +62,7 @@ public static class RowBatch
     }
 
     private static async Task SaveAsync(DbContext db, (NpgsqlConnection Connection, NpgsqlTransaction? Transaction)? target,
-        CancellationToken ct)
+        Type? lead, CancellationToken ct)
     {
         var tracker = db.ChangeTracker;
         var detect = tracker.AutoDetectChangesEnabled;
@@ -90,8 +92,10 @@ public static class RowBatch
             return;
 
         await using var batch = new NpgsqlBatch(target!.Value.Connection, target.Value.Transaction);
-        // New rows first, principals before dependents (as SaveChanges orders them), then the changed rows.
-        var ordered = writes.OrderBy(w => w.Entry.State == EntityState.Added ? w.Plan.Depth : int.MaxValue).ToList();
+        // New rows first (the lead type's before the others), principals before dependents (as SaveChanges orders them),
+        // then the changed rows.
+        var ordered = writes.OrderBy(w => w.Entry.State != EntityState.Added ? int.MaxValue
+                : w.Entry.Metadata.ClrType == lead ? -1 : w.Plan.Depth).ToList();
         var updates = new List<(NpgsqlBatchCommand Command, EntityEntry Entry)>();
         foreach (var (entry, plan) in ordered)
         {

@@ -61,8 +61,10 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
 
     /// <summary>
     /// The answer to a request whose key an earlier request holds, read after that request committed: its first answer
-    /// again (<paramref name="replay"/>), or 422 (and a security event) for the key reused with another body; 409 in the
-    /// moment the holder's row is gone (retention), so that a retry starts afresh.
+    /// again (<paramref name="replay"/>), or 422 (and a security event) for the key reused with another body. Keys are
+    /// kept, so the row is there; were it not, 409 lets a retry start afresh. The request that met the key has done a
+    /// create's work for nothing (a reference number, its data sealed, its message signed; the rows rolled back): the
+    /// price of a create in one round trip, paid only by a retry.
     /// </summary>
     public async Task<IResult> TakenAsync(HttpContext http, IdempotentRequest request, Func<Guid, Task<IResult>> replay,
         CancellationToken ct)

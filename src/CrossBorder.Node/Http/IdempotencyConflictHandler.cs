@@ -5,9 +5,10 @@ using Npgsql;
 namespace CrossBorder.Node.Http;
 
 /// <summary>
-/// Two requests with the same Idempotency-Key that raced past <see cref="Idempotency.BeginAsync"/>: the second
+/// Two requests with the same Idempotency-Key that raced past <see cref="Idempotency.BeginAsync"/> (steps): the second
 /// one's insert of the key fails on its primary key and rolls back whole. It answers what a request that
-/// arrives while the first is running answers: 409 "in flight"; retried, it gets the first one's answer.
+/// arrives while the first is running answers: 409 "in flight"; retried, it gets the first one's answer. (A create
+/// meets the key in its one batch and answers from it: <see cref="Idempotency.TakenAsync"/>.)
 /// </summary>
 public sealed class IdempotencyConflictHandler : IExceptionHandler
 {

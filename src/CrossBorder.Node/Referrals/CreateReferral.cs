@@ -62,7 +62,8 @@ public static class CreateReferral
         s.Idempotency.Complete(request, StatusCodes.Status201Created, referral.Id);
         try
         {
-            await s.Db.SaveAsOwnTransactionAsync(s.Signals, ct);
+            // The key first: a key used before fails the batch before the referral's row is written.
+            await s.Db.SaveAsOwnTransactionAsync(s.Signals, lead: typeof(IdempotencyRecord), ct);
         }
         catch (DbUpdateException e) when (Idempotency.IsTaken(e))
         {

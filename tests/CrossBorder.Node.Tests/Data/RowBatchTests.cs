@@ -142,7 +142,7 @@ public sealed class RowBatchTests
         db.WakeAfterCommit(Work.Outbox);
         var signals = new WorkSignals();
 
-        await db.SaveAsOwnTransactionAsync(signals, CancellationToken.None);
+        await db.SaveAsOwnTransactionAsync(signals, lead: null, CancellationToken.None);
 
         Assert.That(db.ChangeTracker.Entries().Select(e => e.State), Is.All.EqualTo(EntityState.Unchanged), "the rows count as saved");
         await using var read = NewContext(db.Database.GetConnectionString()!);
@@ -161,8 +161,8 @@ public sealed class RowBatchTests
         db.AddRange(first, feed);
         await db.SaveChangesAsync();
 
-        // The referral (a principal) goes first in the batch, the event that depends on it after: the event's duplicate id
-        // fails the batch after the referral's INSERT has run.
+        // The referral leads the batch, the event comes after it: the event's duplicate id fails the batch after the
+        // referral's INSERT has run.
         await using var other = NewContext(db.Database.GetConnectionString()!);
         var second = NewReferral();
         other.AddRange(second, new FeedEvent { Id = feed.Id, Type = FeedEventTypes.Created, ReferralId = second.Id, Reference = second.Reference,
@@ -170,10 +170,11 @@ public sealed class RowBatchTests
         other.WakeAfterCommit(Work.Outbox);
         var signals = new WorkSignals();
 
-        var failure = Assert.ThrowsAsync<DbUpdateException>(() => other.SaveAsOwnTransactionAsync(signals, CancellationToken.None));
+        var failure = Assert.ThrowsAsync<DbUpdateException>(() =>
+            other.SaveAsOwnTransactionAsync(signals, lead: typeof(Referral), CancellationToken.None));
 
-        Assert.That(failure!.InnerException, Is.InstanceOf<PostgresException>().With.Property(nameof(PostgresException.ConstraintName))
-            .EqualTo("PK_feed_events"));
+        // The event's INSERT failed; the referral's, which leads the batch, had run before it.
+        Assert.That((failure!.InnerException as PostgresException)?.ConstraintName, Is.EqualTo("PK_feed_events"));
         await using var read = NewContext(db.Database.GetConnectionString()!);
         Assert.That(await read.Referrals.CountAsync(r => r.Id == second.Id), Is.Zero, "one batch, one implicit transaction: nothing of it stays");
         Assert.That(await signals.Outbox.WaitAsync(TimeSpan.Zero, CancellationToken.None), Is.False, "nothing committed, nothing woken");

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using CrossBorder.Node.Tests.Infrastructure;
 using CrossBorder.Node.Tests.WritePath;
+using Npgsql;
 
 namespace CrossBorder.Node.Tests.Referrals;
 
@@ -62,6 +63,36 @@ public sealed class CreateReferralTests
 
         Task<long> MisusesAsync() => Db.CountAsync(_pair.Fr.ConnectionString,
             "SELECT (SELECT count(*) FROM audit_pending WHERE kind = 'security.idempotency_misuse') + (SELECT count(*) FROM audit_entries WHERE kind = 'security.idempotency_misuse')");
+    }
+
+    [Test]
+    public async Task Create_KeyHeldByAWriteNotYetCommitted_WaitsForItsCommit_ThenAnswersFromIt()
+    {
+        var key = Guid.NewGuid().ToString();
+        var referrals = await Db.CountAsync(_pair.Fr.ConnectionString, "SELECT count(*) FROM referrals");
+        await using var holder = new NpgsqlConnection(_pair.Fr.ConnectionString);
+        await holder.OpenAsync();
+        await using var tx = await holder.BeginTransactionAsync();
+        // Another request's write holds the key (another body: its hash is not this create's) and has not committed.
+        await using (var taken = new NpgsqlCommand("""
+                INSERT INTO idempotency_keys (client_id, key, request_hash, status_code, resource_id, created_at)
+                VALUES ($1, $2, $3, 201, $4, now())
+                """, holder, tx)
+            { Parameters = { new() { Value = _pair.Fr.MinistryClientId }, new() { Value = key }, new() { Value = new string('0', 64) },
+                new() { Value = Guid.CreateVersion7() } } })
+            await taken.ExecuteNonQueryAsync();
+
+        var create = NodePair.PostReferralAsync(_fr, NodePair.ExampleReferral(), key);
+        await NodePair.EventuallyAsync(() => Db.CountAsync(_pair.Fr.ConnectionString,
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"),
+            n => n >= 1, TimeSpan.FromSeconds(10), "the create's insert of the key waits for the holder");
+        Assert.That(create.IsCompleted, Is.False, "no answer while the key's holder runs");
+        await tx.CommitAsync();
+
+        using var response = await create;
+        await AssertProblemAsync(response, 422, "CB0004");
+        Assert.That(await Db.CountAsync(_pair.Fr.ConnectionString, "SELECT count(*) FROM referrals"), Is.EqualTo(referrals),
+            "the waiting create's rows rolled back with its batch");
     }
 
     [Test]

@@ -129,11 +129,13 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
     /// <summary>Exponential with "equal jitter", capped; a peer's Retry-After or an open circuit sets the floor.</summary>
     private TimeSpan RetryDelay(int attempt, Failure failure)
     {
-        // A 429 says when to come back: its Retry-After, whatever this message's earlier failures were. The back-off its
-        // attempts had earned in an outage (up to RetryMaxDelay) would otherwise hold it long after the peer is back,
-        // after the rest of the backlog, which the peer's answer made due at once.
-        if (failure.Kind is FailureKind.Busy or FailureKind.CaseWaiting && failure.NotBefore is { } retryAfter)
-            return retryAfter + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250));
+        // A rate limit's 429 says when to come back: its Retry-After, whatever this message's earlier failures were. The
+        // back-off its attempts had earned in an outage (up to RetryMaxDelay) would otherwise hold it long after the peer is
+        // back, after the rest of the backlog, which the peer's answer made due at once. Spread by up to a quarter of it, so
+        // that the rows a pause released do not come back in one wave. (A 429 CB0111, the peer waiting for its own step of
+        // the case, keeps the back-off: that wait can last until an operator re-drives a dead letter, docs/agreement.md.)
+        if (failure.Kind is FailureKind.Busy && failure.NotBefore is { } retryAfter)
+            return retryAfter + TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Max(250, retryAfter.TotalMilliseconds / 4));
         var o = options.Value;
         var exponential = o.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 20));
         var capped = Math.Min(exponential, o.RetryMaxDelay.TotalMilliseconds);
