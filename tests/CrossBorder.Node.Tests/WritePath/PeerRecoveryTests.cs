@@ -24,7 +24,6 @@ public sealed class PeerRecoveryTests
                 c["RateLimit:PeerBurst"] = "2";
             }
         });
-        var fr = await pair.Fr.MinistryAsync();
         var errors = new ConcurrentDictionary<string, bool>();
         using var watching = new CancellationTokenSource();
         var watcher = Task.Run(async () =>
@@ -37,9 +36,7 @@ public sealed class PeerRecoveryTests
             }
         });
 
-        for (var i = 0; i < referrals; i++)
-            using (var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral()))
-                Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        await CreateAtFrAsync(pair, referrals);
         await NodePair.EventuallyAsync(() => Db.OutgoingAsync(pair.Fr.ConnectionString, "delivered"), n => n == referrals,
             TimeSpan.FromSeconds(60), "every referral gets through the peer's rate limit");
         await watching.CancelAsync();
@@ -112,10 +109,7 @@ public sealed class PeerRecoveryTests
                 if (country == "FR") b.Services.AddHttpClient<PeerClient>().AddHttpMessageHandler(() => link);
             });
         link.Down = true;
-        var fr = await pair.Fr.MinistryAsync();
-        for (var i = 0; i < referrals; i++)
-            using (var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral()))
-                Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        await CreateAtFrAsync(pair, referrals);
         await NodePair.EventuallyAsync(() => Db.CountAsync(pair.Fr.ConnectionString, """
                 SELECT count(*) FROM messages
                 WHERE direction = 'outgoing' AND state = 'queued' AND next_attempt_at > clock_timestamp() + interval '30 seconds'
@@ -130,6 +124,14 @@ public sealed class PeerRecoveryTests
             TimeSpan.FromSeconds(30), "the backlog is due at once after the peer's answer, then drains after its Retry-After");
         Assert.That(link.BusyAnswered, Is.EqualTo(1), "the peer's first answer to a delivery was the 429");
         await TestContext.Out.WriteLineAsync($"backlog of {referrals} delivered {sinceBack.Elapsed.TotalSeconds:F1} s after the peer returned");
+    }
+
+    private static async Task CreateAtFrAsync(NodePair pair, int referrals)
+    {
+        var fr = await pair.Fr.MinistryAsync();
+        for (var i = 0; i < referrals; i++)
+            using (var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral()))
+                Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
     }
 
     /// <summary>FR's link to GB, inside the peer client's resilience pipeline: down (connection refused), or up with one 429.</summary>
@@ -185,10 +187,7 @@ public sealed class PeerRecoveryTests
         try
         {
             await pair.Gb.StopAsync();
-            var fr = await pair.Fr.MinistryAsync();
-            for (var i = 0; i < 20; i++)
-                using (var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral()))
-                    Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+            await CreateAtFrAsync(pair, 20);
             return pair;
         }
         catch
@@ -210,10 +209,7 @@ public sealed class PeerRecoveryTests
             c["Exchange:BreakDuration"] = "00:00:05";
         });
         await pair.Gb.StopAsync();
-        var fr = await pair.Fr.MinistryAsync();
-        for (var i = 0; i < referrals; i++)
-            using (var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral()))
-                Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        await CreateAtFrAsync(pair, referrals);
 
         // Down long enough that the messages wait on back-offs well beyond the drain bound below.
         await NodePair.EventuallyAsync(() => Db.CountAsync(pair.Fr.ConnectionString, """
