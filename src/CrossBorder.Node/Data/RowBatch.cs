@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using CrossBorder.Node.Workers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
-using CrossBorder.Node.Workers;
 using Npgsql;
 
 namespace CrossBorder.Node.Data;
@@ -57,8 +57,7 @@ public static class RowBatch
         {
             await db.Database.CloseConnectionAsync();
         }
-        if (db.TakePendingWork() is var work and not Work.None)
-            signals.Wake(work);
+        signals.Wake(db.TakePendingWork());
     }
 
     private static async Task SaveAsync(DbContext db, (NpgsqlConnection Connection, NpgsqlTransaction? Transaction)? target,

@@ -29,8 +29,11 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
     /// </summary>
     public async Task<IResult?> BeginAsync(HttpContext http, IdempotentRequest request, byte[] body,
         Func<Guid, Task<IResult>> replay, CancellationToken ct)
+        => await AnswerAsync(http, await ProbeAsync(request.ClientId, request.Key, Prepare(http, request, body), ct), replay, ct);
+
+    /// <summary>What a check says to answer (null for a new key): 409, 422 and a security event, or the first answer again.</summary>
+    private async Task<IResult?> AnswerAsync(HttpContext http, IdempotencyCheck check, Func<Guid, Task<IResult>> replay, CancellationToken ct)
     {
-        var check = await ProbeAsync(request.ClientId, request.Key, Prepare(http, request, body), ct);
         switch (check.State)
         {
             case IdempotencyState.InFlight:
@@ -69,28 +72,11 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
     public async Task<IResult> TakenAsync(HttpContext http, IdempotentRequest request, Func<Guid, Task<IResult>> replay,
         CancellationToken ct)
     {
-        IdempotencyRecord? existing;
-        await db.Database.OpenConnectionAsync(ct);
-        try
-        {
-            await using var lookup = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection()) { BatchCommands = { Lookup(request.ClientId, request.Key) } };
-            await using var rows = await lookup.ExecuteReaderAsync(ct);
-            existing = await ReadRecordAsync(rows, request.ClientId, request.Key, ct);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
-        switch (existing)
-        {
-            case null:
-                return Problems.IdempotencyKeyInFlight.Result(http);
-            case { ResourceId: { } id } when existing.RequestHash == request.Hash:
-                return await replay(id);
-            default:
-                await security.IdempotencyMisuseAsync(http, ct);
-                return Problems.IdempotencyKeyReused.Result(http);
-        }
+        // A retry's path only: an EF query is simple enough here.
+        var existing = await db.IdempotencyRecords.AsNoTracking()
+            .SingleOrDefaultAsync(k => k.ClientId == request.ClientId && k.Key == request.Key, ct);
+        var check = existing is null ? new IdempotencyCheck(IdempotencyState.InFlight, null) : Check(existing, request.Hash!);
+        return (await AnswerAsync(http, check, replay, ct))!;
     }
 
     /// <summary>Reads the header; accepts a bare token or an RFC 8941 quoted string.</summary>
@@ -122,32 +108,29 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
         var lockId = BinaryPrimitives.ReadInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes($"{clientId}\n{key}")));
         await using var probe = db.BatchInTransaction(
             new NpgsqlBatchCommand("SELECT pg_try_advisory_xact_lock($1)") { Parameters = { new NpgsqlParameter<long> { TypedValue = lockId } } },
-            Lookup(clientId, key));
+            new NpgsqlBatchCommand("SELECT request_hash, status_code, resource_id FROM idempotency_keys WHERE client_id = $1 AND key = $2")
+            {
+                Parameters = { new NpgsqlParameter<string> { TypedValue = clientId }, new NpgsqlParameter<string> { TypedValue = key } },
+            });
         await using var rows = await probe.ExecuteReaderAsync(ct);
         await rows.ReadAsync(ct);
         if (!rows.GetBoolean(0))
             return new IdempotencyCheck(IdempotencyState.InFlight, null);
         await rows.NextResultAsync(ct);
-        if (await ReadRecordAsync(rows, clientId, key, ct) is not { } existing)
+        if (!await rows.ReadAsync(ct))
             return new IdempotencyCheck(IdempotencyState.New, null);
-        return new IdempotencyCheck(existing.RequestHash == requestHash ? IdempotencyState.Replay : IdempotencyState.Mismatch, existing);
-    }
-
-    private static NpgsqlBatchCommand Lookup(string clientId, string key) =>
-        new("SELECT request_hash, status_code, resource_id FROM idempotency_keys WHERE client_id = $1 AND key = $2")
-        {
-            Parameters = { new NpgsqlParameter<string> { TypedValue = clientId }, new NpgsqlParameter<string> { TypedValue = key } },
-        };
-
-    private static async Task<IdempotencyRecord?> ReadRecordAsync(NpgsqlDataReader rows, string clientId, string key, CancellationToken ct) =>
-        !await rows.ReadAsync(ct) ? null : new IdempotencyRecord
+        return Check(new IdempotencyRecord
         {
             ClientId = clientId,
             Key = key,
             RequestHash = rows.GetString(0),
             StatusCode = rows.GetInt32(1),
             ResourceId = await rows.IsDBNullAsync(2, ct) ? null : rows.GetGuid(2),
-        };
+        }, requestHash);
+    }
+
+    private static IdempotencyCheck Check(IdempotencyRecord existing, string requestHash) =>
+        new(existing.RequestHash == requestHash ? IdempotencyState.Replay : IdempotencyState.Mismatch, existing);
 
     /// <summary>Records the outcome with the work it guards (same transaction).</summary>
     public void Complete(IdempotentRequest request, int status, Guid resourceId) =>

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace CrossBorder.Node.Http;
 
@@ -16,8 +15,7 @@ public sealed class IdempotencyConflictHandler : IExceptionHandler
 
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
-        if (exception is not DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } p }
-            || p.ConstraintName != Constraint || http.Response.HasStarted)
+        if (exception is not DbUpdateException e || !Idempotency.IsTaken(e) || http.Response.HasStarted)
             return false;
         var problem = Problems.Create(Problems.IdempotencyKeyInFlight, http);
         http.Response.StatusCode = problem.Status!.Value;

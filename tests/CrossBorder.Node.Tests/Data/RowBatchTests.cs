@@ -181,6 +181,29 @@ public sealed class RowBatchTests
         Assert.That(other.Database.GetDbConnection().State, Is.EqualTo(System.Data.ConnectionState.Closed), "the connection went back");
     }
 
+    [TestCase(typeof(FeedEvent), "PK_feed_events")]
+    [TestCase(typeof(Referral), "PK_referrals")]
+    public async Task SaveAsOwnTransaction_TheLeadTypesRowsGoFirst(Type lead, string failsAt)
+    {
+        await using var db = await MigratedAsync();
+        var first = NewReferral();
+        var feed = new FeedEvent { Type = FeedEventTypes.Created, ReferralId = first.Id, Reference = first.Reference, Status = "SUBMITTED", At = At };
+        db.AddRange(first, feed);
+        await db.SaveChangesAsync();
+
+        // Both rows of the unit are taken: whichever INSERT runs first is the one that fails (a create's idempotency key
+        // leads so that a used key fails the batch before the referral's row is written).
+        await using var other = NewContext(db.Database.GetConnectionString()!);
+        var again = NewReferral();
+        again.Id = first.Id;
+        other.AddRange(again, new FeedEvent { Id = feed.Id, Type = FeedEventTypes.Created, ReferralId = again.Id, Reference = again.Reference,
+            Status = "SUBMITTED", At = At });
+
+        var failure = Assert.ThrowsAsync<DbUpdateException>(() => other.SaveAsOwnTransactionAsync(new WorkSignals(), lead, CancellationToken.None));
+
+        Assert.That((failure!.InnerException as PostgresException)?.ConstraintName, Is.EqualTo(failsAt));
+    }
+
     internal static Referral NewReferral()
     {
         var id = Guid.CreateVersion7();
