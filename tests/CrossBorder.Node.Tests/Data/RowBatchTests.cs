@@ -156,10 +156,7 @@ public sealed class RowBatchTests
     public async Task SaveAsOwnTransaction_ALaterStatementFails_TheEarlierRowsOfTheBatchRollBackWithIt()
     {
         await using var db = await MigratedAsync();
-        var first = NewReferral();
-        var feed = new FeedEvent { Type = FeedEventTypes.Created, ReferralId = first.Id, Reference = first.Reference, Status = "SUBMITTED", At = At };
-        db.AddRange(first, feed);
-        await db.SaveChangesAsync();
+        var (_, feed) = await StoredReferralWithEventAsync(db);
 
         // The referral leads the batch, the event comes after it: the event's duplicate id fails the batch after the
         // referral's INSERT has run.
@@ -186,10 +183,7 @@ public sealed class RowBatchTests
     public async Task SaveAsOwnTransaction_TheLeadTypesRowsGoFirst(Type lead, string failsAt)
     {
         await using var db = await MigratedAsync();
-        var first = NewReferral();
-        var feed = new FeedEvent { Type = FeedEventTypes.Created, ReferralId = first.Id, Reference = first.Reference, Status = "SUBMITTED", At = At };
-        db.AddRange(first, feed);
-        await db.SaveChangesAsync();
+        var (first, feed) = await StoredReferralWithEventAsync(db);
 
         // Both rows of the unit are taken: whichever INSERT runs first is the one that fails (a create's idempotency key
         // leads so that a used key fails the batch before the referral's row is written).
@@ -202,6 +196,16 @@ public sealed class RowBatchTests
         var failure = Assert.ThrowsAsync<DbUpdateException>(() => other.SaveAsOwnTransactionAsync(new WorkSignals(), lead, CancellationToken.None));
 
         Assert.That((failure!.InnerException as PostgresException)?.ConstraintName, Is.EqualTo(failsAt));
+    }
+
+    /// <summary>A referral and its feed event, committed: rows a later unit can collide with.</summary>
+    private static async Task<(Referral Referral, FeedEvent Event)> StoredReferralWithEventAsync(NodeDbContext db)
+    {
+        var referral = NewReferral();
+        var feed = new FeedEvent { Type = FeedEventTypes.Created, ReferralId = referral.Id, Reference = referral.Reference, Status = "SUBMITTED", At = At };
+        db.AddRange(referral, feed);
+        await db.SaveChangesAsync();
+        return (referral, feed);
     }
 
     internal static Referral NewReferral()
