@@ -4,7 +4,7 @@ namespace CrossBorder.Node.Peers;
 
 /// <summary>
 /// What this replica knows about each peer right now: whether it last failed (so the first success after an
-/// outage wakes the backlog) and until when sending to it is paused (an open circuit, a 429's Retry-After),
+/// outage wakes the backlog) and until when sending to it is paused (its open circuit, a 429's Retry-After),
 /// so the dispatcher does not claim messages only to fail them at once.
 /// </summary>
 public sealed class PeerHealth(TimeProvider time)
@@ -14,15 +14,19 @@ public sealed class PeerHealth(TimeProvider time)
     private readonly ConcurrentDictionary<string, long> _heldUntil = new(); // the open circuit
     private readonly ConcurrentDictionary<string, long> _lastProbe = new();
     private readonly Lock _circuit = new();
-    private long _circuitGeneration;
+    private readonly ConcurrentDictionary<string, long> _circuitGeneration = new();
 
     public void Failed(string peer) => _failing[peer] = true;
 
     /// <summary>Claims nothing for <paramref name="peer"/> for <paramref name="duration"/>: the peer's Retry-After.</summary>
     public void Pause(string peer, TimeSpan duration) => _pausedUntil[peer] = Until(duration);
 
-    /// <summary>How many times the peer circuit has closed; read before a send, so its hold can tell it came too late.</summary>
-    public long CircuitGeneration => Interlocked.Read(ref _circuitGeneration);
+    /// <summary>How many times the peer's circuit has closed; read before a send, so its hold can tell it came too late.</summary>
+    public long CircuitGeneration(string peer)
+    {
+        lock (_circuit)
+            return _circuitGeneration.GetValueOrDefault(peer);
+    }
 
     /// <summary>
     /// Claims nothing for <paramref name="peer"/> for the open circuit's remaining break, unless the circuit closed since
@@ -33,7 +37,7 @@ public sealed class PeerHealth(TimeProvider time)
     {
         lock (_circuit)
         {
-            if (generation == _circuitGeneration)
+            if (generation == _circuitGeneration.GetValueOrDefault(peer))
                 _heldUntil[peer] = Until(duration);
         }
     }
@@ -73,18 +77,18 @@ public sealed class PeerHealth(TimeProvider time)
     }
 
     /// <summary>
-    /// The peer circuit closed: a call got through (perhaps not a delivery). Failing peers are owed a probe now, not
-    /// one break after the last: a delivery that lost the half-open circuit's one call to another caller was held, and
-    /// would otherwise wait that long although the peer is back.
+    /// The peer's circuit closed: a call got through (perhaps not a delivery). If it is failing, it is owed a probe now,
+    /// not one break after the last: a delivery that lost the half-open circuit's one call to another caller was held,
+    /// and would otherwise wait that long although the peer is back. Every peer has its own circuit; the others' holds stay.
     /// </summary>
-    public void CircuitClosed()
+    public void CircuitClosed(string peer)
     {
         lock (_circuit)
         {
-            Interlocked.Increment(ref _circuitGeneration);
-            _heldUntil.Clear();
+            _circuitGeneration.AddOrUpdate(peer, 1, (_, n) => n + 1);
+            _heldUntil.TryRemove(peer, out _);
         }
-        _lastProbe.Clear();
+        _lastProbe.TryRemove(peer, out _);
     }
 
     /// <summary>Records a success; true when the peer was failing until now.</summary>

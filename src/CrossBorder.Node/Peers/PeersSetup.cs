@@ -1,4 +1,6 @@
+using CrossBorder.Node.Configuration;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Telemetry;
 
@@ -16,6 +18,8 @@ public static class PeersSetup
         services.AddSingleton<PeerHealth>();
         services.AddHttpClient<PeerClient>().AddResilienceHandler("peer", (b, context) =>
         {
+            // One pipeline per peer (SelectPipelineBy, below), so one circuit per peer: one peer's outage pauses no other.
+            var peer = context.InstanceName;
             var health = context.ServiceProvider.GetRequiredService<PeerHealth>();
             var signals = context.ServiceProvider.GetRequiredService<Workers.WorkSignals>();
             // A peer's 429 is not a failure of the peer: the outbox retries it after its Retry-After, and it
@@ -41,18 +45,30 @@ public static class PeersSetup
                 // well as a delivery. When that call closes it, the outbox probes now instead of at its next turn.
                 OnClosed = _ =>
                 {
-                    health.CircuitClosed();
+                    health.CircuitClosed(peer);
                     signals.Outbox.Notify();
                     return ValueTask.CompletedTask;
                 },
             });
             b.AddTimeout(attemptTimeout);
+        }).SelectPipelineBy(provider =>
+        {
+            var peers = provider.GetRequiredService<IOptions<NodeOptions>>().Value.Peers;
+            return request => PeerOf(peers, request.RequestUri);
         });
         // These options are every DI-built pipeline's; only the peer pipeline's lines are changed.
         services.Configure<TelemetryOptions>(o => o.SeverityProvider = a =>
             a.Source.PipelineName == PipelineName ? Severity(a.Event) : a.Event.Severity);
         return services;
     }
+
+    /// <summary>
+    /// The country of the peer a request goes to (every call to a peer is under its configured URL: token, messages,
+    /// checkpoints, attachments); the request's authority for anything else, so it shares no peer's circuit.
+    /// </summary>
+    public static string PeerOf(IEnumerable<PeerOptions> peers, Uri? uri) =>
+        uri is null ? "" : peers.Where(p => p.Url is { } url && uri.AbsoluteUri.StartsWith(url.AbsoluteUri, StringComparison.OrdinalIgnoreCase))
+            .MaxBy(p => p.Url!.AbsoluteUri.Length)?.Country ?? uri.GetLeftPart(UriPartial.Authority);
 
     /// <summary>The pipeline's name in Polly's telemetry: the typed client's name, then the handler's.</summary>
     public const string PipelineName = nameof(PeerClient) + "-peer";

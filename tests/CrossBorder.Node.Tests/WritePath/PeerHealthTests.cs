@@ -35,19 +35,19 @@ public sealed class PeerHealthTests
         Assert.That(health.ProbesDue(Break), Is.EqualTo(new[] { "GB" }));
 
         // The half-open circuit's one call went to another caller (the audit witness): the delivery was held for a break.
-        health.Hold("GB", Break, health.CircuitGeneration);
+        health.Hold("GB", Break, health.CircuitGeneration("GB"));
         Assert.That(health.Paused(), Is.EqualTo(new[] { "GB" }));
         Assert.That(health.Probing(), Is.Empty, "paused: not even a probe");
 
         // That call got through and closed the circuit: probe now, not a break later.
-        health.CircuitClosed();
+        health.CircuitClosed("GB");
         Assert.That(health.Paused(), Is.Empty);
         Assert.That(health.Probing(), Is.EqualTo(new[] { "GB" }));
         Assert.That(health.ProbesDue(Break), Is.EqualTo(new[] { "GB" }), "owed a probe at once");
 
         // A 429's Retry-After is the peer's word: a closing circuit does not lift it.
         health.Pause("GB", Break);
-        health.CircuitClosed();
+        health.CircuitClosed("GB");
         Assert.That(health.Paused(), Is.EqualTo(new[] { "GB" }));
         Assert.That(health.StateOf("GB").PausedUntil, Is.Not.Null);
     }
@@ -57,15 +57,32 @@ public sealed class PeerHealthTests
     {
         var health = new PeerHealth(new TestClock());
         health.Failed("GB");
-        var sendBegan = health.CircuitGeneration;
+        var sendBegan = health.CircuitGeneration("GB");
         // Refused by the half-open circuit; the call it yielded to closes the circuit before the refusal is recorded.
-        health.CircuitClosed();
+        health.CircuitClosed("GB");
         health.Hold("GB", Break, sendBegan);
         Assert.That(health.Paused(), Is.Empty);
         Assert.That(health.Probing(), Is.EqualTo(new[] { "GB" }));
 
-        health.Hold("GB", Break, health.CircuitGeneration);
+        health.Hold("GB", Break, health.CircuitGeneration("GB"));
         Assert.That(health.Paused(), Is.EqualTo(new[] { "GB" }), "a hold from after the closing holds");
+    }
+
+    [Test]
+    public void AnotherPeersCircuitClosing_LiftsNoHoldOfThisOne()
+    {
+        var health = new PeerHealth(new TestClock());
+        health.Failed("GB");
+        health.Failed("DE");
+        health.Hold("GB", Break, health.CircuitGeneration("GB"));
+        var deSendBegan = health.CircuitGeneration("DE");
+
+        health.CircuitClosed("DE");
+        Assert.That(health.Paused(), Is.EqualTo(new[] { "GB" }), "GB's circuit is still open");
+        Assert.That(health.CircuitGeneration("GB"), Is.Zero);
+
+        health.Hold("DE", Break, deSendBegan);
+        Assert.That(health.Paused(), Is.EqualTo(new[] { "GB" }), "DE's late hold comes after DE's circuit closed");
     }
 
     [Test]

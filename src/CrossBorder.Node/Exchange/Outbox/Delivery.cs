@@ -24,7 +24,7 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
             return; // delivered or re-claimed meanwhile: this claim is stale
         var message = claimed.Message;
         using var activity = telemetry.StartDelivery(message, claim.Attempt);
-        var circuit = health.CircuitGeneration;
+        var circuit = health.CircuitGeneration(message.ToCountry);
         var failure = await SendAsync(claimed, claim, ct);
         if (failure is null)
         {

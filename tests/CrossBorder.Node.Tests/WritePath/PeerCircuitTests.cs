@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Net;
+using CrossBorder.Node.Configuration;
+using CrossBorder.Node.Peers;
+using CrossBorder.Node.Workers;
+using Microsoft.Extensions.DependencyInjection;
+using Polly.CircuitBreaker;
+
+namespace CrossBorder.Node.Tests.WritePath;
+
+/// <summary>
+/// Every peer has its own circuit: a node with more than one peer goes on sending to the others while one is down,
+/// even when two peers sit behind one gateway (one host, two paths).
+/// </summary>
+public sealed class PeerCircuitTests
+{
+    private static readonly List<PeerOptions> Peers =
+    [
+        new() { Country = "GB", Url = new Uri("http://gateway.test/gb/") },
+        new() { Country = "DE", Url = new Uri("http://gateway.test/de/") },
+    ];
+
+    [Test]
+    public async Task OnePeersOutage_OpensItsOwnCircuit_TheOtherPeerIsStillCalled()
+    {
+        var peers = new StubPeers(down: "/de/");
+        var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System).AddSingleton<WorkSignals>();
+        services.Configure<NodeOptions>(o => o.Peers = Peers);
+        services.AddPeers(breakDuration: TimeSpan.FromMinutes(1), attemptTimeout: TimeSpan.FromSeconds(10));
+        services.AddHttpClient<PeerClient>().ConfigurePrimaryHttpMessageHandler(() => peers);
+        await using var provider = services.BuildServiceProvider();
+        var http = provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(PeerClient));
+
+        var opened = false;
+        for (var call = 0; call < 10 && !opened; call++)
+        {
+            try { using var _ = await http.GetAsync("http://gateway.test/de/exchange/v1/keys"); }
+            catch (BrokenCircuitException) { opened = true; }
+        }
+        Assert.That(opened, Is.True, "DE's failures open a circuit");
+        var deCalls = peers.Calls("/de/");
+        Assert.ThrowsAsync<BrokenCircuitException>(() => http.GetAsync("http://gateway.test/de/exchange/v1/keys"), "DE's circuit stays open");
+        Assert.That(peers.Calls("/de/"), Is.EqualTo(deCalls), "an open circuit calls nobody");
+
+        using var gb = await http.GetAsync("http://gateway.test/gb/exchange/v1/keys");
+        Assert.That(gb.StatusCode, Is.EqualTo(HttpStatusCode.OK), "GB's circuit is its own: still closed");
+        Assert.That(peers.Calls("/gb/"), Is.EqualTo(1));
+    }
+
+    [TestCase("http://gateway.test/gb/connect/token", "GB")]
+    [TestCase("http://gateway.test/de/exchange/v1/messages", "DE")]
+    [TestCase("http://gateway.test/fr/exchange/v1/messages", "http://gateway.test")]
+    [TestCase("http://elsewhere.test/gb/", "http://elsewhere.test")]
+    public void ARequest_GoesThroughThePipelineOfThePeerWhoseUrlItIsUnder(string uri, string pipeline) =>
+        Assert.That(PeersSetup.PeerOf(Peers, new Uri(uri)), Is.EqualTo(pipeline));
+
+    /// <summary>Two peers behind one host: the one under <c>down</c> answers 503, the other 200.</summary>
+    private sealed class StubPeers(string down) : HttpMessageHandler
+    {
+        private readonly ConcurrentDictionary<string, int> _calls = new();
+
+        public int Calls(string prefix) => _calls.GetValueOrDefault(prefix);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            var prefix = "/" + request.RequestUri!.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries)[0] + "/";
+            _calls.AddOrUpdate(prefix, 1, (_, n) => n + 1);
+            return Task.FromResult(new HttpResponseMessage(prefix == down ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK)
+            {
+                Content = new StringContent("{}"),
+            });
+        }
+    }
+}
