@@ -26,6 +26,15 @@ public sealed class ExchangeOptions
     [Range(1, 1000)]
     public int MaxParallelSends { get; set; } = 16;
 
+    /// <summary>
+    /// Messages one replica sends at once while its ministry API is busy (<see cref="Http.WriteLimiter.Busy"/>): the
+    /// ministries' writes come first, delivery goes on at this pace and at <see cref="MaxParallelSends"/> again once the
+    /// writes ease. On a node that shares two cores with its database and its peer, every send (its claim, the peer's
+    /// work to receive it, the receipt's transaction) takes CPU from the writes the ministries wait on.
+    /// </summary>
+    [Range(1, 1000)]
+    public int ParallelSendsWhileBusy { get; set; } = 2;
+
     /// <summary>Attempts after which a message that keeps failing for a reason of its own is dead-lettered.</summary>
     [Range(1, 1000)]
     public int PoisonAttempts { get; set; } = 5;

@@ -2,6 +2,7 @@ using CrossBorder.Core.Crypto;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using CrossBorder.Node.Data;
+using CrossBorder.Node.Http;
 using CrossBorder.Node.Peers;
 using CrossBorder.Node.Workers;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,7 @@ namespace CrossBorder.Node.Exchange;
 /// a time until one gets through (the probe); a paused peer (open circuit, 429) gets none.
 /// </summary>
 public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSource dataSource, WorkSignals signals,
-    PeerHealth peers, IOptions<ExchangeOptions> options, ILogger<OutboxDispatcher> log) : NodeWorker(log)
+    PeerHealth peers, WriteLimiter writes, IOptions<ExchangeOptions> options, ILogger<OutboxDispatcher> log) : NodeWorker(log)
 {
     private const string ClaimSql = """
         WITH due AS (
@@ -72,8 +73,10 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
                 }
                 // Claim in batches: with sends running, wait until a quarter of the slots is free rather than
                 // spending a claim (a write and a commit) on every single slot that frees up.
-                var free = o.MaxParallelSends - _sending.Count;
-                var worthClaiming = _sending.IsEmpty ? free > 0 : free >= Math.Max(1, o.MaxParallelSends / 4);
+                // The ministries' writes first: while they keep this replica busy, fewer sends at once.
+                var slots = writes.Busy ? Math.Min(o.ParallelSendsWhileBusy, o.MaxParallelSends) : o.MaxParallelSends;
+                var free = slots - _sending.Count;
+                var worthClaiming = _sending.IsEmpty ? free > 0 : free >= Math.Max(1, slots / 4);
                 var probing = peers.Probing();
                 var claimed = worthClaiming ? await ClaimAsync(Math.Min(free, o.BatchSize), [.. peers.Paused(), .. probing], ct) : [];
                 Start(claimed, ct);
