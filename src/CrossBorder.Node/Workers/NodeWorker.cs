@@ -45,13 +45,19 @@ public abstract class NodeWorker(ILogger logger) : BackgroundService
         }
     }
 
+    private long _passes;
+
+    /// <summary>Passes of an <see cref="EveryAsync"/> loop completed since start (a test awaits a replica's start-up pass).</summary>
+    public long Passes => Interlocked.Read(ref _passes);
+
     /// <summary>Runs <paramref name="tick"/> at once, then every <paramref name="interval"/>, until the node stops.</summary>
-    protected static async Task EveryAsync(TimeSpan interval, Func<CancellationToken, Task> tick, CancellationToken ct)
+    protected async Task EveryAsync(TimeSpan interval, Func<CancellationToken, Task> tick, CancellationToken ct)
     {
         using var timer = new PeriodicTimer(interval);
         do
         {
             await tick(ct);
+            Interlocked.Increment(ref _passes);
         } while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
     }
 

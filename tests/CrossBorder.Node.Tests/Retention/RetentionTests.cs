@@ -236,9 +236,12 @@ public sealed class RetentionTests
         }));
         await using var replica = pair.Fr.Replica();
         await replica.StartAsync(c => Short("FR", c));
+        var jobs = new[] { RetentionProbe.Hosted<RetentionJob>(pair.Fr), RetentionProbe.Hosted<RetentionJob>(replica) };
+        // Each job's own pass at start must be over before the cases fall due: one that read the clock after the advance
+        // would erase some of them itself, and the two passes below would report fewer.
+        await NodePair.EventuallyAsync(() => Task.FromResult(jobs.Min(j => j.Passes)), n => n >= 1, because: "both start-up passes done");
         pair.Fr.Clock.Advance(TimeSpan.FromSeconds(5)); // the replica shares FR's clock
 
-        var jobs = new[] { RetentionProbe.Hosted<RetentionJob>(pair.Fr), RetentionProbe.Hosted<RetentionJob>(replica) };
         using var start = new SemaphoreSlim(0);
         var ticks = jobs.Select(job => Task.Run(async () =>
         {
