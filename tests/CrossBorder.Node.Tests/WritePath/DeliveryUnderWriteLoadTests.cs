@@ -52,6 +52,53 @@ public sealed class DeliveryUnderWriteLoadTests
         Assert.That(link.MostHeld, Is.EqualTo(16), "no more than Exchange:MaxParallelSends");
     }
 
+    [Test]
+    public async Task WritesThatKeepTheNodeBusyLongerThanMaxBusyDeferral_TheOutboxSendsAtFullSpeedAgain()
+    {
+        const int referrals = 24;
+        var link = new HeldLink();
+        await using var pair = await NodePair.StartAsync(
+            adjust: (_, c) =>
+            {
+                c["Exchange:AttemptTimeout"] = "00:02:00";
+                c["Exchange:MaxBusyDeferral"] = "00:00:03";
+            },
+            configure: (country, b) =>
+            {
+                if (country == "FR") b.Services.AddHttpClient<PeerClient>().AddHttpMessageHandler(() => link);
+            });
+        var writes = pair.Fr.Services.GetRequiredService<WriteLimiter>();
+        var slots = new List<RateLimitLease>();
+        for (var i = 0; i < 8; i++)
+            slots.Add(await writes.AcquireAsync(CancellationToken.None));
+
+        var fr = await pair.Fr.MinistryAsync();
+        var busy = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < referrals; i++)
+            using (var created = await NodePair.PostReferralAsync(fr, NodePair.ExampleReferral()))
+                Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        // Writes keep coming (a bulk import): the node stays busy throughout.
+        using var importing = new CancellationTokenSource();
+        var import = Task.Run(async () =>
+        {
+            while (!importing.IsCancellationRequested)
+                using (await writes.AcquireAsync(CancellationToken.None))
+                    await Task.Delay(50); // the pace of the simulated import, not a wait for the system
+        });
+        await NodePair.EventuallyAsync(() => Task.FromResult(link.Held), n => n == 16, TimeSpan.FromSeconds(30),
+            "busy for longer than Exchange:MaxBusyDeferral: sixteen sends at once again");
+        Assert.That(writes.Busy, Is.True, "the writes never eased");
+        Assert.That(busy.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(2.5)), "not before the deferral's end");
+
+        await importing.CancelAsync();
+        await import;
+        foreach (var slot in slots)
+            slot.Dispose();
+        link.Release();
+        await NodePair.EventuallyAsync(() => Db.OutgoingAsync(pair.Fr.ConnectionString, "delivered"), n => n == referrals,
+            TimeSpan.FromSeconds(60), "every referral delivered");
+    }
+
     /// <summary>FR's link to GB: holds every delivery until released, counting how many it holds at once.</summary>
     private sealed class HeldLink : DelegatingHandler
     {

@@ -54,6 +54,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
 
     private readonly ConcurrentDictionary<Guid, Claim> _sending = new();
     private readonly Dictionary<string, long> _nothingToProbe = new(); // the claim loop's own: when to look for a probe again
+    private long? _busySince; // the claim loop's own: since when the writes have kept this replica busy
 
     protected override string Name => "Outbox dispatcher";
 
@@ -73,8 +74,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
                 }
                 // Claim in batches: with sends running, wait until a quarter of the slots is free rather than
                 // spending a claim (a write and a commit) on every single slot that frees up.
-                // The ministries' writes first: while they keep this replica busy, fewer sends at once.
-                var slots = writes.Busy ? Math.Min(o.ParallelSendsWhileBusy, o.MaxParallelSends) : o.MaxParallelSends;
+                var slots = Deferring(o) ? Math.Min(o.ParallelSendsWhileBusy, o.MaxParallelSends) : o.MaxParallelSends;
                 var free = slots - _sending.Count;
                 var worthClaiming = _sending.IsEmpty ? free > 0 : free >= Math.Max(1, slots / 4);
                 var probing = peers.Probing();
@@ -105,6 +105,21 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
             await stopRenewing.CancelAsync();
             try { await renewing; } catch (OperationCanceledException) { }
         }
+    }
+
+    /// <summary>
+    /// The ministries' writes first: while they keep this replica busy (<see cref="WriteLimiter.Busy"/>), fewer sends at
+    /// once, for at most <see cref="ExchangeOptions.MaxBusyDeferral"/> at a stretch.
+    /// </summary>
+    private bool Deferring(ExchangeOptions o)
+    {
+        if (!writes.Busy)
+        {
+            _busySince = null;
+            return false;
+        }
+        _busySince ??= Stopwatch.GetTimestamp();
+        return Stopwatch.GetElapsedTime(_busySince.Value) < o.MaxBusyDeferral;
     }
 
     private void Start(IReadOnlyList<Claim> claims, CancellationToken ct)
