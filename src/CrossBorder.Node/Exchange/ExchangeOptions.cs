@@ -39,7 +39,9 @@ public sealed class ExchangeOptions
     /// The longest stretch the outbox defers to busy writes: after this long busy without a pause, it sends
     /// <see cref="MaxParallelSends"/> at once again until the writes ease. A burst is accepted first and delivered right
     /// after; a load that lasts (a back office's bulk import) does not leave the peer a growing backlog to wait for.
+    /// Zero turns the deferral off.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan MaxBusyDeferral { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Attempts after which a message that keeps failing for a reason of its own is dead-lettered.</summary>

@@ -53,6 +53,9 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
                 errors.Add($"Node:Peers:{i}:JwksPath: file '{jwks}' does not exist.");
             if (peer.Url is { } peerUrl && peerUrl.Scheme == Uri.UriSchemeHttp && !peerUrl.IsLoopback)
                 errors.Add($"Node:Peers:{i}:Url must use https unless it is a loopback address.");
+            // The peer's token endpoint and exchange API are resolved under it (and its requests matched to it).
+            if (peer.Url is { IsAbsoluteUri: true } baseUrl && !baseUrl.AbsolutePath.EndsWith('/'))
+                errors.Add($"Node:Peers:{i}:Url must end with '/' (the peer's API lives under it).");
         }
         if (o.Peers.GroupBy(p => p.Country).Any(g => g.Count() > 1))
             errors.Add("Node:Peers lists a country twice.");

@@ -14,7 +14,7 @@ public sealed class PeerHealth(TimeProvider time)
     private readonly ConcurrentDictionary<string, long> _heldUntil = new(); // the open circuit
     private readonly ConcurrentDictionary<string, long> _lastProbe = new();
     private readonly Lock _circuit = new();
-    private readonly ConcurrentDictionary<string, long> _circuitGeneration = new();
+    private readonly Dictionary<string, long> _circuitGeneration = new(); // under _circuit
 
     public void Failed(string peer) => _failing[peer] = true;
 
@@ -85,7 +85,7 @@ public sealed class PeerHealth(TimeProvider time)
     {
         lock (_circuit)
         {
-            _circuitGeneration.AddOrUpdate(peer, 1, (_, n) => n + 1);
+            _circuitGeneration[peer] = _circuitGeneration.GetValueOrDefault(peer) + 1;
             _heldUntil.TryRemove(peer, out _);
         }
         _lastProbe.TryRemove(peer, out _);

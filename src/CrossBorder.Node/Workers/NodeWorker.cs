@@ -48,7 +48,7 @@ public abstract class NodeWorker(ILogger logger) : BackgroundService
     private long _passes;
 
     /// <summary>Passes of an <see cref="EveryAsync"/> loop completed since start (a test awaits a replica's start-up pass).</summary>
-    public long Passes => Interlocked.Read(ref _passes);
+    internal long Passes => Interlocked.Read(ref _passes);
 
     /// <summary>Runs <paramref name="tick"/> at once, then every <paramref name="interval"/>, until the node stops.</summary>
     protected async Task EveryAsync(TimeSpan interval, Func<CancellationToken, Task> tick, CancellationToken ct)

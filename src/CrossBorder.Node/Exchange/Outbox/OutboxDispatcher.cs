@@ -54,7 +54,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
 
     private readonly ConcurrentDictionary<Guid, Claim> _sending = new();
     private readonly Dictionary<string, long> _nothingToProbe = new(); // the claim loop's own: when to look for a probe again
-    private long? _busySince; // the claim loop's own: since when the writes have kept this replica busy
+    private readonly BusyStretch _busy = new(); // the claim loop's own
 
     protected override string Name => "Outbox dispatcher";
 
@@ -109,18 +109,10 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
 
     /// <summary>
     /// The ministries' writes first: while they keep this replica busy (<see cref="WriteLimiter.Busy"/>), fewer sends at
-    /// once, for at most <see cref="ExchangeOptions.MaxBusyDeferral"/> at a stretch.
+    /// once, for at most <see cref="ExchangeOptions.MaxBusyDeferral"/> at a stretch (<see cref="BusyStretch"/>). When the
+    /// writes ease, the next claim (at a commit, a finished send or the poll, within a second) takes every slot again.
     /// </summary>
-    private bool Deferring(ExchangeOptions o)
-    {
-        if (!writes.Busy)
-        {
-            _busySince = null;
-            return false;
-        }
-        _busySince ??= Stopwatch.GetTimestamp();
-        return Stopwatch.GetElapsedTime(_busySince.Value) < o.MaxBusyDeferral;
-    }
+    private bool Deferring(ExchangeOptions o) => _busy.Deferring(writes.Busy, Stopwatch.GetTimestamp(), o.MaxBusyDeferral);
 
     private void Start(IReadOnlyList<Claim> claims, CancellationToken ct)
     {
