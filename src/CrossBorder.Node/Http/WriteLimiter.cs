@@ -15,14 +15,18 @@ public sealed class WriteLimiter(RateLimitOptions options) : IDisposable
 {
     public const int RetryAfterSeconds = 1;
 
+    private static int Permits(RateLimitOptions options) => Math.Max(1, options.MaxConcurrentWrites);
+
+    private readonly int _permits = Permits(options);
+
     private readonly ConcurrencyLimiter _limiter = new(new ConcurrencyLimiterOptions
     {
-        PermitLimit = Math.Max(1, options.MaxConcurrentWrites),
+        PermitLimit = Permits(options),
         QueueLimit = Math.Max(0, options.WriteQueue),
         QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
     });
 
-    private readonly int _busyAt = Math.Max(2, options.MaxConcurrentWrites / 4);
+    private readonly int _busyAt = Math.Max(2, Permits(options) / 4);
     private long _busyUntil; // Environment.TickCount64
 
     /// <summary>How long the node counts as busy after its writes last filled a quarter of their slots.</summary>
@@ -44,7 +48,7 @@ public sealed class WriteLimiter(RateLimitOptions options) : IDisposable
     public async ValueTask<RateLimitLease> AcquireAsync(CancellationToken ct)
     {
         var lease = await _limiter.AcquireAsync(1, ct);
-        if (lease.IsAcquired && _limiter.GetStatistics() is { } s && Math.Max(1, options.MaxConcurrentWrites) - s.CurrentAvailablePermits >= _busyAt)
+        if (lease.IsAcquired && _limiter.GetStatistics() is { } s && _permits - s.CurrentAvailablePermits >= _busyAt)
             Volatile.Write(ref _busyUntil, Environment.TickCount64 + (long)BusyHold.TotalMilliseconds);
         return lease;
     }

@@ -19,6 +19,9 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
 {
     public const string JoseMediaType = "application/jose";
 
+    /// <summary>Where a peer takes delivery of one signed message, under its URL.</summary>
+    public const string MessagesPath = "exchange/v1/messages";
+
     public async Task<PeerResponse> DeliverAsync(PeerOptions peer, string jws, CancellationToken ct)
     {
         var response = await PostAsync(peer, jws, refreshToken: false, ct);
@@ -68,7 +71,7 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
     private async Task<PeerResponse> PostAsync(PeerOptions peer, string jws, bool refreshToken, CancellationToken ct)
     {
         var token = await TokenAsync(peer, refreshToken, ct);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(peer.Url!, "exchange/v1/messages"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(peer.Url!, MessagesPath))
         {
             Content = new StringContent(jws, Encoding.ASCII, JoseMediaType),
         };

@@ -139,7 +139,7 @@ public sealed class DeliveryUnderWriteLoadTests
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
-            if (request.Method != HttpMethod.Post || !request.RequestUri!.AbsolutePath.EndsWith("/exchange/v1/messages", StringComparison.Ordinal))
+            if (!PeerRequests.IsDelivery(request))
                 return await base.SendAsync(request, ct);
             var held = Interlocked.Increment(ref _held);
             if (held > 2)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using CrossBorder.Node.Configuration;
 using CrossBorder.Node.Peers;
+using CrossBorder.Node.Tests.Infrastructure;
 using CrossBorder.Node.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using Polly.CircuitBreaker;
@@ -31,13 +32,7 @@ public sealed class PeerCircuitTests
         await using var provider = services.BuildServiceProvider();
         var http = provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(PeerClient));
 
-        var opened = false;
-        for (var call = 0; call < 10 && !opened; call++)
-        {
-            try { using var _ = await http.GetAsync("http://gateway.test/de/exchange/v1/keys"); }
-            catch (BrokenCircuitException) { opened = true; }
-        }
-        Assert.That(opened, Is.True, "DE's failures open a circuit");
+        await OpenCircuitAsync(http, "http://gateway.test/de/exchange/v1/keys"); // DE's failures open a circuit
         var deCalls = peers.Calls("/de/");
         Assert.ThrowsAsync<BrokenCircuitException>(() => http.GetAsync("http://gateway.test/de/exchange/v1/keys"), "DE's circuit stays open");
         Assert.That(peers.Calls("/de/"), Is.EqualTo(deCalls), "an open circuit calls nobody");
@@ -45,6 +40,41 @@ public sealed class PeerCircuitTests
         using var gb = await http.GetAsync("http://gateway.test/gb/exchange/v1/keys");
         Assert.That(gb.StatusCode, Is.EqualTo(HttpStatusCode.OK), "GB's circuit is its own: still closed");
         Assert.That(peers.Calls("/gb/"), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task APeersCircuitClosing_IsReportedForThatPeer_LiftingNoOtherPeersHold()
+    {
+        var peers = new StubPeers(down: "/de/");
+        var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System).AddSingleton<WorkSignals>();
+        services.Configure<NodeOptions>(o => o.Peers = Peers);
+        services.AddPeers(breakDuration: TimeSpan.FromSeconds(1), attemptTimeout: TimeSpan.FromSeconds(10));
+        services.AddHttpClient<PeerClient>().ConfigurePrimaryHttpMessageHandler(() => peers);
+        await using var provider = services.BuildServiceProvider();
+        var http = provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(PeerClient));
+        var health = provider.GetRequiredService<PeerHealth>();
+        await OpenCircuitAsync(http, "http://gateway.test/de/exchange/v1/keys");
+        health.Hold("GB", TimeSpan.FromMinutes(1), health.CircuitGeneration("GB")); // GB's own hold, to outlive DE's closing
+
+        peers.Down = null; // DE is back: after the break, a call gets through and closes DE's circuit
+        await NodePair.EventuallyAsync(async () =>
+        {
+            try { using var r = await http.GetAsync("http://gateway.test/de/exchange/v1/keys"); return r.StatusCode; }
+            catch (BrokenCircuitException) { return HttpStatusCode.ServiceUnavailable; }
+        }, status => status == HttpStatusCode.OK, because: "DE's circuit half-opens and closes");
+
+        Assert.That((health.CircuitGeneration("DE"), health.CircuitGeneration("GB")), Is.EqualTo((1L, 0L)), "the closing was DE's");
+        Assert.That(health.Paused(), Is.EqualTo(new[] { "GB" }), "GB's hold stays");
+    }
+
+    private static async Task OpenCircuitAsync(HttpClient http, string uri)
+    {
+        for (var call = 0; call < 10; call++)
+        {
+            try { using var _ = await http.GetAsync(uri); }
+            catch (BrokenCircuitException) { return; }
+        }
+        Assert.Fail($"no circuit opened for {uri}");
     }
 
     [TestCase("http://gateway.test/gb/connect/token", "GB")]
@@ -57,6 +87,8 @@ public sealed class PeerCircuitTests
     /// <summary>Two peers behind one host: the one under <c>down</c> answers 503, the other 200.</summary>
     private sealed class StubPeers(string down) : HttpMessageHandler
     {
+        public volatile string? Down = down;
+
         private readonly ConcurrentDictionary<string, int> _calls = new();
 
         public int Calls(string prefix) => _calls.GetValueOrDefault(prefix);
@@ -65,7 +97,7 @@ public sealed class PeerCircuitTests
         {
             var prefix = "/" + request.RequestUri!.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries)[0] + "/";
             _calls.AddOrUpdate(prefix, 1, (_, n) => n + 1);
-            return Task.FromResult(new HttpResponseMessage(prefix == down ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK)
+            return Task.FromResult(new HttpResponseMessage(prefix == Down ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK)
             {
                 Content = new StringContent("{}"),
             });

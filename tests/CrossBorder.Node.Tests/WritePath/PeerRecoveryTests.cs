@@ -150,8 +150,7 @@ public sealed class PeerRecoveryTests
         {
             if (Down)
                 throw new HttpRequestException("Connection refused (test link down)");
-            if (request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/exchange/v1/messages", StringComparison.Ordinal)
-                && Interlocked.CompareExchange(ref _busyLeft, 0, 1) == 1)
+            if (PeerRequests.IsDelivery(request) && Interlocked.CompareExchange(ref _busyLeft, 0, 1) == 1)
             {
                 Interlocked.Increment(ref _busyAnswered);
                 var busy = new HttpResponseMessage(HttpStatusCode.TooManyRequests)
