@@ -25,11 +25,7 @@ public sealed class PeerCircuitTests
     public async Task OnePeersOutage_OpensItsOwnCircuit_TheOtherPeerIsStillCalled()
     {
         var peers = new StubPeers(down: "/de/");
-        var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System).AddSingleton<WorkSignals>();
-        services.Configure<NodeOptions>(o => o.Peers = Peers);
-        services.AddPeers(breakDuration: TimeSpan.FromMinutes(1), attemptTimeout: TimeSpan.FromSeconds(10));
-        services.AddHttpClient<PeerClient>().ConfigurePrimaryHttpMessageHandler(() => peers);
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = PeerPipeline(peers, breakDuration: TimeSpan.FromMinutes(1));
         var http = provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(PeerClient));
 
         await OpenCircuitAsync(http, "http://gateway.test/de/exchange/v1/keys"); // DE's failures open a circuit
@@ -46,11 +42,7 @@ public sealed class PeerCircuitTests
     public async Task APeersCircuitClosing_IsReportedForThatPeer_LiftingNoOtherPeersHold()
     {
         var peers = new StubPeers(down: "/de/");
-        var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System).AddSingleton<WorkSignals>();
-        services.Configure<NodeOptions>(o => o.Peers = Peers);
-        services.AddPeers(breakDuration: TimeSpan.FromSeconds(1), attemptTimeout: TimeSpan.FromSeconds(10));
-        services.AddHttpClient<PeerClient>().ConfigurePrimaryHttpMessageHandler(() => peers);
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = PeerPipeline(peers, breakDuration: TimeSpan.FromSeconds(1));
         var http = provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(PeerClient));
         var health = provider.GetRequiredService<PeerHealth>();
         await OpenCircuitAsync(http, "http://gateway.test/de/exchange/v1/keys");
@@ -65,6 +57,16 @@ public sealed class PeerCircuitTests
 
         Assert.That((health.CircuitGeneration("DE"), health.CircuitGeneration("GB")), Is.EqualTo((1L, 0L)), "the closing was DE's");
         Assert.That(health.Paused(), Is.EqualTo(new[] { "GB" }), "GB's hold stays");
+    }
+
+    /// <summary>The node's peer pipeline as DI builds it, over <paramref name="peers"/> instead of the network.</summary>
+    private static ServiceProvider PeerPipeline(StubPeers peers, TimeSpan breakDuration)
+    {
+        var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System).AddSingleton<WorkSignals>();
+        services.Configure<NodeOptions>(o => o.Peers = Peers);
+        services.AddPeers(breakDuration, attemptTimeout: TimeSpan.FromSeconds(10));
+        services.AddHttpClient<PeerClient>().ConfigurePrimaryHttpMessageHandler(() => peers);
+        return services.BuildServiceProvider();
     }
 
     private static async Task OpenCircuitAsync(HttpClient http, string uri)
