@@ -30,6 +30,7 @@ public sealed class BenchReport(BenchWriteOptions options)
     private readonly List<BenchFigure> _figures = [];
     private readonly List<(int Round, PhaseResult Phase)> _throughput = [];
     private readonly List<PhaseResult> _openLoop = [];
+    private readonly List<(int Round, string System, Dictionary<string, double> Micros)> _cpu = [];
     private readonly Dictionary<string, double> _ready = [];
     private readonly Dictionary<string, double> _idleRss = [];
     private readonly Dictionary<string, double> _loadedRss = [];
@@ -55,6 +56,31 @@ public sealed class BenchReport(BenchWriteOptions options)
         Add(new BenchFigure("create_p50", phase.System, round, phase.P50Ms, "ms"));
         Add(new BenchFigure("create_p99", phase.System, round, phase.P99Ms, "ms"));
         Add(new BenchFigure("create_errors", phase.System, round, phase.Failed, "requests"));
+    }
+
+    public const string Postgres = "PostgreSQL";
+
+    /// <summary>
+    /// What each process spent, in µs of CPU per successful request of a closed-loop phase: the server measured, the
+    /// database, and (for the node) the peer delivering in the background. Less noisy than the rate itself.
+    /// </summary>
+    public void AddCpu(int round, PhaseResult phase, Dictionary<string, TimeSpan> before, Dictionary<string, TimeSpan> after)
+    {
+        if (phase.Succeeded == 0)
+            return;
+        var server = phase.System == "node" ? "FR" : phase.System;
+        var used = new Dictionary<string, double>();
+        foreach (var process in new[] { server, Postgres, phase.System == "node" ? "GB" : null })
+        {
+            if (process is not null && before.TryGetValue(process, out var from) && after.TryGetValue(process, out var to))
+                used[process] = (to - from).TotalMicroseconds / phase.Succeeded;
+        }
+        if (used.Count == 0)
+            return;
+        _cpu.Add((round, phase.System, used));
+        foreach (var (process, micros) in used)
+            Add(new BenchFigure("cpu_per_create", $"{phase.System}: {process}", round, micros, "µs"));
+        Add(new BenchFigure("cpu_per_create", $"{phase.System}: total", round, used.Values.Sum(), "µs"));
     }
 
     public void AddOpenLoop(PhaseResult phase)
@@ -93,6 +119,19 @@ public sealed class BenchReport(BenchWriteOptions options)
         foreach (var (round, p) in _throughput)
         {
             Row(output, Int(round), p.System, F(p.RequestsPerSecond, 0), F(p.P50Ms), F(p.P99Ms), F(p.MaxMs), Int(p.Failed));
+        }
+
+        if (_cpu.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("CPU per create, closed loop: µs of CPU per successful request (/proc), by process");
+            Row(output, "round", "system", "server", Postgres, "GB", "total", "");
+            foreach (var (round, system, micros) in _cpu)
+            {
+                var server = micros.Where(m => m.Key is not (Postgres or "GB")).Select(m => m.Value).FirstOrDefault();
+                Row(output, Int(round), system, F(server, 0), F(Get(micros, Postgres), 0), micros.TryGetValue("GB", out var gb) ? F(gb, 0) : "",
+                    F(micros.Values.Sum(), 0), "");
+            }
         }
 
         output.WriteLine();

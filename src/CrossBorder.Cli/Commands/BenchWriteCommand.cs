@@ -99,9 +99,12 @@ public sealed class BenchWriteCommand : CliCommand
             {
                 await RefreshTokenAsync(target, node, stack, ct);
                 await load.ClosedLoopAsync(target, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), ct);
+                var cpuBefore = CpuOf(stack);
                 var result = await load.ClosedLoopAsync(target, options.Concurrency, phase, ct);
+                var cpuAfter = CpuOf(stack);
                 Progress($"throughput round {round}", result);
                 report.AddThroughput(round, result);
+                report.AddCpu(round, result, cpuBefore, cpuAfter);
                 // The node's creates leave deliveries behind; let them finish so they do not load the next phase.
                 await WaitForOutboxDrainAsync(fr, ct);
             }
@@ -122,6 +125,20 @@ public sealed class BenchWriteCommand : CliCommand
         await ReadIdleMemoryAsync(stack, report, options, afterLoad: true, ct);
         report.Print(Console.Out);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The CPU time each process of the stack has used so far (Linux); PostgreSQL counts with its backends.</summary>
+    private static Dictionary<string, TimeSpan> CpuOf(BenchStack stack)
+    {
+        var cpu = new Dictionary<string, TimeSpan>();
+        foreach (var (system, process) in stack.Processes)
+        {
+            if (ProcessCpu.Of(process.ProcessId) is { } used)
+                cpu[system] = used;
+        }
+        if (stack.Postgres.ServerProcessId is { } postmaster && ProcessCpu.OfTree(postmaster) is { } database)
+            cpu[BenchReport.Postgres] = database;
+        return cpu;
     }
 
     /// <summary>Creates at FR as fast as the workers go, then waits until FR holds GB's receipt for each one.</summary>

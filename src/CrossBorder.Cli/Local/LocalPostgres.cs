@@ -88,6 +88,17 @@ public sealed class LocalPostgres : IAsyncDisposable
     private bool SocketFolderFits =>
         !OperatingSystem.IsWindows() && System.Text.Encoding.UTF8.GetByteCount(Path.Combine(_dataDirectory, $".s.PGSQL.{Port}")) <= 107;
 
+    /// <summary>The postmaster's process id, from the first line of <c>postmaster.pid</c>; null when the file is not there.</summary>
+    public int? ServerProcessId
+    {
+        get
+        {
+            var file = Path.Combine(_dataDirectory, "postmaster.pid");
+            try { return int.TryParse(File.ReadLines(file).FirstOrDefault(), out var pid) ? pid : null; }
+            catch (IOException) { return null; }
+        }
+    }
+
     public string ConnectionString(string database) =>
         new NpgsqlConnectionStringBuilder
         {
