@@ -18,7 +18,7 @@ namespace CrossBorder.Node.Audit;
 public sealed class AuditLog(NodeDbContext db, NpgsqlDataSource dataSource, TimeProvider time) : ISecurityEvents
 {
     /// <summary>Adds an entry to the caller's unit of work: it commits, or not, with the change it records.</summary>
-    public void Record(AuditFacts facts) => db.AuditPending.Add(Entry(facts));
+    public void Record(AuditFacts facts) => db.AddRow(Entry(facts));
 
     /// <summary>A signed message queued for the peer (one per step taken or message sent).</summary>
     public void MessageSent(ExchangeMessage m) =>

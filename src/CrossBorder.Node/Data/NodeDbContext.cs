@@ -37,6 +37,42 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
     /// </summary>
     public void WakeAfterCommit(Work work) => _pendingWork |= work;
 
+    private List<object>? _newRows;
+
+    /// <summary>
+    /// From here until the unit is saved by <see cref="RowBatch"/>, rows added with <see cref="AddRow"/> are kept in a
+    /// plain list, not tracked: a create's rows are all new and written once, so the change tracker's work for them
+    /// (identity map, snapshots, graph walk) would be thrown away.
+    /// </summary>
+    internal NewRowsScope CollectNewRows()
+    {
+        _newRows ??= [];
+        return new NewRowsScope(this);
+    }
+
+    /// <summary>Ends the collection: rows not written by then (the request failed first) are dropped, never left for the context's next user.</summary>
+    internal readonly struct NewRowsScope(NodeDbContext db) : IDisposable
+    {
+        public void Dispose() => db._newRows = null;
+    }
+
+    /// <summary>Adds a new row to the unit of work: collected for the batch (<see cref="CollectNewRows"/>) or tracked as added.</summary>
+    public void AddRow(object row)
+    {
+        if (_newRows is { } rows && RowBatch.InsertsUntracked(Model.FindEntityType(row.GetType())))
+            rows.Add(row);
+        else
+            Add(row);
+    }
+
+    /// <summary>The collected new rows, handed over once (to the batch that writes them, or discarded); the collection ends.</summary>
+    internal List<object> TakeNewRows()
+    {
+        var rows = _newRows ?? [];
+        _newRows = null;
+        return rows;
+    }
+
     internal Work TakePendingWork()
     {
         var work = _pendingWork;

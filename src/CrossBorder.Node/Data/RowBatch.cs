@@ -27,6 +27,9 @@ public static class RowBatch
     /// <summary>Whether rows of <paramref name="type"/> go in the batch (otherwise their unit goes through SaveChanges).</summary>
     public static bool Handles(IEntityType type) => Plans.GetOrAdd(type, RowPlan.For) is not null;
 
+    /// <summary>Whether a new row of <paramref name="type"/> can be written from its object alone, untracked (<see cref="NodeDbContext.AddRow"/>).</summary>
+    internal static bool InsertsUntracked(IEntityType? type) => type is not null && Plans.GetOrAdd(type, RowPlan.For) is { FromObject: true };
+
     public static Task SaveAsBatchAsync(this DbContext db, CancellationToken ct) =>
         SaveAsync(db, TransactionCommands.CurrentTransaction(db) is { } tx ? (tx.Connection!, tx) : null, null, ct);
 
@@ -51,6 +54,7 @@ public static class RowBatch
         catch
         {
             db.TakePendingWork(); // nothing committed, nothing to wake for
+            db.TakeNewRows(); // nor anything left to write
             throw;
         }
         finally
@@ -63,6 +67,11 @@ public static class RowBatch
     private static async Task SaveAsync(DbContext db, (NpgsqlConnection Connection, NpgsqlTransaction? Transaction)? target,
         Type? lead, CancellationToken ct)
     {
+        // Rows collected untracked (NodeDbContext.AddRow) are handed over here; SaveChanges, where it must write the unit,
+        // gets them tracked.
+        var untracked = db is NodeDbContext node ? node.TakeNewRows() : [];
+        if (target is null)
+            db.AddRange(untracked);
         var tracker = db.ChangeTracker;
         var detect = tracker.AutoDetectChangesEnabled;
         tracker.AutoDetectChangesEnabled = false;
@@ -82,25 +91,29 @@ public static class RowBatch
             if (target is null || entry.State is not (EntityState.Added or EntityState.Modified)
                 || Plans.GetOrAdd(entry.Metadata, RowPlan.For) is not { } plan)
             {
+                if (target is not null)
+                    db.AddRange(untracked);
                 await db.SaveChangesAsync(ct); // a deleted row, a type this writer does not know, or no transaction
                 return;
             }
             writes.Add((entry, plan));
         }
-        if (writes.Count == 0)
+        if (writes.Count == 0 && untracked.Count == 0)
             return;
 
         await using var batch = new NpgsqlBatch(target!.Value.Connection, target.Value.Transaction);
-        // New rows first (the lead type's before the others), principals before dependents (as SaveChanges orders them),
-        // then the changed rows.
-        var ordered = writes.OrderBy(w => w.Entry.State != EntityState.Added ? int.MaxValue
-                : w.Entry.Metadata.ClrType == lead ? -1 : w.Plan.Depth).ToList();
+        // New rows first, tracked or not (the lead type's before the others), principals before dependents (as SaveChanges
+        // orders them), then the changed rows.
+        var model = db.Model;
+        var inserts = writes.Where(w => w.Entry.State == EntityState.Added).Select(w => (Row: w.Entry.Entity, Entry: (EntityEntry?)w.Entry, w.Plan))
+            .Concat(untracked.Select(row => (Row: row, Entry: (EntityEntry?)null, Plan: Plans[model.FindEntityType(row.GetType())!]!)))
+            .OrderBy(i => i.Row.GetType() == lead ? -1 : i.Plan.Depth);
+        foreach (var (row, entry, plan) in inserts)
+            batch.BatchCommands.Add(entry is null ? plan.Insert(row) : plan.Insert(entry));
         var updates = new List<(NpgsqlBatchCommand Command, EntityEntry Entry)>();
-        foreach (var (entry, plan) in ordered)
+        foreach (var (entry, plan) in writes.Where(w => w.Entry.State == EntityState.Modified))
         {
-            if (entry.State == EntityState.Added)
-                batch.BatchCommands.Add(plan.Insert(entry));
-            else if (plan.Update(entry) is { } update)
+            if (plan.Update(entry) is { } update)
             {
                 batch.BatchCommands.Add(update);
                 updates.Add((update, entry));
@@ -133,6 +146,7 @@ public static class RowBatch
         {
             _table = table;
             _columns = columns;
+            FromObject = columns.All(c => c.Getter is not null);
             _sql = $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => c.Name))}) "
                 + $"VALUES ({string.Join(", ", columns.Select((_, i) => $"${i + 1}"))})";
             Depth = depth;
@@ -154,10 +168,31 @@ public static class RowBatch
                     || property.ValueGenerated != ValueGenerated.Never && !(property.IsKey() && property.ClrType == typeof(Guid))
                     || property.GetColumnName(store) is null || property.GetRelationalTypeMapping() is not { } mapping)
                     return null;
-                columns.Add(new Column(property, mapping, Quote(property.GetColumnName(store)!)));
+                columns.Add(new Column(property, mapping, Quote(property.GetColumnName(store)!),
+                    property.IsShadowProperty() ? null : property.GetGetter()));
             }
             var qualified = type.GetSchema() is { } schema ? $"{Quote(schema)}.{Quote(table)}" : Quote(table);
             return new RowPlan(qualified, [.. columns], DepthOf(type));
+        }
+
+        /// <summary>Every column read by the property's CLR getter: no shadow property, so a row is written from its object alone.</summary>
+        public bool FromObject { get; }
+
+        /// <summary>
+        /// The INSERT of a row that is not tracked: its values read from the object. Nothing generates its key on the way
+        /// (SaveChanges would have), so a row without one is refused rather than written with an empty id.
+        /// </summary>
+        public NpgsqlBatchCommand Insert(object row)
+        {
+            var command = new NpgsqlBatchCommand(_sql);
+            foreach (var column in _columns)
+            {
+                var value = column.Getter!.GetClrValueUsingContainingEntity(row);
+                if (value is Guid id && id == Guid.Empty && column.Property.IsKey())
+                    throw new InvalidOperationException($"A new {row.GetType().Name} was added without its key ({column.Property.Name}).");
+                command.Parameters.Add(column.Parameter(value));
+            }
+            return command;
         }
 
         public NpgsqlBatchCommand Insert(EntityEntry entry)
@@ -204,7 +239,7 @@ public static class RowBatch
         }
 
         /// <summary>One mapped column; its type mapping makes the parameter, applying the value converter and setting the type, as SaveChanges does.</summary>
-        private sealed record Column(IProperty Property, RelationalTypeMapping Mapping, string Name)
+        private sealed record Column(IProperty Property, RelationalTypeMapping Mapping, string Name, IClrPropertyGetter? Getter)
         {
             public NpgsqlParameter Parameter(object? value) => (NpgsqlParameter)Mapping.CreateParameter(ParameterFactory, "", value, Property.IsNullable);
         }

@@ -134,7 +134,7 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
 
     /// <summary>Records the outcome with the work it guards (same transaction).</summary>
     public void Complete(IdempotentRequest request, int status, Guid resourceId) =>
-        db.IdempotencyRecords.Add(new IdempotencyRecord
+        db.AddRow(new IdempotencyRecord
         {
             ClientId = request.ClientId,
             Key = request.Key,

@@ -26,7 +26,7 @@ public sealed class CaseLifecycle(NodeDbContext db, LegalClocks clocks, TimeProv
     {
         var from = referral.Status;
         audit.StepTaken(e.Client ?? e.TakenBy, referral.Id, $"{e.Step}: {from} -> {e.ToStatus}", e.MessageId);
-        db.Steps.Add(new ReferralStep
+        db.AddRow(new ReferralStep
         {
             Id = Guid.CreateVersion7(),
             ReferralId = referral.Id,
@@ -70,7 +70,7 @@ public sealed class CaseLifecycle(NodeDbContext db, LegalClocks clocks, TimeProv
     public void TakePending(Referral referral, string step, string? outcome, ExchangeMessage message, string projected, string client)
     {
         audit.StepTaken(client, referral.Id, $"{step}: {referral.Status} -> {projected} (awaiting receipt)", message.Id);
-        db.Steps.Add(new ReferralStep
+        db.AddRow(new ReferralStep
         {
             Id = Guid.CreateVersion7(),
             ReferralId = referral.Id,
@@ -98,7 +98,7 @@ public sealed class CaseLifecycle(NodeDbContext db, LegalClocks clocks, TimeProv
     public async Task ReceiveAsync(Referral referral, MessageEnvelope envelope, string step, string? outcome, DateTimeOffset receivedAt,
         CancellationToken ct)
     {
-        db.Steps.Add(new ReferralStep
+        db.AddRow(new ReferralStep
         {
             Id = Guid.CreateVersion7(),
             ReferralId = referral.Id,
@@ -245,7 +245,7 @@ public sealed class CaseLifecycle(NodeDbContext db, LegalClocks clocks, TimeProv
     public void Publish(Referral referral, string type, Guid? messageId, string? step, string? detail)
     {
         db.WakeAfterCommit(Work.Feed);
-        db.Feed.Add(new FeedEvent
+        db.AddRow(new FeedEvent
         {
             Type = type,
             ReferralId = referral.Id,

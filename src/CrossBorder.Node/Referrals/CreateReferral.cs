@@ -49,6 +49,7 @@ public static class CreateReferral
             return Problems.ValidationResult(http, errors.ToDictionary(e => e.Key, e => e.Value));
 
         Idempotency.Prepare(http, request, body);
+        using var newRows = s.Db.CollectNewRows(); // every row below is new: written by the batch, not tracked
         var country = node.Value.Country;
         var referral = await referrals.AddAsync(document, new NewReferral(Guid.CreateVersion7(now), Directions.Outgoing,
             RequestingState: country, RequestedState: document.RequestedState, CreatedBy: request.ClientId, now)
@@ -115,7 +116,7 @@ public sealed class NewReferrals(NodeDbContext db, NodeKeys keys, ReferenceNumbe
         };
         referral.WrappedDataKey = keys.Cipher.NewWrappedDataKey(n.Id);
         referral.PersonalData = ReferralData.Seal(keys, referral, document);
-        db.Referrals.Add(referral);
+        db.AddRow(referral);
         return referral;
     }
 }

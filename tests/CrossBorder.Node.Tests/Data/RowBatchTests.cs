@@ -198,6 +198,96 @@ public sealed class RowBatchTests
         Assert.That((failure!.InnerException as PostgresException)?.ConstraintName, Is.EqualTo(failsAt));
     }
 
+    [Test]
+    public void Model_EveryTypeACreateWrites_CanBeWrittenUntracked()
+    {
+        using var db = new DesignTimeFactory().CreateDbContext([]);
+        foreach (var type in new[] { typeof(Referral), typeof(ExchangeMessage), typeof(AuditPendingEntry), typeof(ReferralStep), typeof(FeedEvent),
+                     typeof(IdempotencyRecord) })
+            Assert.That(RowBatch.InsertsUntracked(db.Model.FindEntityType(type)), Is.True, $"{type.Name} would be tracked");
+    }
+
+    [Test]
+    public async Task CollectedRows_SavedAsOwnTransaction_AreWrittenWithEveryColumn_WithoutBeingTracked()
+    {
+        await using var db = await MigratedAsync();
+        var referral = NewReferral();
+        var feed = new FeedEvent { Type = FeedEventTypes.Created, ReferralId = referral.Id, Reference = referral.Reference, Status = "SUBMITTED",
+            MessageId = Guid.CreateVersion7(), Step = "submission", Detail = "a -> b", At = At };
+        var key = new IdempotencyRecord { ClientId = "ministry", Key = "k-1", RequestHash = new string('a', 64), StatusCode = 201,
+            ResourceId = referral.Id, CreatedAt = At };
+        using (db.CollectNewRows())
+        {
+            db.AddRow(referral);
+            db.AddRow(feed);
+            db.AddRow(key);
+            Assert.That(db.ChangeTracker.Entries(), Is.Empty, "collected, not tracked");
+            await db.SaveAsOwnTransactionAsync(new WorkSignals(), lead: typeof(IdempotencyRecord), CancellationToken.None);
+        }
+
+        Assert.That(db.ChangeTracker.Entries(), Is.Empty, "written without the change tracker");
+        await using var read = NewContext(db.Database.GetConnectionString()!);
+        foreach (var written in new object[] { referral, feed, key })
+        {
+            var type = read.Model.FindEntityType(written.GetType())!;
+            var keyValues = type.FindPrimaryKey()!.Properties.Select(p => p.GetGetter().GetClrValueUsingContainingEntity(written)).ToArray();
+            var stored = await read.FindAsync(written.GetType(), keyValues);
+            Assert.That(stored, Is.Not.Null, $"{written.GetType().Name} stored");
+            foreach (var property in type.GetProperties())
+                Assert.That(read.Entry(stored!).Property(property.Name).CurrentValue, Is.EqualTo(property.GetGetter().GetClrValueUsingContainingEntity(written)),
+                    $"{written.GetType().Name}.{property.Name}");
+        }
+    }
+
+    [Test]
+    public async Task CollectedRows_InAUnitWithoutATransaction_GoThroughSaveChanges()
+    {
+        await using var db = await MigratedAsync();
+        var referral = NewReferral();
+        using (db.CollectNewRows())
+        {
+            db.AddRow(referral);
+            await db.SaveAsBatchAsync(CancellationToken.None); // no transaction: SaveChanges writes the unit, collected rows included
+        }
+
+        await using var read = NewContext(db.Database.GetConnectionString()!);
+        Assert.That(await read.Referrals.CountAsync(r => r.Id == referral.Id), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task CollectedRows_NotWrittenWhenTheCollectionEnds_AreDropped_AndTheContextTracksAgain()
+    {
+        await using var db = await MigratedAsync();
+        var dropped = NewReferral();
+        using (db.CollectNewRows())
+            db.AddRow(dropped); // the request failed before its save
+
+        var next = NewReferral();
+        db.AddRow(next);
+        await db.SaveChangesAsync();
+
+        Assert.That(db.Entry(next).State, Is.EqualTo(EntityState.Unchanged), "added outside a collection: tracked and saved");
+        await using var read = NewContext(db.Database.GetConnectionString()!);
+        Assert.That(await read.Referrals.Select(r => r.Id).ToListAsync(), Is.EqualTo(new[] { next.Id }), "the dropped row was never written");
+    }
+
+    [Test]
+    public async Task ACollectedRowWithoutItsKey_IsRefused_AndNothingOfItsUnitIsWritten()
+    {
+        await using var db = await MigratedAsync();
+        var referral = NewReferral();
+        using (db.CollectNewRows())
+        {
+            db.AddRow(referral);
+            db.AddRow(new FeedEvent { Id = Guid.Empty, Type = FeedEventTypes.Created, ReferralId = referral.Id, Reference = referral.Reference,
+                Status = "SUBMITTED", At = At });
+            Assert.ThrowsAsync<InvalidOperationException>(() => db.SaveAsOwnTransactionAsync(new WorkSignals(), lead: null, CancellationToken.None));
+        }
+
+        await using var read = NewContext(db.Database.GetConnectionString()!);
+        Assert.That(await read.Referrals.CountAsync(), Is.Zero);
+    }
+
     /// <summary>A referral and its feed event, committed: rows a later unit can collide with.</summary>
     private static async Task<(Referral Referral, FeedEvent Event)> StoredReferralWithEventAsync(NodeDbContext db)
     {

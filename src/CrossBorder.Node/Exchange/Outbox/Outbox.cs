@@ -39,7 +39,7 @@ public sealed class Outbox(NodeDbContext db, NodeKeys keys, TimeProvider time, A
             State = MessageStates.Queued,
             NextAttemptAt = null, // due at once; retry times come from the database clock (OutboxDispatcher)
         };
-        db.Messages.Add(message);
+        db.AddRow(message);
         audit.MessageSent(message);
         telemetry.Queued(message);
         db.WakeAfterCommit(Work.Outbox);
