@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using CrossBorder.Cli.Bench;
+
+namespace CrossBorder.Cli.Tests;
+
+/// <summary>
+/// <c>bench write</c>'s CPU per create: read from <c>/proc</c> (the process's own time grows with the work it does, a
+/// server's tree counts its children), and reported per successful request for the server, PostgreSQL and the peer.
+/// </summary>
+public sealed class BenchCpuTests
+{
+    [Test]
+    public void ProcessCpu_GrowsWithTheWorkTheProcessDoes()
+    {
+        Assume.That(OperatingSystem.IsLinux(), "read from /proc");
+        var before = ProcessCpu.Of(Environment.ProcessId)!.Value;
+
+        var spin = Stopwatch.StartNew();
+        var x = 0UL;
+        while (spin.ElapsedMilliseconds < 300)
+            x = x * 6364136223846793005UL + 1442695040888963407UL;
+
+        var after = ProcessCpu.Of(Environment.ProcessId)!.Value;
+        Assert.That(after - before, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(200)), $"300 ms of spinning ({x % 2})");
+        Assert.That(ProcessCpu.OfTree(Environment.ProcessId), Is.GreaterThanOrEqualTo(after), "a tree counts its root");
+        Assert.That(ProcessCpu.Of(int.MaxValue), Is.Null, "no such process");
+    }
+
+    [Test]
+    public void Report_CpuPerCreate_IsEachProcesssTimeOverTheSuccessfulRequests()
+    {
+        var report = new BenchReport(new BenchWriteOptions(".", 5, 2, 32, 200, 5000, 2, false, false, 1, 2, 3, 4));
+        var phase = new PhaseResult("node", Succeeded: 1000, Failed: 3, TimeSpan.FromSeconds(1), 10, 20, 30, null);
+        var before = new Dictionary<string, TimeSpan> { ["FR"] = TimeSpan.FromSeconds(1), [BenchReport.Postgres] = TimeSpan.Zero, ["GB"] = TimeSpan.Zero };
+        var after = new Dictionary<string, TimeSpan>
+        {
+            ["FR"] = TimeSpan.FromSeconds(1.7), [BenchReport.Postgres] = TimeSpan.FromSeconds(0.5), ["GB"] = TimeSpan.FromSeconds(0.1),
+            ["baseline"] = TimeSpan.FromSeconds(9), // not this phase's server: not counted
+        };
+
+        report.AddCpu(2, phase, before, after);
+        var output = new StringWriter();
+        report.Print(output);
+
+        var lines = output.ToString().Split('\n');
+        Assert.That(lines, Has.Some.Matches(@"^\s*2\s+node\s+700\s+500\s+100\s+1300\s*$"), output.ToString());
+        Assert.That(lines, Has.Some.Contains("\"figure\":\"cpu_per_create\"").And.Contains("\"system\":\"node: total\"").And.Contains("\"value\":1300"));
+    }
+}
