@@ -42,7 +42,9 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
     /// <summary>
     /// From here until the unit is saved by <see cref="RowBatch"/>, rows added with <see cref="AddRow"/> are kept in a
     /// plain list, not tracked: a create's rows are all new and written once, so the change tracker's work for them
-    /// (identity map, snapshots, graph walk) would be thrown away.
+    /// (identity map, snapshots, graph walk) would be thrown away. A collected row is not in <c>DbSet.Local</c>, so only
+    /// a unit that never reads back its own new rows may collect (the create does not; a peer's message, reading
+    /// <c>Steps.Local</c>, does not collect).
     /// </summary>
     internal NewRowsScope CollectNewRows()
     {
