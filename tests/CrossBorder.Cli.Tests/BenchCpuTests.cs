@@ -15,15 +15,42 @@ public sealed class BenchCpuTests
         Assume.That(OperatingSystem.IsLinux(), "read from /proc");
         var before = ProcessCpu.Of(Environment.ProcessId)!.Value;
 
-        var spin = Stopwatch.StartNew();
+        // Spin until the process's own time has grown (the machine may be busy: wall time says little), or give up.
         var x = 0UL;
-        while (spin.ElapsedMilliseconds < 300)
-            x = x * 6364136223846793005UL + 1442695040888963407UL;
+        var limit = Stopwatch.StartNew();
+        while (ProcessCpu.Of(Environment.ProcessId)!.Value - before < TimeSpan.FromMilliseconds(200) && limit.Elapsed < TimeSpan.FromSeconds(30))
+            for (var i = 0; i < 1_000_000; i++)
+                x = x * 6364136223846793005UL + 1442695040888963407UL;
 
-        var after = ProcessCpu.Of(Environment.ProcessId)!.Value;
-        Assert.That(after - before, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(200)), $"300 ms of spinning ({x % 2})");
-        Assert.That(ProcessCpu.OfTree(Environment.ProcessId), Is.GreaterThanOrEqualTo(after), "a tree counts its root");
+        Assert.That(ProcessCpu.Of(Environment.ProcessId)!.Value - before, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(200)), $"spun ({x % 2})");
+        Assert.That(ProcessCpu.OfTree(Environment.ProcessId), Is.GreaterThanOrEqualTo(ProcessCpu.Of(Environment.ProcessId)!.Value), "a tree counts its root");
         Assert.That(ProcessCpu.Of(int.MaxValue), Is.Null, "no such process");
+    }
+
+    [Test]
+    public void ProcessCpuOfTree_CountsALiveChildsTime()
+    {
+        Assume.That(OperatingSystem.IsLinux(), "read from /proc");
+        var own = ProcessCpu.Of(Environment.ProcessId)!.Value;
+        var treeBefore = ProcessCpu.OfTree(Environment.ProcessId)!.Value;
+        using var child = Process.Start(new ProcessStartInfo("sh", ["-c", "while :; do :; done"]))!;
+        try
+        {
+            var limit = Stopwatch.StartNew();
+            while ((ProcessCpu.Of(child.Id) ?? TimeSpan.Zero) < TimeSpan.FromMilliseconds(300) && limit.Elapsed < TimeSpan.FromSeconds(30))
+                Thread.Yield();
+            var childTime = ProcessCpu.Of(child.Id)!.Value;
+            var grown = ProcessCpu.OfTree(Environment.ProcessId)!.Value - treeBefore;
+            var ownGrowth = ProcessCpu.Of(Environment.ProcessId)!.Value - own;
+
+            Assert.That(childTime, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(300)), "the child spun");
+            Assert.That(grown - ownGrowth, Is.GreaterThanOrEqualTo(childTime - TimeSpan.FromMilliseconds(20)), "the child's time is in the tree");
+        }
+        finally
+        {
+            child.Kill();
+            child.WaitForExit();
+        }
     }
 
     [Test]

@@ -124,11 +124,12 @@ public sealed class BenchReport(BenchWriteOptions options)
         if (_cpu.Count > 0)
         {
             output.WriteLine();
-            output.WriteLine("CPU per create, closed loop: µs of CPU per successful request (/proc), by process");
+            output.WriteLine("CPU per create, closed loop: µs of CPU per successful request (/proc), by process, over the phase (the node's "
+                + "deliveries sent meanwhile included; the rest, sent after the phase, count in the end-to-end figure)");
             Row(output, "round", "system", "server", Postgres, "GB", "total", "");
             foreach (var (round, system, micros) in _cpu)
             {
-                var server = micros.Where(m => m.Key is not (Postgres or "GB")).Select(m => m.Value).FirstOrDefault();
+                var server = micros.Where(m => m.Key is not (Postgres or "GB")).Select(m => m.Value).DefaultIfEmpty(double.NaN).First();
                 Row(output, Int(round), system, F(server, 0), F(Get(micros, Postgres), 0), micros.TryGetValue("GB", out var gb) ? F(gb, 0) : "",
                     F(micros.Values.Sum(), 0), "");
             }

@@ -6,14 +6,14 @@ namespace CrossBorder.Node.Data;
 
 public static class DataSetup
 {
-    /// <summary>The connection pool, the pooled DbContext and its commit interceptors (wake-ups, no savepoints).</summary>
+    /// <summary>The connection pool, the pooled DbContext and its interceptors (wake-ups, no savepoints, no collected row left unsaved).</summary>
     public static IServiceCollection AddNodeData(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton(_ => DataSource(connectionString));
         services.AddSingleton<WorkSignals>();
         services.AddSingleton<WakeOnCommitInterceptor>();
         services.AddDbContextPool<NodeDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()).UseOpenIddict()
-            .AddInterceptors(sp.GetRequiredService<WakeOnCommitInterceptor>(), new NoSavepointsInterceptor()));
+            .AddInterceptors(sp.GetRequiredService<WakeOnCommitInterceptor>(), new NoSavepointsInterceptor(), new CollectedRowsGuard()));
         return services;
     }
 

@@ -48,8 +48,21 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
     /// </summary>
     internal NewRowsScope CollectNewRows()
     {
-        _newRows ??= [];
+        if (_newRows is not null)
+            throw new InvalidOperationException("This unit collects its new rows already.");
+        _newRows = [];
         return new NewRowsScope(this);
+    }
+
+    /// <summary>
+    /// SaveChanges does not write collected rows: a unit that collects is saved by <see cref="RowBatch"/>, which hands
+    /// them to SaveChanges itself where it must. Saving such a unit any other way is a mistake, refused
+    /// (<see cref="CollectedRowsGuard"/>) rather than committed without its rows.
+    /// </summary>
+    internal void RefuseCollectedRows()
+    {
+        if (_newRows is { Count: > 0 })
+            throw new InvalidOperationException("This unit collected new rows: save it with RowBatch, which writes them.");
     }
 
     /// <summary>Ends the collection: rows not written by then (the request failed first) are dropped, never left for the context's next user.</summary>

@@ -68,7 +68,7 @@ public static class RowBatch
         Type? lead, CancellationToken ct)
     {
         // Rows collected untracked (NodeDbContext.AddRow) are handed over here; SaveChanges, where it must write the unit,
-        // gets them tracked.
+        // gets them tracked. A unit whose save failed is not saved again: its collected rows are gone with the attempt.
         var untracked = db is NodeDbContext node ? node.TakeNewRows() : [];
         if (target is null)
             db.AddRange(untracked);

@@ -288,6 +288,65 @@ public sealed class RowBatchTests
         Assert.That(await read.Referrals.CountAsync(), Is.Zero);
     }
 
+    [Test]
+    public async Task CollectedRows_InATransactionalUnitTheBatchCannotWrite_GoThroughSaveChangesWithIt()
+    {
+        await using var db = await MigratedAsync();
+        var (_, stored) = await StoredReferralWithEventAsync(db);
+        var referral = NewReferral();
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            using (db.CollectNewRows())
+            {
+                db.AddRow(referral);
+                db.Remove(stored); // a deleted row: the batch does not write deletes, SaveChanges writes the unit
+                await db.SaveAsBatchAsync(CancellationToken.None);
+            }
+            await tx.CommitAsync();
+        }
+
+        await using var read = NewContext(db.Database.GetConnectionString()!);
+        Assert.That(await read.Referrals.CountAsync(r => r.Id == referral.Id), Is.EqualTo(1), "the collected row went with the unit");
+        Assert.That(await read.Feed.CountAsync(), Is.Zero, "and so did the delete");
+    }
+
+    [TestCase(typeof(FeedEvent), "PK_feed_events")]
+    [TestCase(typeof(Referral), "PK_referrals")]
+    public async Task CollectedRows_TheLeadTypesRowsGoFirst(Type lead, string failsAt)
+    {
+        await using var db = await MigratedAsync();
+        var (first, feed) = await StoredReferralWithEventAsync(db);
+
+        await using var other = NewContext(db.Database.GetConnectionString()!);
+        var again = NewReferral();
+        again.Id = first.Id;
+        using (other.CollectNewRows())
+        {
+            other.AddRow(again);
+            other.AddRow(new FeedEvent { Id = feed.Id, Type = FeedEventTypes.Created, ReferralId = again.Id, Reference = again.Reference,
+                Status = "SUBMITTED", At = At });
+            var failure = Assert.ThrowsAsync<DbUpdateException>(() => other.SaveAsOwnTransactionAsync(new WorkSignals(), lead, CancellationToken.None));
+            Assert.That((failure!.InnerException as PostgresException)?.ConstraintName, Is.EqualTo(failsAt));
+        }
+    }
+
+    [Test]
+    public async Task AUnitHoldingCollectedRows_IsRefusedBySaveChanges_AndACollectionDoesNotNest()
+    {
+        await using var migrated = await MigratedAsync();
+        await using var db = new NodeDbContext(new DbContextOptionsBuilder<NodeDbContext>().UseNpgsql(migrated.Database.GetConnectionString())
+            .UseOpenIddict().AddInterceptors(new CollectedRowsGuard()).Options);
+        using (db.CollectNewRows())
+        {
+            db.AddRow(NewReferral());
+            Assert.Throws<InvalidOperationException>(() => db.CollectNewRows(), "a second collection would end the first and drop its rows");
+            Assert.ThrowsAsync<InvalidOperationException>(() => db.SaveChangesAsync(), "SaveChanges would commit the unit without its rows");
+        }
+
+        await using var read = NewContext(migrated.Database.GetConnectionString()!);
+        Assert.That(await read.Referrals.CountAsync(), Is.Zero);
+    }
+
     /// <summary>A referral and its feed event, committed: rows a later unit can collide with.</summary>
     private static async Task<(Referral Referral, FeedEvent Event)> StoredReferralWithEventAsync(NodeDbContext db)
     {
