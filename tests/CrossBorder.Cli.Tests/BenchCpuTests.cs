@@ -73,4 +73,21 @@ public sealed class BenchCpuTests
         Assert.That(lines, Has.Some.Matches(@"^\s*2\s+node\s+700\s+500\s+100\s+1300\s*$"), output.ToString());
         Assert.That(lines, Has.Some.Contains("\"figure\":\"cpu_per_create\"").And.Contains("\"system\":\"node: total\"").And.Contains("\"value\":1300"));
     }
+
+    [Test]
+    public void Report_CpuPerExchange_IsEachProcesssTimeFromTheFirstCreateToTheLastReceipt_OverTheExchanges()
+    {
+        var report = new BenchReport(new BenchWriteOptions(".", 5, 2, 32, 200, 5000, 2, false, false, 1, 2, 3, 4));
+        var result = new EndToEndResult(Exchanges: 2000, FailedCreates: 0, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(6), ReceivedAtPeer: 2000);
+        var before = new Dictionary<string, TimeSpan> { ["FR"] = TimeSpan.Zero, ["GB"] = TimeSpan.FromSeconds(1), [BenchReport.Postgres] = TimeSpan.Zero };
+        var after = new Dictionary<string, TimeSpan> { ["FR"] = TimeSpan.FromSeconds(3), ["GB"] = TimeSpan.FromSeconds(3), [BenchReport.Postgres] = TimeSpan.FromSeconds(5) };
+
+        report.AddEndToEnd(result);
+        report.AddEndToEndCpu(result, before, after);
+        var output = new StringWriter();
+        report.Print(output);
+
+        Assert.That(output.ToString(), Does.Contain("CPU per exchange (/proc, µs): FR 1500, GB 1000, PostgreSQL 2500, total 5000"));
+        Assert.That(output.ToString(), Does.Contain("\"figure\":\"e2e_cpu_per_exchange\",\"system\":\"total\",\"value\":5000"));
+    }
 }

@@ -35,6 +35,7 @@ public sealed class BenchReport(BenchWriteOptions options)
     private readonly Dictionary<string, double> _idleRss = [];
     private readonly Dictionary<string, double> _loadedRss = [];
     private EndToEndResult? _endToEnd;
+    private readonly Dictionary<string, double> _endToEndCpu = [];
 
     public void AddReady(string system, double seconds)
     {
@@ -103,6 +104,25 @@ public sealed class BenchReport(BenchWriteOptions options)
         Add(new BenchFigure("e2e_failed_creates", "FR->GB", null, result.FailedCreates, "requests"));
     }
 
+    /// <summary>
+    /// What one whole exchange cost each process, in µs of CPU per exchange: from the first create until FR held every
+    /// receipt (FR, GB, PostgreSQL with both databases). Their sum against the machine's cores is what bounds the rate.
+    /// </summary>
+    public void AddEndToEndCpu(EndToEndResult result, Dictionary<string, TimeSpan> before, Dictionary<string, TimeSpan> after)
+    {
+        if (result.Exchanges == 0)
+            return;
+        foreach (var process in new[] { "FR", "GB", Postgres })
+        {
+            if (before.TryGetValue(process, out var from) && after.TryGetValue(process, out var to))
+                _endToEndCpu[process] = (to - from).TotalMicroseconds / result.Exchanges;
+        }
+        foreach (var (process, micros) in _endToEndCpu)
+            Add(new BenchFigure("e2e_cpu_per_exchange", process, null, micros, "µs"));
+        if (_endToEndCpu.Count > 0)
+            Add(new BenchFigure("e2e_cpu_per_exchange", "total", null, _endToEndCpu.Values.Sum(), "µs"));
+    }
+
     /// <summary>Node throughput over baseline throughput, each the mean of its rounds; null before both ran.</summary>
     public double? CreateRatio => MeanThroughput("baseline") is var baseline && baseline > 0 ? MeanThroughput("node") / baseline : null;
 
@@ -157,6 +177,11 @@ public sealed class BenchReport(BenchWriteOptions options)
             output.WriteLine(
                 $"End to end: {Int(e.Exchanges)} referrals created at FR in {F(e.CreatePhase.TotalSeconds, 2)} s, every receipt back at FR after " +
                 $"{F(e.Elapsed.TotalSeconds, 2)} s: {F(e.ExchangesPerSecond, 0)} exchanges/s (GB received {Int(e.ReceivedAtPeer)}, failed creates {Int(e.FailedCreates)})");
+            if (_endToEndCpu.Count > 0)
+            {
+                output.WriteLine("  CPU per exchange (/proc, µs): " + string.Join(", ", _endToEndCpu.Select(c => $"{c.Key} {F(c.Value, 0)}"))
+                    + $", total {F(_endToEndCpu.Values.Sum(), 0)}");
+            }
         }
 
         output.WriteLine();

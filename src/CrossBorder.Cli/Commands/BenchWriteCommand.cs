@@ -120,7 +120,10 @@ public sealed class BenchWriteCommand : CliCommand
         }
 
         await RefreshTokenAsync(node, node, stack, ct);
-        report.AddEndToEnd(await RunEndToEndAsync(load, node, fr, gb, options, ct));
+        var cpuAtStart = CpuOf(stack);
+        var endToEnd = await RunEndToEndAsync(load, node, fr, gb, options, ct);
+        report.AddEndToEnd(endToEnd);
+        report.AddEndToEndCpu(endToEnd, cpuAtStart, CpuOf(stack));
 
         await ReadIdleMemoryAsync(stack, report, options, afterLoad: true, ct);
         report.Print(Console.Out);
