@@ -19,14 +19,14 @@ namespace CrossBorder.Node.Audit;
 /// leaf bytes, leaf hashes and every complete subtree hash that fills up, and signs a checkpoint when the
 /// log grew. After commit it asks the peer to cosign (<see cref="AuditWitnessClient"/>).
 /// </summary>
-public sealed class AuditSequencer(NpgsqlDataSource dataSource, NodeKeys keys, IOptions<NodeOptions> node,
+public sealed class AuditSequencer(LeaderConnections leaders, NodeKeys keys, IOptions<NodeOptions> node,
     IOptions<AuditOptions> options, TimeProvider time, AuditWitnessClient witness, ILogger<AuditSequencer> log) : NodeWorker(log)
 {
     protected override string Name => "Audit sequencer";
 
     protected override async Task RunAsync(CancellationToken ct)
     {
-        await using var leader = await dataSource.OpenConnectionAsync(ct);
+        await using var leader = await leaders.OpenAsync(ct); // unpooled: closing it releases the lock
         await using (var lockCmd = new NpgsqlCommand($"SELECT pg_try_advisory_lock({LockIds.AuditSequencer})", leader))
         {
             if (!(bool)(await lockCmd.ExecuteScalarAsync(ct))!)

@@ -10,6 +10,7 @@ public static class DataSetup
     public static IServiceCollection AddNodeData(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton(_ => DataSource(connectionString));
+        services.AddSingleton(_ => new LeaderConnections(connectionString));
         services.AddSingleton<WorkSignals>();
         services.AddSingleton<WakeOnCommitInterceptor>();
         services.AddDbContextPool<NodeDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()).UseOpenIddict()
@@ -18,9 +19,15 @@ public static class DataSetup
     }
 
     /// <summary>
-    /// The node's connection pool. Its statements repeat (the create batch, the claim, the receipt), so they are
-    /// prepared on each connection after two uses, unless the connection string says otherwise: PostgreSQL then
-    /// skips parsing and planning them on every request.
+    /// The node's connection pool, unless the connection string says otherwise:
+    /// <list type="bullet">
+    /// <item>Its statements repeat (the create batch, the claim, the receipt), so they are prepared on each connection
+    /// after two uses: PostgreSQL then skips parsing and planning them on every request.</item>
+    /// <item>A returned connection is not reset (<c>No Reset On Close</c>): the node leaves no session state on a pooled
+    /// connection (no <c>SET</c>, <c>LISTEN</c>, temporary table or cursor; its advisory locks are transaction-scoped, and
+    /// the sequencers' session locks live on <see cref="LeaderConnections"/>), so the reset's statements (with prepared
+    /// statements, seven per use of a connection) were work for nothing on both sides. Measured: docs/architecture.md.</item>
+    /// </list>
     /// </summary>
     private static NpgsqlDataSource DataSource(string connectionString)
     {
@@ -31,6 +38,8 @@ public static class DataSetup
             builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
             builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
         }
+        if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
         return builder.Build();
     }
 }

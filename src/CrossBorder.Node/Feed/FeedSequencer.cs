@@ -12,7 +12,7 @@ namespace CrossBorder.Node.Feed;
 /// wait on each other for the feed, and readers (who only see numbered events) get a gap-free, ordered,
 /// resumable feed.
 /// </summary>
-public sealed class FeedSequencer(NpgsqlDataSource dataSource, WorkSignals signals, IOptions<FeedOptions> options,
+public sealed class FeedSequencer(LeaderConnections leaders, WorkSignals signals, IOptions<FeedOptions> options,
     ILogger<FeedSequencer> log) : NodeWorker(log)
 {
     private const string SequenceSql = """
@@ -28,7 +28,7 @@ public sealed class FeedSequencer(NpgsqlDataSource dataSource, WorkSignals signa
     protected override async Task RunAsync(CancellationToken ct)
     {
         var o = options.Value;
-        await using var leader = await dataSource.OpenConnectionAsync(ct);
+        await using var leader = await leaders.OpenAsync(ct); // unpooled: closing it releases the lock
         while (!await TryLeadAsync(leader, ct))
             await signals.Feed.WaitAsync(o.StandbyInterval, ct);
         // Leader until this connection closes, which releases the lock for another replica.
