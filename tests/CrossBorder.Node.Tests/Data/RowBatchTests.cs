@@ -27,11 +27,7 @@ public sealed class RowBatchTests
     public async Task SaveAsBatch_EveryMappedColumn_ReadsBackAsWritten()
     {
         await using var db = await MigratedAsync();
-        var referral = NewReferral();
-        var feed = new FeedEvent { Type = FeedEventTypes.Created, ReferralId = referral.Id, Reference = referral.Reference, Status = "SUBMITTED",
-            MessageId = Guid.CreateVersion7(), Step = "submission", Detail = "a -> b", At = At };
-        var key = new IdempotencyRecord { ClientId = "ministry", Key = "k-1", RequestHash = new string('a', 64), StatusCode = 201,
-            ResourceId = referral.Id, CreatedAt = At };
+        var (referral, feed, key) = CreateUnit();
         db.AddRange(referral, feed, key);
 
         await using (var tx = await db.Database.BeginTransactionAsync())
@@ -41,17 +37,7 @@ public sealed class RowBatchTests
         }
 
         Assert.That(db.ChangeTracker.Entries().Select(e => e.State), Is.All.EqualTo(EntityState.Unchanged), "the rows count as saved");
-        await using var read = NewContext(db.Database.GetConnectionString()!);
-        foreach (var written in new object[] { referral, feed, key })
-        {
-            var entry = db.Entry(written);
-            var keyValues = entry.Metadata.FindPrimaryKey()!.Properties.Select(p => entry.Property(p.Name).CurrentValue).ToArray();
-            var stored = await read.FindAsync(written.GetType(), keyValues);
-            Assert.That(stored, Is.Not.Null, $"{written.GetType().Name} stored");
-            foreach (var property in entry.Metadata.GetProperties())
-                Assert.That(read.Entry(stored!).Property(property.Name).CurrentValue, Is.EqualTo(entry.Property(property.Name).CurrentValue),
-                    $"{written.GetType().Name}.{property.Name}");
-        }
+        await AssertStoredAsWrittenAsync(db.Database.GetConnectionString()!, referral, feed, key);
     }
 
     [Test]
@@ -178,24 +164,31 @@ public sealed class RowBatchTests
         Assert.That(other.Database.GetDbConnection().State, Is.EqualTo(System.Data.ConnectionState.Closed), "the connection went back");
     }
 
-    [TestCase(typeof(FeedEvent), "PK_feed_events")]
-    [TestCase(typeof(Referral), "PK_referrals")]
-    public async Task SaveAsOwnTransaction_TheLeadTypesRowsGoFirst(Type lead, string failsAt)
+    [TestCase(typeof(FeedEvent), "PK_feed_events", false)]
+    [TestCase(typeof(Referral), "PK_referrals", false)]
+    [TestCase(typeof(FeedEvent), "PK_feed_events", true)]
+    [TestCase(typeof(Referral), "PK_referrals", true)]
+    public async Task SaveAsOwnTransaction_TheLeadTypesRowsGoFirst(Type lead, string failsAt, bool collected)
     {
         await using var db = await MigratedAsync();
         var (first, feed) = await StoredReferralWithEventAsync(db);
 
         // Both rows of the unit are taken: whichever INSERT runs first is the one that fails (a create's idempotency key
-        // leads so that a used key fails the batch before the referral's row is written).
+        // leads so that a used key fails the batch before the referral's row is written). Tracked or collected alike.
         await using var other = NewContext(db.Database.GetConnectionString()!);
         var again = NewReferral();
         again.Id = first.Id;
-        other.AddRange(again, new FeedEvent { Id = feed.Id, Type = FeedEventTypes.Created, ReferralId = again.Id, Reference = again.Reference,
-            Status = "SUBMITTED", At = At });
+        using (collected ? other.CollectNewRows() : (IDisposable?)null)
+        {
+            other.AddRow(again);
+            other.AddRow(new FeedEvent { Id = feed.Id, Type = FeedEventTypes.Created, ReferralId = again.Id, Reference = again.Reference,
+                Status = "SUBMITTED", At = At });
+            Assert.That(other.ChangeTracker.Entries().Count(), Is.EqualTo(collected ? 0 : 2));
 
-        var failure = Assert.ThrowsAsync<DbUpdateException>(() => other.SaveAsOwnTransactionAsync(new WorkSignals(), lead, CancellationToken.None));
+            var failure = Assert.ThrowsAsync<DbUpdateException>(() => other.SaveAsOwnTransactionAsync(new WorkSignals(), lead, CancellationToken.None));
 
-        Assert.That((failure!.InnerException as PostgresException)?.ConstraintName, Is.EqualTo(failsAt));
+            Assert.That((failure!.InnerException as PostgresException)?.ConstraintName, Is.EqualTo(failsAt));
+        }
     }
 
     [Test]
@@ -211,11 +204,7 @@ public sealed class RowBatchTests
     public async Task CollectedRows_SavedAsOwnTransaction_AreWrittenWithEveryColumn_WithoutBeingTracked()
     {
         await using var db = await MigratedAsync();
-        var referral = NewReferral();
-        var feed = new FeedEvent { Type = FeedEventTypes.Created, ReferralId = referral.Id, Reference = referral.Reference, Status = "SUBMITTED",
-            MessageId = Guid.CreateVersion7(), Step = "submission", Detail = "a -> b", At = At };
-        var key = new IdempotencyRecord { ClientId = "ministry", Key = "k-1", RequestHash = new string('a', 64), StatusCode = 201,
-            ResourceId = referral.Id, CreatedAt = At };
+        var (referral, feed, key) = CreateUnit();
         using (db.CollectNewRows())
         {
             db.AddRow(referral);
@@ -226,17 +215,7 @@ public sealed class RowBatchTests
         }
 
         Assert.That(db.ChangeTracker.Entries(), Is.Empty, "written without the change tracker");
-        await using var read = NewContext(db.Database.GetConnectionString()!);
-        foreach (var written in new object[] { referral, feed, key })
-        {
-            var type = read.Model.FindEntityType(written.GetType())!;
-            var keyValues = type.FindPrimaryKey()!.Properties.Select(p => p.GetGetter().GetClrValueUsingContainingEntity(written)).ToArray();
-            var stored = await read.FindAsync(written.GetType(), keyValues);
-            Assert.That(stored, Is.Not.Null, $"{written.GetType().Name} stored");
-            foreach (var property in type.GetProperties())
-                Assert.That(read.Entry(stored!).Property(property.Name).CurrentValue, Is.EqualTo(property.GetGetter().GetClrValueUsingContainingEntity(written)),
-                    $"{written.GetType().Name}.{property.Name}");
-        }
+        await AssertStoredAsWrittenAsync(db.Database.GetConnectionString()!, referral, feed, key);
     }
 
     [Test]
@@ -310,26 +289,6 @@ public sealed class RowBatchTests
         Assert.That(await read.Feed.CountAsync(), Is.Zero, "and so did the delete");
     }
 
-    [TestCase(typeof(FeedEvent), "PK_feed_events")]
-    [TestCase(typeof(Referral), "PK_referrals")]
-    public async Task CollectedRows_TheLeadTypesRowsGoFirst(Type lead, string failsAt)
-    {
-        await using var db = await MigratedAsync();
-        var (first, feed) = await StoredReferralWithEventAsync(db);
-
-        await using var other = NewContext(db.Database.GetConnectionString()!);
-        var again = NewReferral();
-        again.Id = first.Id;
-        using (other.CollectNewRows())
-        {
-            other.AddRow(again);
-            other.AddRow(new FeedEvent { Id = feed.Id, Type = FeedEventTypes.Created, ReferralId = again.Id, Reference = again.Reference,
-                Status = "SUBMITTED", At = At });
-            var failure = Assert.ThrowsAsync<DbUpdateException>(() => other.SaveAsOwnTransactionAsync(new WorkSignals(), lead, CancellationToken.None));
-            Assert.That((failure!.InnerException as PostgresException)?.ConstraintName, Is.EqualTo(failsAt));
-        }
-    }
-
     [Test]
     public async Task AUnitHoldingCollectedRows_IsRefusedBySaveChanges_AndACollectionDoesNotNest()
     {
@@ -345,6 +304,33 @@ public sealed class RowBatchTests
 
         await using var read = NewContext(migrated.Database.GetConnectionString()!);
         Assert.That(await read.Referrals.CountAsync(), Is.Zero);
+    }
+
+    /// <summary>A create's kind of unit: a referral, its feed event and the idempotency key, every column set.</summary>
+    private static (Referral Referral, FeedEvent Event, IdempotencyRecord Key) CreateUnit()
+    {
+        var referral = NewReferral();
+        var feed = new FeedEvent { Type = FeedEventTypes.Created, ReferralId = referral.Id, Reference = referral.Reference, Status = "SUBMITTED",
+            MessageId = Guid.CreateVersion7(), Step = "submission", Detail = "a -> b", At = At };
+        var key = new IdempotencyRecord { ClientId = "ministry", Key = "k-1", RequestHash = new string('a', 64), StatusCode = 201,
+            ResourceId = referral.Id, CreatedAt = At };
+        return (referral, feed, key);
+    }
+
+    /// <summary>Each row read back through EF on another context: every mapped column as the object holds it.</summary>
+    private static async Task AssertStoredAsWrittenAsync(string connectionString, params object[] written)
+    {
+        await using var read = NewContext(connectionString);
+        foreach (var row in written)
+        {
+            var type = read.Model.FindEntityType(row.GetType())!;
+            var keyValues = type.FindPrimaryKey()!.Properties.Select(p => p.GetGetter().GetClrValueUsingContainingEntity(row)).ToArray();
+            var stored = await read.FindAsync(row.GetType(), keyValues);
+            Assert.That(stored, Is.Not.Null, $"{row.GetType().Name} stored");
+            foreach (var property in type.GetProperties())
+                Assert.That(read.Entry(stored!).Property(property.Name).CurrentValue, Is.EqualTo(property.GetGetter().GetClrValueUsingContainingEntity(row)),
+                    $"{row.GetType().Name}.{property.Name}");
+        }
     }
 
     /// <summary>A referral and its feed event, committed: rows a later unit can collide with.</summary>
