@@ -30,12 +30,12 @@ public sealed class BenchReport(BenchWriteOptions options)
     private readonly List<BenchFigure> _figures = [];
     private readonly List<(int Round, PhaseResult Phase)> _throughput = [];
     private readonly List<PhaseResult> _openLoop = [];
-    private readonly List<(int Round, string System, Dictionary<string, double> Micros)> _cpu = [];
+    private readonly List<(int Round, string System, string Server, Dictionary<string, double> Micros)> _cpu = [];
     private readonly Dictionary<string, double> _ready = [];
     private readonly Dictionary<string, double> _idleRss = [];
     private readonly Dictionary<string, double> _loadedRss = [];
     private EndToEndResult? _endToEnd;
-    private readonly Dictionary<string, double> _endToEndCpu = [];
+    private Dictionary<string, double> _endToEndCpu = [];
 
     public void AddReady(string system, double seconds)
     {
@@ -70,15 +70,10 @@ public sealed class BenchReport(BenchWriteOptions options)
         if (phase.Succeeded == 0)
             return;
         var server = phase.System == "node" ? "FR" : phase.System;
-        var used = new Dictionary<string, double>();
-        foreach (var process in new[] { server, Postgres, phase.System == "node" ? "GB" : null })
-        {
-            if (process is not null && before.TryGetValue(process, out var from) && after.TryGetValue(process, out var to))
-                used[process] = (to - from).TotalMicroseconds / phase.Succeeded;
-        }
+        var used = PerUnit(phase.System == "node" ? [server, Postgres, "GB"] : [server, Postgres], before, after, phase.Succeeded);
         if (used.Count == 0)
             return;
-        _cpu.Add((round, phase.System, used));
+        _cpu.Add((round, phase.System, server, used));
         foreach (var (process, micros) in used)
             Add(new BenchFigure("cpu_per_create", $"{phase.System}: {process}", round, micros, "µs"));
         Add(new BenchFigure("cpu_per_create", $"{phase.System}: total", round, used.Values.Sum(), "µs"));
@@ -112,16 +107,18 @@ public sealed class BenchReport(BenchWriteOptions options)
     {
         if (result.Exchanges == 0)
             return;
-        foreach (var process in new[] { "FR", "GB", Postgres })
-        {
-            if (before.TryGetValue(process, out var from) && after.TryGetValue(process, out var to))
-                _endToEndCpu[process] = (to - from).TotalMicroseconds / result.Exchanges;
-        }
+        _endToEndCpu = PerUnit(["FR", "GB", Postgres], before, after, result.Exchanges);
         foreach (var (process, micros) in _endToEndCpu)
             Add(new BenchFigure("e2e_cpu_per_exchange", process, null, micros, "µs"));
         if (_endToEndCpu.Count > 0)
             Add(new BenchFigure("e2e_cpu_per_exchange", "total", null, _endToEndCpu.Values.Sum(), "µs"));
     }
+
+    /// <summary>µs of CPU each of <paramref name="processes"/> spent per unit of work between the two readings (those read both times).</summary>
+    private static Dictionary<string, double> PerUnit(string[] processes, Dictionary<string, TimeSpan> before, Dictionary<string, TimeSpan> after,
+        int units) =>
+        processes.Where(p => before.ContainsKey(p) && after.ContainsKey(p))
+            .ToDictionary(p => p, p => (after[p] - before[p]).TotalMicroseconds / units);
 
     /// <summary>Node throughput over baseline throughput, each the mean of its rounds; null before both ran.</summary>
     public double? CreateRatio => MeanThroughput("baseline") is var baseline && baseline > 0 ? MeanThroughput("node") / baseline : null;
@@ -147,10 +144,9 @@ public sealed class BenchReport(BenchWriteOptions options)
             output.WriteLine("CPU per create, closed loop: µs of CPU per successful request (/proc), by process, over the phase (the node's "
                 + "deliveries sent meanwhile included; the rest, sent after the phase, count in the end-to-end figure)");
             Row(output, "round", "system", "server", Postgres, "GB", "total", "");
-            foreach (var (round, system, micros) in _cpu)
+            foreach (var (round, system, server, micros) in _cpu)
             {
-                var server = micros.Where(m => m.Key is not (Postgres or "GB")).Select(m => m.Value).DefaultIfEmpty(double.NaN).First();
-                Row(output, Int(round), system, F(server, 0), F(Get(micros, Postgres), 0), micros.TryGetValue("GB", out var gb) ? F(gb, 0) : "",
+                Row(output, Int(round), system, F(Get(micros, server), 0), F(Get(micros, Postgres), 0), micros.TryGetValue("GB", out var gb) ? F(gb, 0) : "",
                     F(micros.Values.Sum(), 0), "");
             }
         }

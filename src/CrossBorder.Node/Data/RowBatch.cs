@@ -71,7 +71,10 @@ public static class RowBatch
         // gets them tracked. A unit whose save failed is not saved again: its collected rows are gone with the attempt.
         var untracked = db is NodeDbContext node ? node.TakeNewRows() : [];
         if (target is null)
-            db.AddRange(untracked);
+        {
+            await SaveChangesWithAsync(db, untracked, ct); // no transaction to batch into
+            return;
+        }
         var tracker = db.ChangeTracker;
         var detect = tracker.AutoDetectChangesEnabled;
         tracker.AutoDetectChangesEnabled = false;
@@ -88,12 +91,9 @@ public static class RowBatch
         {
             if (entry.State == EntityState.Unchanged)
                 continue;
-            if (target is null || entry.State is not (EntityState.Added or EntityState.Modified)
-                || Plans.GetOrAdd(entry.Metadata, RowPlan.For) is not { } plan)
+            if (entry.State is not (EntityState.Added or EntityState.Modified) || Plans.GetOrAdd(entry.Metadata, RowPlan.For) is not { } plan)
             {
-                if (target is not null)
-                    db.AddRange(untracked);
-                await db.SaveChangesAsync(ct); // a deleted row, a type this writer does not know, or no transaction
+                await SaveChangesWithAsync(db, untracked, ct); // a deleted row, or a type this writer does not know
                 return;
             }
             writes.Add((entry, plan));
@@ -101,7 +101,7 @@ public static class RowBatch
         if (writes.Count == 0 && untracked.Count == 0)
             return;
 
-        await using var batch = new NpgsqlBatch(target!.Value.Connection, target.Value.Transaction);
+        await using var batch = new NpgsqlBatch(target.Value.Connection, target.Value.Transaction);
         // New rows first, tracked or not (the lead type's before the others), principals before dependents (as SaveChanges
         // orders them), then the changed rows.
         var model = db.Model;
@@ -131,6 +131,13 @@ public static class RowBatch
         if (updates.Where(u => u.Command.RecordsAffected != 1).Select(u => u.Entry).ToList() is { Count: > 0 } stale)
             throw new DbUpdateConcurrencyException($"{stale.Count} row(s) changed or disappeared since they were read.");
         tracker.AcceptAllChanges();
+    }
+
+    /// <summary>The unit as SaveChanges writes it, its collected rows tracked first so that they go with it.</summary>
+    private static Task<int> SaveChangesWithAsync(DbContext db, List<object> untracked, CancellationToken ct)
+    {
+        db.AddRange(untracked);
+        return db.SaveChangesAsync(ct);
     }
 
     /// <summary>The statements of one entity type: its table, its columns and how each value becomes a parameter.</summary>
@@ -188,7 +195,7 @@ public static class RowBatch
             foreach (var column in _columns)
             {
                 var value = column.Getter!.GetClrValueUsingContainingEntity(row);
-                if (value is Guid id && id == Guid.Empty && column.Property.IsKey())
+                if (column.Key && value is Guid id && id == Guid.Empty)
                     throw new InvalidOperationException($"A new {row.GetType().Name} was added without its key ({column.Property.Name}).");
                 command.Parameters.Add(column.Parameter(value));
             }
@@ -241,6 +248,8 @@ public static class RowBatch
         /// <summary>One mapped column; its type mapping makes the parameter, applying the value converter and setting the type, as SaveChanges does.</summary>
         private sealed record Column(IProperty Property, RelationalTypeMapping Mapping, string Name, IClrPropertyGetter? Getter)
         {
+            public bool Key { get; } = Property.IsKey();
+
             public NpgsqlParameter Parameter(object? value) => (NpgsqlParameter)Mapping.CreateParameter(ParameterFactory, "", value, Property.IsNullable);
         }
 
