@@ -19,9 +19,12 @@ public sealed class NodeDatabase(string connectionString)
     /// <summary>
     /// Whether any outgoing message is still undelivered: the first entry of the outbox's partial index, so it costs the
     /// same however large the backlog (a count walks all of it: ~1 ms of PostgreSQL's time per call at 3,000 queued).
+    /// The ORDER BY is what makes it read the index: without it the planner, estimating from statistics taken while
+    /// much was queued, scans the table from its start, through every delivered row before the queued ones at its end
+    /// (measured: 1.5-5 ms a call at 5,000 rows, a quarter of PostgreSQL's statement time during the end-to-end phase).
     /// </summary>
     public async Task<bool> AnyQueuedOutgoingAsync(CancellationToken ct) =>
-        await CountAsync("SELECT count(*) FROM (SELECT 1 FROM messages WHERE direction = 'outgoing' AND state = 'queued' LIMIT 1) q", ct) > 0;
+        await CountAsync("SELECT count(*) FROM (SELECT 1 FROM messages WHERE direction = 'outgoing' AND state = 'queued' ORDER BY id LIMIT 1) q", ct) > 0;
 
     /// <summary>Referrals received from the peer.</summary>
     public Task<long> IncomingReferralsAsync(CancellationToken ct) =>

@@ -208,12 +208,12 @@ public sealed class BenchWriteCommand : CliCommand
     private static async Task WaitForOutboxDrainAsync(NodeDatabase fr, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
-        long queued;
-        while ((queued = await fr.QueuedOutgoingAsync(ct)) > 0)
+        while (await fr.AnyQueuedOutgoingAsync(ct))
         {
             if (watch.Elapsed > DrainTimeout)
             {
-                throw new TimeoutException($"FR still has {queued} undelivered messages after {DrainTimeout.TotalSeconds:F0} s");
+                throw new TimeoutException(
+                    $"FR still has {await fr.QueuedOutgoingAsync(ct)} undelivered messages after {DrainTimeout.TotalSeconds:F0} s");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
