@@ -32,14 +32,22 @@ public static class DataSetup
     private static NpgsqlDataSource DataSource(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        var given = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase) && given.MaxAutoPrepare == 0)
-        {
-            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
-            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
-        }
+        AutoPrepare(builder.ConnectionStringBuilder, connectionString, 64);
         if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
             builder.ConnectionStringBuilder.NoResetOnClose = true;
         return builder.Build();
+    }
+
+    /// <summary>
+    /// Statements used twice on a connection are prepared on it (at most <paramref name="statements"/> per connection),
+    /// unless the connection string already says how.
+    /// </summary>
+    internal static void AutoPrepare(NpgsqlConnectionStringBuilder settings, string connectionString, int statements)
+    {
+        if (connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)
+            || new NpgsqlConnectionStringBuilder(connectionString).MaxAutoPrepare != 0)
+            return;
+        settings.MaxAutoPrepare = statements;
+        settings.AutoPrepareMinUsages = 2;
     }
 }

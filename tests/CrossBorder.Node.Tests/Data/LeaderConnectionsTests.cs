@@ -41,6 +41,22 @@ public sealed class LeaderConnectionsTests
             "no reset on return: the pooled session still holds the lock (why the sequencers do not lead on pooled connections)");
     }
 
+    [Test]
+    public async Task ALeadersRepeatedStatement_IsPreparedOnItsConnection()
+    {
+        await using var services = Services(await TestDatabase.CreateAsync("leaders"));
+        await using var leader = await services.GetRequiredService<LeaderConnections>().OpenAsync(CancellationToken.None);
+        for (var round = 0; round < 3; round++)
+        {
+            await using var cmd = new NpgsqlCommand("SELECT $1::int + 1", leader) { Parameters = { new NpgsqlParameter { Value = round } } };
+            Assert.That(await cmd.ExecuteScalarAsync(), Is.EqualTo(round + 1));
+        }
+
+        // Prepared, PostgreSQL plans it once for the session instead of on every round (a sequencer's rounds repeat).
+        await using var prepared = new NpgsqlCommand("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%$1::int + 1%'", leader);
+        Assert.That(await prepared.ExecuteScalarAsync(), Is.EqualTo(1L));
+    }
+
     private static ServiceProvider Services(string connectionString) => new ServiceCollection().AddNodeData(connectionString).BuildServiceProvider();
 
     private static async Task<bool> TryLockAsync(NpgsqlConnection connection)

@@ -75,4 +75,55 @@ public sealed class LeaseRenewalTests
 
         Assert.That(string.Join("\n", plan), Does.Not.Contain("Seq Scan").And.Contain("PK_messages"));
     }
+
+    /// <summary>
+    /// The claim runs at every commit and every finished send, so PostgreSQL must keep its plan instead of planning it
+    /// each time: a prepared claim is on its generic plan after the few custom plans PostgreSQL tries first (with its
+    /// size a parameter and its peer filters optional, the generic plan looked dearer and every claim was planned anew).
+    /// </summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Claim_KeepsItsPlan_OnceTheFirstFewAreMade(bool probe)
+    {
+        var onlyTo = probe ? "GB" : null;
+        await using var db = await Data.RowBatchTests.MigratedAsync();
+        await using var connection = new Npgsql.NpgsqlConnection(db.Database.GetConnectionString()!);
+        await connection.OpenAsync();
+        // A backlog the statistics know of (what made the generic plan look dear): queued messages, no referral rows (the
+        // claim's join then updates nothing, and only its plan is under test).
+        await using (var backlog = new Npgsql.NpgsqlCommand("""
+            SET session_replication_role = replica;
+            INSERT INTO messages (id, referral_id, direction, seq, type, from_country, to_country, sent_at, jws, digest, state, attempts)
+            SELECT gen_random_uuid(), gen_random_uuid(), 'outgoing', 1, 'referral', 'FR', 'GB', now(), '\x00', 'd',
+                   CASE WHEN n % 2 = 0 THEN 'queued' ELSE 'delivered' END, 0
+            FROM generate_series(1, 4000) n;
+            SET session_replication_role = DEFAULT;
+            ANALYZE messages;
+            """, connection))
+            await backlog.ExecuteNonQueryAsync();
+        var sql = CrossBorder.Node.Exchange.OutboxDispatcher.ClaimSqlFor(16, [], onlyTo);
+        for (var run = 0; run < 8; run++)
+        {
+            await using var claim = new Npgsql.NpgsqlCommand(sql, connection);
+            claim.Parameters.Add(new Npgsql.NpgsqlParameter { Value = TimeSpan.FromSeconds(10), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Interval });
+            claim.Parameters.Add(new Npgsql.NpgsqlParameter { Value = Guid.NewGuid() });
+            if (onlyTo is not null)
+                claim.Parameters.Add(new Npgsql.NpgsqlParameter { Value = onlyTo, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Varchar });
+            await claim.PrepareAsync();
+            await using var rows = await claim.ExecuteReaderAsync();
+            Assert.That(await rows.ReadAsync(), Is.False, "no referral rows to join");
+        }
+
+        await using var plans = new Npgsql.NpgsqlCommand(
+            "SELECT generic_plans FROM pg_prepared_statements WHERE statement LIKE '%FOR UPDATE OF m SKIP LOCKED%'", connection);
+        Assert.That(await plans.ExecuteScalarAsync(), Is.GreaterThan(0L));
+    }
+
+    [TestCase(1, 1)]
+    [TestCase(3, 2)]
+    [TestCase(16, 16)]
+    [TestCase(17, 16)]
+    [TestCase(1000, 512)]
+    public void ClaimSize_IsThePowerOfTwoNotAboveWhatIsWanted(int wanted, int size) =>
+        Assert.That(CrossBorder.Node.Exchange.OutboxDispatcher.ClaimSize(wanted), Is.EqualTo(size));
 }
