@@ -126,4 +126,45 @@ public sealed class LeaseRenewalTests
     [TestCase(1000, 512)]
     public void ClaimSize_IsThePowerOfTwoNotAboveWhatIsWanted(int wanted, int size) =>
         Assert.That(CrossBorder.Node.Exchange.OutboxDispatcher.ClaimSize(wanted), Is.EqualTo(size));
+
+    /// <summary>
+    /// A claim is taken in power-of-two parts (14 is 8, 4 and 2), under one token: all that is asked for while enough
+    /// is due, what is left when less is, never more.
+    /// </summary>
+    [Test]
+    public async Task Claim_TakesWhatIsAskedInParts_UnderOneToken_AndNoMoreThanIsDue()
+    {
+        await using var db = await Data.RowBatchTests.MigratedAsync();
+        var connectionString = db.Database.GetConnectionString()!;
+        for (var i = 0; i < 20; i++)
+        {
+            var referral = Data.RowBatchTests.NewReferral();
+            referral.Reference = $"FR-5-2026-{i:D6}";
+            db.Add(referral);
+        }
+        await db.SaveChangesAsync();
+        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString))
+        await using (var queue = dataSource.CreateCommand("""
+            INSERT INTO messages (id, referral_id, direction, seq, type, from_country, to_country, sent_at, jws, digest, state, attempts)
+            SELECT gen_random_uuid(), id, 'outgoing', 1, 'referral', 'FR', 'GB', now(), '\x00', 'd', 'queued', 0 FROM referrals
+            """))
+            Assert.That(await queue.ExecuteNonQueryAsync(), Is.EqualTo(20));
+
+        await using var pool = Npgsql.NpgsqlDataSource.Create(connectionString);
+        var dispatcher = new CrossBorder.Node.Exchange.OutboxDispatcher(null!, pool, null!, new CrossBorder.Node.Peers.PeerHealth(TimeProvider.System),
+            null!, Microsoft.Extensions.Options.Options.Create(new CrossBorder.Node.Exchange.ExchangeOptions()),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<CrossBorder.Node.Exchange.OutboxDispatcher>.Instance);
+
+        Assert.That(await dispatcher.ClaimAsync(14, ["GB"], CancellationToken.None), Is.Empty, "every message is to the excluded peer");
+        var first = await dispatcher.ClaimAsync(14, [], CancellationToken.None);
+        Assert.That(first, Has.Count.EqualTo(14), "8 + 4 + 2 of the 20 due");
+        Assert.That(first.Select(c => c.Token).Distinct().Count(), Is.EqualTo(1), "one claim, one token");
+        var second = await dispatcher.ClaimAsync(14, [], CancellationToken.None);
+        Assert.That(second, Has.Count.EqualTo(6), "what is left, in a part of 8 that comes back short");
+        Assert.That(first.Concat(second).Select(c => c.MessageId).Distinct().Count(), Is.EqualTo(20), "no message claimed twice");
+        Assert.That(await dispatcher.ClaimAsync(14, [], CancellationToken.None), Is.Empty);
+        Assert.That(await dispatcher.ClaimAsync(1, [], CancellationToken.None, onlyTo: "GB"), Is.Empty, "the probe's form: nothing left");
+        Assert.That(await Db.CountAsync(connectionString,
+            $"SELECT count(*) FROM messages WHERE lease_token = '{first[0].Token}' AND attempts = 1"), Is.EqualTo(14));
+    }
 }

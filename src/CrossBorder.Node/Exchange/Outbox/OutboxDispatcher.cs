@@ -157,7 +157,9 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
     /// Claims up to <paramref name="count"/> due messages for this replica, under one fresh token, leaving out the
     /// messages to the <paramref name="excluded"/> peers (paused or probed: <see cref="PeerHealth"/>), or only those to
     /// <paramref name="onlyTo"/> (a probe). The count is claimed in parts of a power of two each, largest first (14 is
-    /// 8, 4 and 2: see <see cref="ClaimSql"/>); a part that comes back short means nothing more is due.
+    /// 8, 4 and 2: see <see cref="ClaimSql"/>); a part that comes back short means nothing more is due. Each part commits
+    /// on its own, so once a part has claimed rows, a later part's failure ends the claim with the rows already held
+    /// (they are sent now, not left leased and unsent until their lease lapses); the next claim meets the failure again.
     /// </summary>
     public async Task<IReadOnlyList<Claim>> ClaimAsync(int count, string[] excluded, CancellationToken ct, string? onlyTo = null)
     {
@@ -167,7 +169,15 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
         {
             var part = ClaimSize(left);
             var before = claims.Count;
-            await ClaimPartAsync(part, token, excluded, onlyTo, claims, ct);
+            try
+            {
+                await ClaimPartAsync(part, token, excluded, onlyTo, claims, ct);
+            }
+            catch (Exception e) when (before > 0 && !ct.IsCancellationRequested && e is NpgsqlException or TimeoutException)
+            {
+                claims.RemoveRange(before, claims.Count - before); // a part read halfway: its rows' update did not commit
+                break;
+            }
             if (claims.Count - before < part)
                 break;
             left -= part;
