@@ -40,12 +40,12 @@ public static class DataSetup
 
     /// <summary>
     /// Statements used twice on a connection are prepared on it (at most <paramref name="statements"/> per connection),
-    /// unless the connection string already says how.
+    /// unless the connection string (parsed into <paramref name="settings"/>) already says how: the text is searched too,
+    /// because an explicit <c>Max Auto Prepare=0</c> reads the same as no setting.
     /// </summary>
     internal static void AutoPrepare(NpgsqlConnectionStringBuilder settings, string connectionString, int statements)
     {
-        if (connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)
-            || new NpgsqlConnectionStringBuilder(connectionString).MaxAutoPrepare != 0)
+        if (settings.MaxAutoPrepare != 0 || connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
             return;
         settings.MaxAutoPrepare = statements;
         settings.AutoPrepareMinUsages = 2;

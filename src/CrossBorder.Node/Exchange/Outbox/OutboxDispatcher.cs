@@ -66,8 +66,8 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
     /// </summary>
     internal static string ClaimSqlFor(int size, string[] excluded, string? onlyTo)
     {
-        size = BitOperations.Log2((uint)ClaimSize(size));
-        return onlyTo is not null ? ClaimOnlySqls[size] : excluded.Length > 0 ? ClaimExcludingSqls[size] : ClaimAnySqls[size];
+        var form = BitOperations.Log2((uint)ClaimSize(size));
+        return onlyTo is not null ? ClaimOnlySqls[form] : excluded.Length > 0 ? ClaimExcludingSqls[form] : ClaimAnySqls[form];
     }
 
     /// <summary>How many rows a claim of <paramref name="wanted"/> takes: the largest power of two not above it.</summary>
