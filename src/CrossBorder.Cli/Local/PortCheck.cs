@@ -8,14 +8,22 @@ public static class PortCheck
 {
     public static void EnsureFree(int port, string what, string option)
     {
+        if (!IsFree(port))
+            throw new InvalidOperationException($"port {port} for the {what} is already in use on 127.0.0.1; pick another with {option}");
+    }
+
+    /// <summary>Whether a listener can take <paramref name="port"/> on 127.0.0.1 now (another process may take it later).</summary>
+    public static bool IsFree(int port)
+    {
         try
         {
             using var listener = new TcpListener(IPAddress.Loopback, port);
             listener.Start();
+            return true;
         }
         catch (SocketException)
         {
-            throw new InvalidOperationException($"port {port} for the {what} is already in use on 127.0.0.1; pick another with {option}");
+            return false;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using CrossBorder.Cli.Bench;
 using CrossBorder.Cli.Local;
 using CrossBorder.Node.Tests.Infrastructure;
@@ -17,7 +18,7 @@ public sealed class ReplicaSetTests
         var directory = Path.Combine(Path.GetTempPath(), "crossborder-replicaset-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var fr = DevNode.Prepare(directory, "FR", LocalPostgres.FindFreePort());
+            var fr = DevNode.Prepare(directory, "FR", FrontWithFreeReplicaPort());
             var gb = DevNode.Prepare(directory, "GB", LocalPostgres.FindFreePort());
             DevConfigFiles.WriteNodeConfig(fr, [gb], await TestDatabase.CreateAsync("replicaset"));
             var assembly = Path.Combine(AppContext.BaseDirectory, "CrossBorder.Node.dll");
@@ -41,6 +42,20 @@ public sealed class ReplicaSetTests
         finally
         {
             try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>
+    /// A free port for the front whose next port, the replica's, is free too: a free ephemeral port's neighbour is often
+    /// some connection's local port (CI failed once on that).
+    /// </summary>
+    private static int FrontWithFreeReplicaPort()
+    {
+        while (true)
+        {
+            var port = LocalPostgres.FindFreePort();
+            if (port < IPEndPoint.MaxPort && PortCheck.IsFree(port + 1))
+                return port;
         }
     }
 }
