@@ -41,10 +41,10 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
 
     /// <summary>
     /// From here until the unit is saved by <see cref="RowBatch"/>, rows added with <see cref="AddRow"/> are kept in a
-    /// plain list, not tracked: a create's rows are all new and written once, so the change tracker's work for them
-    /// (identity map, snapshots, graph walk) would be thrown away. A collected row is not in <c>DbSet.Local</c>, so only
-    /// a unit that never reads back its own new rows may collect (the create does not; a peer's message, reading
-    /// <c>Steps.Local</c>, does not collect).
+    /// plain list, not tracked: the hot units' new rows (a create's, a step's, a peer's message's, a receipt's) are
+    /// written once, so the change tracker's work for them (identity map, snapshots, graph walk, accepting) would be
+    /// thrown away. A collected row is not in <c>DbSet.Local</c>: the one new row a unit reads back, its case's steps,
+    /// is read through <see cref="StepsOf"/>, which sees both.
     /// </summary>
     internal NewRowsScope CollectNewRows()
     {
@@ -69,6 +69,16 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
     internal readonly struct NewRowsScope(NodeDbContext db) : IDisposable
     {
         public void Dispose() => db._newRows = null;
+    }
+
+    /// <summary>
+    /// The unit's steps of one referral: those tracked (loaded, or added outside a collection) and those collected new.
+    /// A collected step changed before the save is written as it is then (its INSERT reads the object at the save).
+    /// </summary>
+    public IEnumerable<ReferralStep> StepsOf(Guid referralId)
+    {
+        var tracked = Steps.Local.Where(s => s.ReferralId == referralId);
+        return _newRows is { } rows ? tracked.Concat(rows.OfType<ReferralStep>().Where(s => s.ReferralId == referralId)) : tracked;
     }
 
     /// <summary>Adds a new row to the unit of work: collected for the batch (<see cref="CollectNewRows"/>) or tracked as added.</summary>

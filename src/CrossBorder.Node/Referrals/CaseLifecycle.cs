@@ -144,7 +144,7 @@ public sealed class CaseLifecycle(NodeDbContext db, LegalClocks clocks, TimeProv
             return;
         // The whole history: whether a step met a lapse is read from it (whichever pass applied that lapse).
         await db.Steps.Where(s => s.ReferralId == referral.Id).LoadAsync(ct);
-        var held = db.Steps.Local.Where(s => s.ReferralId == referral.Id && s.State == StepStates.Held)
+        var held = db.StepsOf(referral.Id).Where(s => s.State == StepStates.Held)
             .OrderBy(s => s.OrderAt).ThenBy(s => s.MessageId).ToList();
         foreach (var row in held)
         {
@@ -211,7 +211,7 @@ public sealed class CaseLifecycle(NodeDbContext db, LegalClocks clocks, TimeProv
 
     /// <summary>The lapses at the end of the settled history dated before <paramref name="before"/>, latest first.</summary>
     private List<ReferralStep> LapsesMet(Referral referral, DateTimeOffset before) =>
-        db.Steps.Local.Where(s => s.ReferralId == referral.Id && s.Position is not null)
+        db.StepsOf(referral.Id).Where(s => s.Position is not null)
             .OrderByDescending(s => s.Position)
             .TakeWhile(s => s.TakenBy == Rule && s.At < before)
             .ToList();

@@ -76,7 +76,7 @@ public sealed class PeerMessages(NodeDbContext db, NodeKeys keys, IOptions<NodeO
         var receivedAt = lifecycle.NextOrderTime(referral);
         // Applied at receipt by this node's clock (the clock that signs the receipt), in the order docs/agreement.md gives.
         await lifecycle.ReceiveAsync(referral, envelope, step.Name, Outcome(body), receivedAt, ct);
-        var conflict = db.Steps.Local.Any(x => x.MessageId == envelope.Id && x.State == StepStates.Conflict);
+        var conflict = db.StepsOf(referral.Id).Any(x => x.MessageId == envelope.Id && x.State == StepStates.Conflict);
         return new ApplyResult(referral, conflict, null, null, receivedAt);
     }
 

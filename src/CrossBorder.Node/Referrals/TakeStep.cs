@@ -30,6 +30,7 @@ public static class TakeStep
         catch (JsonException e) { return Problems.UnreadableJson(http, e, $"a '{step}' step"); }
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        using var newRows = db.CollectNewRows(); // the unit's new rows go in the batch untracked
         if (await idempotency.BeginAsync(http, request, raw,
                 async id => await reader.FindStateAsync(id, ct) is { } replay ? Ok(http, replay) : Problems.NoSuchReferral(http), ct)
             is { } answered)

@@ -290,6 +290,45 @@ public sealed class RowBatchTests
     }
 
     [Test]
+    public async Task StepsOf_SeesTheCasesStepsTrackedAndCollected_AndACollectedStepChangedBeforeTheSaveIsWrittenAsChanged()
+    {
+        await using var db = await MigratedAsync();
+        var (referral, other) = (NewReferral(), NewReferral());
+        db.AddRange(referral, other);
+        var loaded = NewStep(referral.Id, "loaded");
+        db.Add(loaded);
+        await db.SaveChangesAsync(); // tracked from here, as a unit's loaded history is
+
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            using (db.CollectNewRows())
+            {
+                var held = NewStep(referral.Id, "held");
+                db.AddRow(held);
+                db.AddRow(NewStep(other.Id, "another case's"));
+                Assert.That(db.Steps.Local, Does.Not.Contain(held), "collected, not tracked");
+                Assert.That(db.StepsOf(referral.Id).Select(s => s.Step), Is.EquivalentTo(new[] { "loaded", "held" }));
+
+                foreach (var step in db.StepsOf(referral.Id)) // as settling does: the held step applied, the loaded one moved
+                    step.State = StepStates.Late;
+                await db.SaveAsBatchAsync(CancellationToken.None);
+            }
+            await tx.CommitAsync();
+        }
+
+        await using var read = NewContext(db.Database.GetConnectionString()!);
+        Assert.That(await read.Steps.Where(s => s.ReferralId == referral.Id).Select(s => s.State).ToListAsync(),
+            Is.EqualTo(new[] { StepStates.Late, StepStates.Late }), "the collected step written with the change made after it was added");
+        Assert.That(await read.Steps.CountAsync(s => s.ReferralId == other.Id), Is.EqualTo(1));
+    }
+
+    private static ReferralStep NewStep(Guid referralId, string name) => new()
+    {
+        Id = Guid.CreateVersion7(), ReferralId = referralId, Step = name, TakenBy = "FR", FromStatus = "SUBMITTED", ToStatus = "SUBMITTED",
+        At = At, State = StepStates.Held,
+    };
+
+    [Test]
     public async Task AUnitHoldingCollectedRows_IsRefusedBySaveChanges_AndACollectionDoesNotNest()
     {
         await using var migrated = await MigratedAsync();

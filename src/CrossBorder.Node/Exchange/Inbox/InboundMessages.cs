@@ -48,6 +48,7 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
             return SecurityEvent(Problems.WrongAddressee, peerCountry, envelope, $"This node is {node.Value.Country}.");
         var digest = Jws.Digest(jws);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        using var newRows = db.CollectNewRows(); // the unit's new rows go in the batch untracked (the steps read through StepsOf)
         // Lock order (LockIds): the referral's key (it may not exist as a row yet), the message id's key, then the
         // referral row (taken by IncomingReferrals). Deliveries of one referral are serialized across replicas, so
         // the replay lookup (a second statement in the same round trip, whose snapshot follows the locks) and the
@@ -76,7 +77,7 @@ public sealed class InboundMessages(NodeDbContext db, NodeKeys keys, IOptions<No
         var receipt = new Receipt(envelope.Id, digest, receivedAt, node.Value.Country, ReceiptOutcomes.Accepted, LogIndex: null);
         var receiptJws = Jws.Sign(ExchangeJson.Serialize(receipt), keys.Signing, JwsTypes.Receipt);
 
-        db.Messages.Add(new ExchangeMessage
+        db.AddRow(new ExchangeMessage
         {
             Id = envelope.Id,
             ReferralId = envelope.ReferralId,

@@ -48,6 +48,7 @@ public sealed class SentMessages(NodeDbContext db, NodeKeys keys, ICaseMessages 
             return "receipt does not match the message sent";
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        using var newRows = db.CollectNewRows(); // the unit's new rows go in the batch untracked (the steps read through StepsOf)
         var referral = await db.LockReferralAsync(message.ReferralId, ct)
             ?? throw new InvalidOperationException("A message's referral row is never deleted (erasure keeps it).");
         if (!await MarkDeliveredAsync(claim, receiptJws, receipt.ReceivedAt, ct))
