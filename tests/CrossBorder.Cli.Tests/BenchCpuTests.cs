@@ -56,7 +56,7 @@ public sealed class BenchCpuTests
     [Test]
     public void Report_CpuPerCreate_IsEachProcesssTimeOverTheSuccessfulRequests()
     {
-        var report = new BenchReport(new BenchWriteOptions(".", 5, 2, 32, 200, 5000, 2, false, false, 1, 2, 3, 4));
+        var report = new BenchReport(new BenchWriteOptions(".", 5, 2, 15, 32, 200, 5000, 2, false, false, 1, 2, 3, 4));
         var phase = new PhaseResult("node", Succeeded: 1000, Failed: 3, TimeSpan.FromSeconds(1), 10, 20, 30, null);
         var before = new Dictionary<string, TimeSpan> { ["FR"] = TimeSpan.FromSeconds(1), [BenchReport.Postgres] = TimeSpan.Zero, ["GB"] = TimeSpan.Zero };
         var after = new Dictionary<string, TimeSpan>
@@ -77,7 +77,7 @@ public sealed class BenchCpuTests
     [Test]
     public void Report_CpuPerExchange_IsEachProcesssTimeFromTheFirstCreateToTheLastReceipt_OverTheExchanges()
     {
-        var report = new BenchReport(new BenchWriteOptions(".", 5, 2, 32, 200, 5000, 2, false, false, 1, 2, 3, 4));
+        var report = new BenchReport(new BenchWriteOptions(".", 5, 2, 15, 32, 200, 5000, 2, false, false, 1, 2, 3, 4));
         var result = new EndToEndResult(Exchanges: 2000, FailedCreates: 0, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(6), ReceivedAtPeer: 2000);
         var before = new Dictionary<string, TimeSpan> { ["FR"] = TimeSpan.Zero, ["GB"] = TimeSpan.FromSeconds(1), [BenchReport.Postgres] = TimeSpan.Zero };
         var after = new Dictionary<string, TimeSpan> { ["FR"] = TimeSpan.FromSeconds(3), ["GB"] = TimeSpan.FromSeconds(3), [BenchReport.Postgres] = TimeSpan.FromSeconds(5) };

@@ -131,7 +131,8 @@ public sealed class BenchReport(BenchWriteOptions options)
         }
 
         output.WriteLine();
-        output.WriteLine($"Create throughput, closed loop: {options.Concurrency} workers, {options.Seconds} s per phase after {options.WarmupSeconds} s warm-up");
+        output.WriteLine($"Create throughput, closed loop: {options.Concurrency} workers, {options.Seconds} s per phase after {options.WarmupSeconds} s warm-up; "
+            + $"each system warmed up {options.WarmupRoundSeconds} s once before round 1 (tiered JIT), not counted");
         Row(output, "round", "system", "req/s", "p50 ms", "p99 ms", "max ms", "errors");
         foreach (var (round, p) in _throughput)
         {

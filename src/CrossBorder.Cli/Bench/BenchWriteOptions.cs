@@ -5,6 +5,7 @@ public sealed record BenchWriteOptions(
     string Root,
     int Seconds,
     int WarmupSeconds,
+    int WarmupRoundSeconds,
     int Concurrency,
     int Rate,
     int Exchanges,
