@@ -72,8 +72,10 @@ public sealed class UpTests
         var nodeLogs = string.Join('\n', File.ReadAllText(Path.Combine(logs, "fr.log")), File.ReadAllText(Path.Combine(logs, "gb.log")));
         Assert.Multiple(() =>
         {
-            Assert.That(output, Does.Contain("Building the node (Release)"));
+            Assert.That(output, Does.Contain("Building the node (Release, ReadyToRun)"));
             Assert.That(AssemblyConfiguration(Path.Combine(_local, "build", "node", "CrossBorder.Node.dll")), Is.EqualTo("Release"));
+            Assert.That(IsReadyToRun(Path.Combine(_local, "build", "node", "CrossBorder.Node.dll")), Is.True,
+                "precompiled, so the node does not JIT its start-up (ready < 3 s)");
             Assert.That(Line(output, "FR "), Does.Contain(FrUrl).And.Contain(FrMetrics).And.EndsWith("ready"));
             Assert.That(Line(output, "GB "), Does.Contain(GbUrl).And.Contain(GbMetrics).And.EndsWith("ready"));
             Assert.That(output, Does.Contain(Path.Combine(_local, "dev-clients.json")));
@@ -227,6 +229,13 @@ public sealed class UpTests
         output.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.StartsWith(start, StringComparison.Ordinal)) ?? $"(no line starting '{start}')";
 
     /// <summary>The build configuration an assembly was compiled in (its AssemblyConfigurationAttribute), read from its metadata.</summary>
+    /// <summary>Whether the assembly carries ReadyToRun code: its CLI header points to a managed native (ReadyToRun) header.</summary>
+    private static bool IsReadyToRun(string path)
+    {
+        using var pe = new PEReader(File.OpenRead(path));
+        return pe.PEHeaders.CorHeader is { ManagedNativeHeaderDirectory.Size: > 0 };
+    }
+
     private static string? AssemblyConfiguration(string path)
     {
         using var pe = new PEReader(File.OpenRead(path));

@@ -77,6 +77,24 @@ public sealed partial class DockerTests
     }
 
     [Test]
+    public void Dockerfile_PublishesReadyToRunForTheImagesArchitecture_RestoringWhatThatNeeds()
+    {
+        var build = Repository.Read("deploy/Dockerfile").Split("AS runtime")[0];
+        var restore = build.Split('\n').Single(l => l.StartsWith("RUN dotnet restore", StringComparison.Ordinal));
+        var publish = Regex.Match(build, @"(?m)^RUN dotnet publish (?:.*\\\n)*.*$").Value;
+        Assert.Multiple(() =>
+        {
+            Assert.That(build, Does.Match(@"(?m)^ARG TARGETARCH$"), "BuildKit's target architecture, declared in the build stage");
+            foreach (var (name, line) in new[] { ("restore", restore), ("publish", publish) })
+            {
+                Assert.That(line, Does.Contain("-a \"$TARGETARCH\""), $"{name} for the image's architecture");
+                Assert.That(line, Does.Contain("-p:PublishReadyToRun=true"), $"{name} with ReadyToRun (restore fetches the compiler)");
+            }
+            Assert.That(publish, Does.Contain("--no-restore").And.Contain("--self-contained false"), "on the runtime image's shared framework");
+        });
+    }
+
+    [Test]
     public void Dockerfile_FinalStage_NonRootNumericUserPortsAndAHealthCheckWithoutCurl()
     {
         var final = string.Join("\n", Repository.Read("deploy/Dockerfile").Split("AS runtime")[1].Split('\n')

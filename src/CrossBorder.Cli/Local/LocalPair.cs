@@ -151,9 +151,12 @@ public sealed class LocalPair(UpSettings settings, TextWriter output)
 
     private async Task BuildAsync(CancellationToken ct)
     {
-        await output.WriteLineAsync($"Building the node (Release) into {settings.BuildDirectory}...");
+        // Published with ReadyToRun, as the container image runs it: a node built without it JIT-compiles its start-up
+        // (measured 2.9-3.0 s to ready against 1.8-2.5 s, on the same machine and database; issue 9 asks < 3 s).
+        await output.WriteLineAsync($"Building the node (Release, ReadyToRun) into {settings.BuildDirectory}...");
         var result = await ProcessRunner.RunAsync("dotnet",
-            ["build", settings.NodeProject, "-c", "Release", "-o", settings.BuildDirectory, "--nologo", "-v", "quiet"], ct, settings.Root);
+            ["publish", settings.NodeProject, "-c", "Release", "-r", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier,
+                "--self-contained", "false", "-p:PublishReadyToRun=true", "-o", settings.BuildDirectory, "--nologo", "-v", "quiet"], ct, settings.Root);
         Directory.CreateDirectory(settings.LogDirectory);
         var log = Path.Combine(settings.LogDirectory, "build.log");
         await File.WriteAllTextAsync(log, result.StandardOutput + result.StandardError, CancellationToken.None);
@@ -161,7 +164,7 @@ public sealed class LocalPair(UpSettings settings, TextWriter output)
         {
             var tail = (result.StandardOutput + result.StandardError).Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(30);
             throw new InvalidOperationException(
-                $"building the node failed (dotnet build exit code {result.ExitCode}); {log} says:{Environment.NewLine}{string.Join(Environment.NewLine, tail)}");
+                $"building the node failed (dotnet publish exit code {result.ExitCode}); {log} says:{Environment.NewLine}{string.Join(Environment.NewLine, tail)}");
         }
     }
 
