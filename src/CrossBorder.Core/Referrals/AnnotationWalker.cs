@@ -18,36 +18,36 @@ internal static class AnnotationWalker
 
     public static void Walk(object record, string path, ValidationErrors errors)
     {
-        var typeInfo = ReferralJson.Options.GetTypeInfo(record.GetType());
-        foreach (var property in typeInfo.Properties)
+        foreach (var property in PropertiesOf(record.GetType()))
         {
-            if (property.Get is null || property.AttributeProvider is not MemberInfo member)
-            {
-                continue;
-            }
-
             var value = property.Get(record);
             var propertyPath = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
-            var annotations = AnnotationsOf(member);
-            if (CheckAttributes(annotations.Validations, value, propertyPath, errors) && value is not null)
+            if (CheckAttributes(property.Validations, value, propertyPath, errors) && value is not null)
             {
-                WalkValue(value, annotations.Items, propertyPath, errors);
+                WalkValue(value, property.Items, propertyPath, errors);
             }
         }
     }
 
-    /// <returns>False when the value is missing, so there is nothing further to check.</returns>
     /// <summary>
-    /// Attributes are read once per property: reflection returns new instances on every call, and a new
-    /// <see cref="RegularExpressionAttribute"/> would compile its pattern again for every request.
+    /// Each type's checked properties, read once: the serializer's contract and the attributes. Reflection returns new
+    /// attribute instances on every call (a new <see cref="RegularExpressionAttribute"/> would compile its pattern again
+    /// for every request), and a lookup per property (keyed by its <see cref="MemberInfo"/>) cost half of the walk.
     /// </summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<MemberInfo, Annotations> Cache = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, CheckedProperty[]> Cache = new();
 
-    private sealed record Annotations(ValidationAttribute[] Validations, ListItemsAttribute? Items);
+    private sealed record CheckedProperty(string Name, Func<object, object?> Get, ValidationAttribute[] Validations, ListItemsAttribute? Items);
 
-    private static Annotations AnnotationsOf(MemberInfo member) => Cache.GetOrAdd(member, m =>
-        new Annotations([.. m.GetCustomAttributes<ValidationAttribute>()], m.GetCustomAttribute<ListItemsAttribute>()));
+    private static CheckedProperty[] PropertiesOf(Type type) => Cache.GetOrAdd(type, t =>
+    [
+        .. ReferralJson.Options.GetTypeInfo(t).Properties
+            .Where(p => p.Get is not null && p.AttributeProvider is MemberInfo)
+            .Select(p => (Property: p, Member: (MemberInfo)p.AttributeProvider!))
+            .Select(x => new CheckedProperty(x.Property.Name, x.Property.Get!, [.. x.Member.GetCustomAttributes<ValidationAttribute>()],
+                x.Member.GetCustomAttribute<ListItemsAttribute>())),
+    ]);
 
+    /// <returns>False when the value is missing, so there is nothing further to check.</returns>
     private static bool CheckAttributes(ValidationAttribute[] attributes, object? value, string path, ValidationErrors errors)
     {
         foreach (var attribute in attributes)
@@ -105,11 +105,16 @@ internal static class AnnotationWalker
                 return;
         }
 
-        if (ReferralJson.Options.GetTypeInfo(value.GetType()).Kind == JsonTypeInfoKind.Object)
+        if (IsObject(value.GetType()))
         {
             Walk(value, path, errors);
         }
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> Objects = new();
+
+    private static bool IsObject(Type type) =>
+        Objects.GetOrAdd(type, t => ReferralJson.Options.GetTypeInfo(t).Kind == JsonTypeInfoKind.Object);
 
     private static void CheckItem(string item, ListItemsAttribute? rules, string path, ValidationErrors errors)
     {
