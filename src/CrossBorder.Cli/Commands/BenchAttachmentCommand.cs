@@ -89,7 +89,7 @@ public sealed class BenchAttachmentCommand : CliCommand
         var publish = Path.Combine(local, "bench-attachment", "publish");
         var nodeAssembly = Path.Combine(publish, "CrossBorder.Node.dll");
         if (!parse.GetValue(_noBuild))
-            await PublishAsync(Path.Combine(root, "src", "CrossBorder.Node"), publish, ct);
+            await ReleasePublish.RunAttachedAsync(Path.Combine(root, "src", "CrossBorder.Node"), publish, ct);
         if (!File.Exists(nodeAssembly))
             throw new FileNotFoundException($"{nodeAssembly} is missing (run without --no-build)");
         PortCheck.EnsureFree(parse.GetValue(_frPort), "FR node", "--fr-port");
@@ -229,15 +229,5 @@ public sealed class BenchAttachmentCommand : CliCommand
                 throw new TimeoutException($"waited {Timeout.TotalMinutes:F0} min for {what}");
             await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
         }
-    }
-
-    private static async Task PublishAsync(string project, string output, CancellationToken ct)
-    {
-        Console.WriteLine($"Publishing {project} (Release, ReadyToRun) to {output}...");
-        var exitCode = await ProcessRunner.RunAttachedAsync("dotnet", ["publish", project, "-c", "Release",
-            "-r", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier, "--self-contained", "false",
-            "-p:PublishReadyToRun=true", "-o", output, "--nologo", "-v", "quiet"], ct);
-        if (exitCode != 0)
-            throw new InvalidOperationException($"publishing {project} failed (dotnet publish exit code {exitCode})");
     }
 }

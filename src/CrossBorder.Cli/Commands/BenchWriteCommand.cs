@@ -264,29 +264,13 @@ public sealed class BenchWriteCommand : CliCommand
     }
 
     /// <summary>
-    /// Release, ReadyToRun (precompiled, as the container image ships it), framework-dependent: both the node and
-    /// the baseline start warm instead of spending the first phases in the JIT.
-    /// </summary>
-    private static async Task PublishReleaseAsync(string project, string output, CancellationToken ct)
-    {
-        Console.WriteLine($"Publishing {project} (Release, ReadyToRun) to {output}...");
-        var exitCode = await ProcessRunner.RunAttachedAsync("dotnet", ["publish", project, "-c", "Release",
-            "-r", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier, "--self-contained", "false",
-            "-p:PublishReadyToRun=true", "-o", output, "--nologo", "-v", "quiet"], ct);
-        if (exitCode != 0)
-        {
-            throw new InvalidOperationException($"publishing {project} failed (dotnet publish exit code {exitCode})");
-        }
-    }
-
-    /// <summary>
     /// <paramref name="project"/> published as <paramref name="assembly"/>: published now when <paramref name="build"/>,
     /// else as an earlier run left it (<c>--no-build</c>), which must exist.
     /// </summary>
     internal static async Task PublishedAsync(string project, string assembly, bool build, CancellationToken ct)
     {
         if (build)
-            await PublishReleaseAsync(project, Path.GetDirectoryName(assembly)!, ct);
+            await ReleasePublish.RunAttachedAsync(project, Path.GetDirectoryName(assembly)!, ct);
         if (!File.Exists(assembly))
             throw new FileNotFoundException($"{assembly} is missing (run without --no-build)");
     }

@@ -151,12 +151,8 @@ public sealed class LocalPair(UpSettings settings, TextWriter output)
 
     private async Task BuildAsync(CancellationToken ct)
     {
-        // Published with ReadyToRun, as the container image runs it: a node built without it JIT-compiles its start-up
-        // (measured 2.9-3.0 s to ready against 1.8-2.5 s, on the same machine and database; issue 9 asks < 3 s).
         await output.WriteLineAsync($"Building the node (Release, ReadyToRun) into {settings.BuildDirectory}...");
-        var result = await ProcessRunner.RunAsync("dotnet",
-            ["publish", settings.NodeProject, "-c", "Release", "-r", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier,
-                "--self-contained", "false", "-p:PublishReadyToRun=true", "-o", settings.BuildDirectory, "--nologo", "-v", "quiet"], ct, settings.Root);
+        var result = await ProcessRunner.RunAsync("dotnet", ReleasePublish.Arguments(settings.NodeProject, settings.BuildDirectory), ct, settings.Root);
         Directory.CreateDirectory(settings.LogDirectory);
         var log = Path.Combine(settings.LogDirectory, "build.log");
         await File.WriteAllTextAsync(log, result.StandardOutput + result.StandardError, CancellationToken.None);

@@ -30,7 +30,7 @@ internal static class AnnotationWalker
     }
 
     /// <summary>
-    /// Each type's checked properties, read once: the serializer's contract and the attributes. Reflection returns new
+    /// Each type's checked properties (none for a type the serializer does not write as an object), read once: the serializer's contract and the attributes. Reflection returns new
     /// attribute instances on every call (a new <see cref="RegularExpressionAttribute"/> would compile its pattern again
     /// for every request), and a lookup per property (keyed by its <see cref="MemberInfo"/>) cost half of the walk.
     /// </summary>
@@ -39,13 +39,19 @@ internal static class AnnotationWalker
     private sealed record CheckedProperty(string Name, Func<object, object?> Get, ValidationAttribute[] Validations, ListItemsAttribute? Items);
 
     private static CheckedProperty[] PropertiesOf(Type type) => Cache.GetOrAdd(type, t =>
-    [
-        .. ReferralJson.Options.GetTypeInfo(t).Properties
-            .Where(p => p.Get is not null && p.AttributeProvider is MemberInfo)
-            .Select(p => (Property: p, Member: (MemberInfo)p.AttributeProvider!))
-            .Select(x => new CheckedProperty(x.Property.Name, x.Property.Get!, [.. x.Member.GetCustomAttributes<ValidationAttribute>()],
-                x.Member.GetCustomAttribute<ListItemsAttribute>())),
-    ]);
+    {
+        var typeInfo = ReferralJson.Options.GetTypeInfo(t);
+        if (typeInfo.Kind != JsonTypeInfoKind.Object)
+            return [];
+        return
+        [
+            .. from p in typeInfo.Properties
+               where p.Get is not null && p.AttributeProvider is MemberInfo
+               let member = (MemberInfo)p.AttributeProvider!
+               select new CheckedProperty(p.Name, p.Get!, [.. member.GetCustomAttributes<ValidationAttribute>()],
+                   member.GetCustomAttribute<ListItemsAttribute>()),
+        ];
+    });
 
     /// <returns>False when the value is missing, so there is nothing further to check.</returns>
     private static bool CheckAttributes(ValidationAttribute[] attributes, object? value, string path, ValidationErrors errors)
@@ -105,16 +111,8 @@ internal static class AnnotationWalker
                 return;
         }
 
-        if (IsObject(value.GetType()))
-        {
-            Walk(value, path, errors);
-        }
+        Walk(value, path, errors); // a value that is not an object (a date, a number) has no properties to check
     }
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> Objects = new();
-
-    private static bool IsObject(Type type) =>
-        Objects.GetOrAdd(type, t => ReferralJson.Options.GetTypeInfo(t).Kind == JsonTypeInfoKind.Object);
 
     private static void CheckItem(string item, ListItemsAttribute? rules, string path, ValidationErrors errors)
     {
