@@ -3,6 +3,7 @@ using CrossBorder.Node.Configuration;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Http;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Validation.AspNetCore;
 
@@ -64,6 +65,7 @@ public static class AuthSetup
                 o.ForwardChallenge = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
                 o.ForwardForbid = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
             });
+        services.Replace(ServiceDescriptor.Scoped<IAuthenticationHandlerProvider, TokenServerScope>());
         services.AddAuthorizationBuilder()
             .AddPolicy(Scopes.ReferralsRead, p => p.RequireAssertion(c => c.User.HasScope(Scopes.ReferralsRead)))
             .AddPolicy(Scopes.ReferralsWrite, p => p.RequireAssertion(c => c.User.HasScope(Scopes.ReferralsWrite)))
