@@ -72,12 +72,52 @@ public sealed class LocalPostgres : IAsyncDisposable
         return server;
     }
 
-    /// <summary>A free TCP port on 127.0.0.1 (free now; another process may take it later).</summary>
+    /// <summary>
+    /// A free TCP port on 127.0.0.1, below the kernel's ephemeral range where it can tell (free now; another process may
+    /// bind it later). A port from the ephemeral range (what binding port 0 gives) is also what the kernel hands the next
+    /// outgoing connection: a test that stopped its cluster to restart it found its port taken by some connection's local
+    /// end, and a cluster started a moment after the port was picked could meet the same.
+    /// </summary>
     public static int FindFreePort()
     {
+        var (low, high) = ListeningRange();
+        for (var attempt = 0; attempt < 64 && high > low; attempt++)
+        {
+            var port = Random.Shared.Next(low, high);
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: try another
+            }
+        }
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>
+    /// Where <see cref="FindFreePort"/> looks: from 20,000 up to the start of the ephemeral range on Linux
+    /// (<c>net.ipv4.ip_local_port_range</c>, 32768 by default); elsewhere, or when the range starts lower, an empty range
+    /// (the kernel's choice).
+    /// </summary>
+    internal static (int Low, int High) ListeningRange()
+    {
+        const int low = 20_000;
+        try
+        {
+            var text = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range");
+            var start = int.Parse(text.Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture);
+            return (low, Math.Max(low, start));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return (low, low);
+        }
     }
 
     /// <summary>
