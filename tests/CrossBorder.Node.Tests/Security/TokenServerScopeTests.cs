@@ -11,7 +11,8 @@ namespace CrossBorder.Node.Tests.Security;
 
 /// <summary>
 /// <see cref="TokenServerScope"/>: the token server is not offered the ministry API's and the exchange's requests, and
-/// still serves its own endpoints; the bearer validation is there on every path.
+/// still serves its own endpoints; the bearer validation is there on every path, its request step deferred to first use under
+/// the API and the exchange.
 /// </summary>
 public sealed class TokenServerScopeTests
 {
@@ -25,8 +26,11 @@ public sealed class TokenServerScopeTests
         foreach (var path in new[] { "/connect/token", "/connect/authorize", "/.well-known/openid-configuration", "/api/v10", "/apix/v1" })
             Assert.That(await HandlerAsync(pair.Fr, path, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme),
                 Is.InstanceOf<IAuthenticationRequestHandler>(), path);
-        Assert.That(await HandlerAsync(pair.Fr, "/api/v1/referrals", OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme),
-            Is.InstanceOf<IAuthenticationRequestHandler>(), "bearer tokens are still validated under the API");
+        // The validation is there on every path; under the API and the exchange its request step waits for its first use.
+        var deferred = await HandlerAsync(pair.Fr, "/exchange/v1/messages", OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        Assert.That(deferred, Is.InstanceOf<DeferredRequestHandling>().And.Not.InstanceOf<IAuthenticationRequestHandler>());
+        Assert.That(await HandlerAsync(pair.Fr, "/connect/token", OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme),
+            Is.InstanceOf<IAuthenticationRequestHandler>());
 
         // Through the pipeline: a token from the token server, accepted under the API; the discovery document served.
         using var ministry = await pair.Fr.MinistryAsync();
@@ -35,8 +39,16 @@ public sealed class TokenServerScopeTests
         using var anonymous = pair.Fr.Anonymous();
         using (var discovery = await anonymous.GetAsync(".well-known/openid-configuration"))
             Assert.That(discovery.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        // A challenge (no token) and a refusal (a token that does not verify) open the validation's transaction on use.
         using (var refused = await anonymous.GetAsync("api/v1/referrals"))
             await SecurityAssert.ProblemAsync(refused, 401, "CB0010");
+        var token = ministry.DefaultRequestHeaders.Authorization!.Parameter!;
+        anonymous.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token[..^3] + "AAA");
+        using (var forged = await anonymous.GetAsync("api/v1/referrals"))
+            await SecurityAssert.ProblemAsync(forged, 401, "CB0010");
+        using var peer = pair.Fr.Anonymous();
+        using (var unauthenticated = await peer.PostAsync("exchange/v1/messages", new StringContent("{}", System.Text.Encoding.UTF8, "application/json")))
+            Assert.That((int)unauthenticated.StatusCode, Is.EqualTo(401), "the exchange challenges through the deferred validation");
     }
 
     private static async Task<IAuthenticationHandler?> HandlerAsync(TestNode node, string path, string scheme)
