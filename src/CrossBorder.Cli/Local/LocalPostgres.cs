@@ -73,8 +73,8 @@ public sealed class LocalPostgres : IAsyncDisposable
     }
 
     /// <summary>
-    /// A free TCP port on 127.0.0.1, below the kernel's ephemeral range where it can tell (free now; another process may
-    /// bind it later). A port from the ephemeral range (what binding port 0 gives) is also what the kernel hands the next
+    /// A free TCP port on 127.0.0.1, below the kernel's ephemeral range where it can tell, and never one this process was
+    /// given before (free now; another process may bind it later). A port from the ephemeral range (what binding port 0 gives) is also what the kernel hands the next
     /// outgoing connection: a test that stopped its cluster to restart it found its port taken by some connection's local
     /// end, and a cluster started a moment after the port was picked could meet the same.
     /// </summary>
@@ -84,6 +84,8 @@ public sealed class LocalPostgres : IAsyncDisposable
         for (var attempt = 0; attempt < 64 && high > low; attempt++)
         {
             var port = Random.Shared.Next(low, high);
+            if (!HandedOut.TryAdd(port, 0))
+                continue; // given to an earlier caller in this process, which may not have bound it yet
             try
             {
                 using var probe = new TcpListener(IPAddress.Loopback, port);
@@ -100,6 +102,8 @@ public sealed class LocalPostgres : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, byte> HandedOut = new();
+
     /// <summary>
     /// Where <see cref="FindFreePort"/> looks: from 20,000 up to the start of the ephemeral range on Linux
     /// (<c>net.ipv4.ip_local_port_range</c>, 32768 by default); elsewhere, or when the range starts lower, an empty range
@@ -114,7 +118,7 @@ public sealed class LocalPostgres : IAsyncDisposable
             var start = int.Parse(text.Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture);
             return (low, Math.Max(low, start));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException or IndexOutOfRangeException)
         {
             return (low, low);
         }

@@ -22,7 +22,9 @@ namespace CrossBorder.Node.Identity;
 /// <remarks>
 /// A provider rather than a branch of the pipeline: <c>UseAuthentication</c> inside a <c>UseWhen</c> branch made
 /// WebApplication add a second one at the very start of the pipeline, ahead of the exception handler (it looks for its
-/// marker in the main pipeline only). Scoped, like the provider it wraps: one per request.
+/// marker in the main pipeline only). Scoped, like the provider it wraps: one per request. The path is read at each call;
+/// a request whose path is rewritten midway (the node has no rewriter or re-executing error page) could meet both kinds of
+/// validation handler, which is harmless: OpenIddict reuses a transaction already attached to the request.
 /// </remarks>
 public sealed class TokenServerScope(IAuthenticationSchemeProvider schemes) : IAuthenticationHandlerProvider
 {

@@ -48,7 +48,15 @@ public sealed class TokenServerScopeTests
             await SecurityAssert.ProblemAsync(forged, 401, "CB0010");
         using var peer = pair.Fr.Anonymous();
         using (var unauthenticated = await peer.PostAsync("exchange/v1/messages", new StringContent("{}", System.Text.Encoding.UTF8, "application/json")))
-            Assert.That((int)unauthenticated.StatusCode, Is.EqualTo(401), "the exchange challenges through the deferred validation");
+            await SecurityAssert.ProblemAsync(unauthenticated, 401, "CB0010");
+
+        // A forbid as the validation's first use in a request: the auditor's token is remembered by its first request,
+        // so the next one authenticates without OpenIddict, and only the refusal of the missing scope reaches it.
+        using var auditor = await pair.Fr.AuditorAsync();
+        using (var entries = await auditor.GetAsync("api/v1/audit/entries"))
+            Assert.That(entries.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        using (var referrals = await auditor.GetAsync("api/v1/referrals"))
+            await SecurityAssert.ProblemAsync(referrals, 403, "CB0011");
     }
 
     private static async Task<IAuthenticationHandler?> HandlerAsync(TestNode node, string path, string scheme)
