@@ -62,7 +62,7 @@ public static class NodeApplication
         services.AddNodeData(connectionString);
         services.AddSingleton<NodeKeys>();
         services.AddHostedService<DataKeyRewrapper>();
-        services.AddSingleton<RequestActivity>();
+        services.AddSingleton<NodeActivity>();
         services.AddHostedService<IdleMemoryTrim>();
         services.AddNodeHttpContract(builder.Configuration);
         services.AddNodeAuth(node);
@@ -81,11 +81,11 @@ public static class NodeApplication
         services.AddNodeOperations();
 
         var app = builder.Build();
-        var requests = app.Services.GetRequiredService<RequestActivity>();
+        var activity = app.Services.GetRequiredService<NodeActivity>();
         app.Use((http, next) =>
         {
             if (!http.Request.Path.StartsWithSegments("/health") && !http.Request.Path.StartsWithSegments("/metrics"))
-                requests.Arrived();
+                activity.RequestArrived();
             return next(http);
         });
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor });

@@ -1,5 +1,6 @@
 using CrossBorder.Node.Hosting;
 using CrossBorder.Node.Tests.Infrastructure;
+using CrossBorder.Node.Tests.WritePath;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CrossBorder.Node.Tests.Hosting;
@@ -23,7 +24,7 @@ public sealed class IdleMemoryTrimTests
     public async Task Requests_CountedButNotHealthProbes()
     {
         await using var pair = await NodePair.StartAsync();
-        var activity = pair.Fr.Services.GetRequiredService<RequestActivity>();
+        var activity = pair.Fr.Services.GetRequiredService<NodeActivity>();
         var before = activity.Count;
         using var http = pair.Fr.Anonymous();
 
@@ -37,5 +38,21 @@ public sealed class IdleMemoryTrimTests
             Assert.That(afterProbes, Is.EqualTo(before), "probes come forever; they are not traffic");
             Assert.That(activity.Count, Is.EqualTo(afterProbes + 1), "an API request (even a refused one) is");
         });
+    }
+
+    [Test]
+    public async Task SentMessages_CountAsActivity_SoABacklogBeingDeliveredIsNotIdle()
+    {
+        await using var pair = await NodePair.StartAsync();
+        var activity = pair.Fr.Services.GetRequiredService<NodeActivity>();
+        var sentBefore = activity.MessagesSent;
+        using var ministry = await pair.Fr.MinistryAsync();
+        using (var created = await NodePair.PostReferralAsync(ministry, NodePair.ExampleReferral(), Guid.NewGuid().ToString()))
+            Assert.That((int)created.StatusCode, Is.EqualTo(201));
+        await NodePair.EventuallyAsync(() => Db.OutgoingAsync(pair.Fr.ConnectionString, "delivered"), n => n == 1,
+            because: "the referral is delivered");
+
+        Assert.That(activity.MessagesSent, Is.GreaterThanOrEqualTo(sentBefore + 1), "the delivery's send is counted");
+        Assert.That(activity.Count, Is.GreaterThan(activity.MessagesSent), "in the activity the trim waits out, with the create");
     }
 }

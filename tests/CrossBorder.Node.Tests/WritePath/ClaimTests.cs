@@ -1,5 +1,6 @@
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Exchange;
+using CrossBorder.Node.Hosting;
 using CrossBorder.Node.Peers;
 using CrossBorder.Node.Tests.Data;
 using CrossBorder.Node.Tests.Infrastructure;
@@ -149,6 +150,6 @@ public sealed class ClaimTests
 
     /// <summary>A dispatcher for its claim alone: the claim uses only the pool and the lease.</summary>
     private static OutboxDispatcher Dispatcher(NpgsqlDataSource pool) =>
-        new(null!, pool, null!, new PeerHealth(TimeProvider.System), null!, Options.Create(new ExchangeOptions()),
+        new(null!, pool, null!, new PeerHealth(TimeProvider.System), null!, new NodeActivity(), Options.Create(new ExchangeOptions()),
             NullLogger<OutboxDispatcher>.Instance);
 }

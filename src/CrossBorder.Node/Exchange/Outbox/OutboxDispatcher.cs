@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Numerics;
 using CrossBorder.Node.Data;
+using CrossBorder.Node.Hosting;
 using CrossBorder.Node.Http;
 using CrossBorder.Node.Peers;
 using CrossBorder.Node.Workers;
@@ -22,7 +23,8 @@ namespace CrossBorder.Node.Exchange;
 /// a time until one gets through (the probe); a paused peer (open circuit, 429) gets none.
 /// </summary>
 public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSource dataSource, WorkSignals signals,
-    PeerHealth peers, WriteLimiter writes, IOptions<ExchangeOptions> options, ILogger<OutboxDispatcher> log) : NodeWorker(log)
+    PeerHealth peers, WriteLimiter writes, NodeActivity activity, IOptions<ExchangeOptions> options, ILogger<OutboxDispatcher> log)
+    : NodeWorker(log)
 {
     /// <summary>
     /// The claim's statement for one peer filter (every peer, every peer but some, one peer) and one size. The size is in
@@ -251,6 +253,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
         finally
         {
             _sending.TryRemove(claim.MessageId, out _);
+            activity.MessageSent(); // the node is not idle while it sends (Hosting/IdleMemoryTrim)
             signals.Outbox.Notify(); // a send slot is free
         }
     }
