@@ -1,6 +1,7 @@
 using CrossBorder.Node.Hosting;
 using CrossBorder.Node.Tests.Infrastructure;
 using CrossBorder.Node.Tests.WritePath;
+using CrossBorder.Node.Workers;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CrossBorder.Node.Tests.Hosting;

@@ -1,9 +1,9 @@
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Exchange;
-using CrossBorder.Node.Hosting;
 using CrossBorder.Node.Peers;
 using CrossBorder.Node.Tests.Data;
 using CrossBorder.Node.Tests.Infrastructure;
+using CrossBorder.Node.Workers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

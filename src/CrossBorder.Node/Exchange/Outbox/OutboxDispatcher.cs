@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Numerics;
 using CrossBorder.Node.Data;
-using CrossBorder.Node.Hosting;
 using CrossBorder.Node.Http;
 using CrossBorder.Node.Peers;
 using CrossBorder.Node.Workers;
