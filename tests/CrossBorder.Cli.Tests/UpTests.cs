@@ -228,7 +228,6 @@ public sealed class UpTests
     private static string Line(string output, string start) =>
         output.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.StartsWith(start, StringComparison.Ordinal)) ?? $"(no line starting '{start}')";
 
-    /// <summary>The build configuration an assembly was compiled in (its AssemblyConfigurationAttribute), read from its metadata.</summary>
     /// <summary>Whether the assembly carries ReadyToRun code: its CLI header points to a managed native (ReadyToRun) header.</summary>
     private static bool IsReadyToRun(string path)
     {
@@ -236,6 +235,7 @@ public sealed class UpTests
         return pe.PEHeaders.CorHeader is { ManagedNativeHeaderDirectory.Size: > 0 };
     }
 
+    /// <summary>The build configuration an assembly was compiled in (its AssemblyConfigurationAttribute), read from its metadata.</summary>
     private static string? AssemblyConfiguration(string path)
     {
         using var pe = new PEReader(File.OpenRead(path));

@@ -74,9 +74,10 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     /// <summary>
     /// A free TCP port on 127.0.0.1, below the kernel's ephemeral range where it can tell, and never one this process was
-    /// given before (free now; another process may bind it later). A port from the ephemeral range (what binding port 0 gives) is also what the kernel hands the next
-    /// outgoing connection: a test that stopped its cluster to restart it found its port taken by some connection's local
-    /// end, and a cluster started a moment after the port was picked could meet the same.
+    /// given before (free now; another process may bind it later). A port from the ephemeral range (what binding port 0
+    /// gives) is also what the kernel hands the next outgoing connection: a test that stopped its cluster to restart it
+    /// could find its port taken by some connection's local end, and a cluster started a moment after the port was picked
+    /// could meet the same.
     /// </summary>
     public static int FindFreePort()
     {
@@ -115,10 +116,12 @@ public sealed class LocalPostgres : IAsyncDisposable
         try
         {
             var text = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range");
-            var start = int.Parse(text.Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture);
+            var start = int.Parse(text.Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries)[0],
+                System.Globalization.CultureInfo.InvariantCulture);
             return (low, Math.Max(low, start));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException or IndexOutOfRangeException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException
+                                       or IndexOutOfRangeException)
         {
             return (low, low);
         }

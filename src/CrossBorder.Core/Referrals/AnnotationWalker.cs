@@ -30,9 +30,10 @@ internal static class AnnotationWalker
     }
 
     /// <summary>
-    /// Each type's checked properties (none for a type the serializer does not write as an object), read once: the serializer's contract and the attributes. Reflection returns new
-    /// attribute instances on every call (a new <see cref="RegularExpressionAttribute"/> would compile its pattern again
-    /// for every request), and a lookup per property (keyed by its <see cref="MemberInfo"/>) cost half of the walk.
+    /// Each type's checked properties (none for a type the serializer does not write as an object), read once: the
+    /// serializer's contract and the attributes. Reflection returns new attribute instances on every call (a new
+    /// <see cref="RegularExpressionAttribute"/> would compile its pattern again for every request), and a lookup per
+    /// property (keyed by its <see cref="MemberInfo"/>) cost half of the walk.
     /// </summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, CheckedProperty[]> Cache = new();
 
@@ -43,14 +44,14 @@ internal static class AnnotationWalker
         var typeInfo = ReferralJson.Options.GetTypeInfo(t);
         if (typeInfo.Kind != JsonTypeInfoKind.Object)
             return [];
-        return
-        [
-            .. from p in typeInfo.Properties
-               where p.Get is not null && p.AttributeProvider is MemberInfo
-               let member = (MemberInfo)p.AttributeProvider!
-               select new CheckedProperty(p.Name, p.Get!, [.. member.GetCustomAttributes<ValidationAttribute>()],
-                   member.GetCustomAttribute<ListItemsAttribute>()),
-        ];
+        var properties = new List<CheckedProperty>();
+        foreach (var p in typeInfo.Properties)
+        {
+            if (p is { Get: { } get, AttributeProvider: MemberInfo member })
+                properties.Add(new CheckedProperty(p.Name, get, [.. member.GetCustomAttributes<ValidationAttribute>()],
+                    member.GetCustomAttribute<ListItemsAttribute>()));
+        }
+        return [.. properties];
     });
 
     /// <returns>False when the value is missing, so there is nothing further to check.</returns>

@@ -42,7 +42,8 @@ public sealed class TokenServerScope(IAuthenticationSchemeProvider schemes) : IA
         if (authenticationScheme == OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)
             return null;
         var handler = await _handlers.GetHandlerAsync(context, authenticationScheme);
-        if (authenticationScheme == OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme && handler is IAuthenticationRequestHandler validation)
+        if (authenticationScheme == OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme
+            && handler is IAuthenticationRequestHandler validation)
             return _validation ??= new DeferredRequestHandling(validation);
         return handler;
     }

@@ -11,8 +11,8 @@ namespace CrossBorder.Node.Tests.Security;
 
 /// <summary>
 /// <see cref="TokenServerScope"/>: the token server is not offered the ministry API's and the exchange's requests, and
-/// still serves its own endpoints; the bearer validation is there on every path, its request step deferred to first use under
-/// the API and the exchange.
+/// still serves its own endpoints; the bearer validation is there on every path, its request step deferred to first use
+/// under the API and the exchange.
 /// </summary>
 public sealed class TokenServerScopeTests
 {
