@@ -40,11 +40,11 @@ public static class OpenApiSetup
 
     public static WebApplication UseNodeOpenApi(this WebApplication app)
     {
-        app.UseSwagger(o =>
-        {
-            o.RouteTemplate = "openapi/{documentName}.json";
-            o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1; // null as a type, not 3.0's "nullable" next to a $ref
-        });
+        // An endpoint, not middleware: Swashbuckle's middleware resolves a new document generator (transient, with its
+        // options and schema generator) on every request that passes it, before it looks at the path (perf: 0.3% of a
+        // node's CPU under load, for nothing). The endpoint runs only for the two documents.
+        app.MapSwagger("/openapi/{documentName}.json", o =>
+            o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1); // null as a type, not 3.0's "nullable" next to a $ref
         app.UseSwaggerUI(o =>
         {
             o.RoutePrefix = "swagger";
