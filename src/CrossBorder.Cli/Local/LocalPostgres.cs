@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -12,6 +13,9 @@ namespace CrossBorder.Cli.Local;
 /// </summary>
 public sealed class LocalPostgres : IAsyncDisposable
 {
+    /// <summary>The ports <see cref="FindFreePort"/> has given this process, as a set.</summary>
+    private static readonly ConcurrentDictionary<int, byte> HandedOut = new();
+
     private readonly PostgresBinaries _binaries;
     private readonly string _dataDirectory;
     private bool _stopped;
@@ -102,8 +106,6 @@ public sealed class LocalPostgres : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, byte> HandedOut = new();
 
     /// <summary>
     /// Where <see cref="FindFreePort"/> looks: from 20,000 up to the start of the ephemeral range on Linux

@@ -2,12 +2,17 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CrossBorder.Node.Tests.Infrastructure;
+using CrossBorder.Node.Tests.Security;
+using Microsoft.Extensions.DependencyInjection;
+using Swashbuckle.AspNetCore.Swagger;
+using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace CrossBorder.Node.Tests.Contract;
 
 /// <summary>
 /// The committed contract (<c>openapi/*.json</c>) is what a running node serves. With
-/// <c>CROSSBORDER_UPDATE_OPENAPI=1</c> the test writes the served documents instead of comparing.
+/// <c>CROSSBORDER_UPDATE_OPENAPI=1</c> the test writes the served documents instead of comparing. The documents are
+/// served by an endpoint of their own: a request for anything else never builds the document generator.
 /// </summary>
 [TestFixture]
 public sealed class OpenApiDocumentTests
@@ -31,6 +36,7 @@ public sealed class OpenApiDocumentTests
 
     private TestNode _fr = null!;
     private TestNode _gb = null!;
+    private int _generators;
 
     [OneTimeSetUp]
     public async Task StartAsync()
@@ -39,7 +45,12 @@ public sealed class OpenApiDocumentTests
         _fr = new TestNode("FR", await TestDatabase.CreateAsync("fr"), clock);
         _gb = new TestNode("GB", await TestDatabase.CreateAsync("gb"), clock) { Peer = _fr };
         _fr.Peer = _gb; // configured as the peer only; the served documents do not depend on it running
-        await _fr.StartAsync();
+        // A counted generator, registered before the node's own (AddSwaggerGen adds its generator only when none is).
+        await _fr.StartAsync(configure: builder => builder.Services.AddTransient<ISwaggerProvider>(services =>
+        {
+            Interlocked.Increment(ref _generators);
+            return ActivatorUtilities.CreateInstance<SwaggerGenerator>(services);
+        }));
     }
 
     [OneTimeTearDown]
@@ -89,6 +100,28 @@ public sealed class OpenApiDocumentTests
         var spec = await FetchAsync(_fr, Documents[0].Route);
         Assert.That(spec["components"]!["securitySchemes"]!["oauth2"]!["flows"]!["clientCredentials"]!["tokenUrl"]!.GetValue<string>(),
             Is.EqualTo("/connect/token"));
+    }
+
+    /// <summary>Swashbuckle's middleware resolved a generator (transient) on every request that passed it.</summary>
+    [Test]
+    public async Task ApiRequests_DoNotBuildTheDocumentGenerator_TheDocumentRequestDoes()
+    {
+        using var ministry = await _fr.MinistryAsync();
+        var before = Volatile.Read(ref _generators);
+        using (var list = await ministry.GetAsync("api/v1/referrals"))
+            Assert.That((int)list.StatusCode, Is.EqualTo(200));
+        using (var missing = await ministry.GetAsync($"api/v1/referrals/{Guid.NewGuid()}"))
+            Assert.That((int)missing.StatusCode, Is.EqualTo(404));
+        using (var health = await _fr.Anonymous().GetAsync("health/live"))
+            Assert.That((int)health.StatusCode, Is.EqualTo(200));
+        Assert.That(Volatile.Read(ref _generators), Is.EqualTo(before), "a request for something else built the document generator");
+
+        var document = await FetchAsync(_fr, Documents[1].Route);
+        Assert.That(document["openapi"]!.GetValue<string>(), Does.StartWith("3.1"));
+        Assert.That(Volatile.Read(ref _generators), Is.GreaterThan(before));
+
+        using var unknown = await _fr.Anonymous().GetAsync("openapi/v2.json");
+        await SecurityAssert.ProblemAsync(unknown, 404, "CB0006");
     }
 
     [TestCaseSource(nameof(Documents))]
