@@ -36,6 +36,7 @@ public sealed class BenchReport(BenchWriteOptions options)
     private readonly Dictionary<string, double> _loadedRss = [];
     private EndToEndResult? _endToEnd;
     private Dictionary<string, double> _endToEndCpu = [];
+    private readonly Dictionary<string, Dictionary<string, double>> _openLoopCpu = [];
 
     public void AddReady(string system, double seconds)
     {
@@ -88,6 +89,26 @@ public sealed class BenchReport(BenchWriteOptions options)
         Add(new BenchFigure("create_p99_at_rate", phase.System, null, phase.P99Ms, "ms"), isNode ? (phase.P99Ms < P99TargetMs, $"< {P99TargetMs}") : null);
         Add(new BenchFigure("create_max_at_rate", phase.System, null, phase.MaxMs, "ms"));
         Add(new BenchFigure("create_errors_at_rate", phase.System, null, phase.Failed, "requests"));
+    }
+
+    /// <summary>
+    /// What each process spent per request of the open-loop phase, in µs (for the node: FR, its deliveries' share at GB, and
+    /// PostgreSQL, each create being delivered and receipted meanwhile). Times the rate, it is how much of the machine the
+    /// phase kept busy, which is what its latency follows.
+    /// </summary>
+    public void AddOpenLoopCpu(PhaseResult phase, Dictionary<string, TimeSpan> before, Dictionary<string, TimeSpan> after)
+    {
+        if (phase.Succeeded == 0)
+            return;
+        var server = phase.System == "node" ? "FR" : phase.System;
+        var used = PerUnit(phase.System == "node" ? [server, Postgres, "GB"] : [server, Postgres], before, after, phase.Succeeded);
+        if (used.Count == 0)
+            return;
+        _openLoopCpu[phase.System] = used;
+        foreach (var (process, micros) in used)
+            Add(new BenchFigure("cpu_per_create_at_rate", $"{phase.System}: {process}", null, micros, "µs"));
+        Add(new BenchFigure("cpu_per_create_at_rate", $"{phase.System}: total", null, used.Values.Sum(), "µs"));
+        Add(new BenchFigure("cores_busy_at_rate", phase.System, null, used.Values.Sum() * phase.RequestsPerSecond / 1e6, "cores"));
     }
 
     public void AddEndToEnd(EndToEndResult result)
@@ -158,6 +179,13 @@ public sealed class BenchReport(BenchWriteOptions options)
         foreach (var p in _openLoop)
         {
             Row(output, "", p.System, F(p.RequestsPerSecond, 0), F(p.P50Ms), F(p.P99Ms), F(p.MaxMs), Int(p.Failed));
+        }
+
+        foreach (var (system, micros) in _openLoopCpu)
+        {
+            var rate = _openLoop.First(p => p.System == system).RequestsPerSecond;
+            output.WriteLine($"  CPU per {system} create at the rate (/proc, µs): " + string.Join(", ", micros.Select(c => $"{c.Key} {F(c.Value, 0)}"))
+                + $", total {F(micros.Values.Sum(), 0)}: {F(micros.Values.Sum() * rate / 1e6, 2)} of the machine's {Environment.ProcessorCount} cores busy");
         }
 
         output.WriteLine();

@@ -132,9 +132,12 @@ public sealed class BenchWriteCommand : CliCommand
         foreach (var target in new[] { baseline, node })
         {
             await RefreshTokenAsync(target, node, stack, ct);
+            var cpuBefore = CpuOf(stack);
             var result = await load.OpenLoopAsync(target, options.Rate, phase, ct);
+            var cpuAfter = CpuOf(stack);
             Progress($"at {options.Rate}/s", result);
             report.AddOpenLoop(result);
+            report.AddOpenLoopCpu(result, cpuBefore, cpuAfter);
             await WaitForOutboxDrainAsync(fr, ct);
         }
 

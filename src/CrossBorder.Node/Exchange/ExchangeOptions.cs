@@ -48,6 +48,15 @@ public sealed class ExchangeOptions
     [Range(1, 1000)]
     public int PoisonAttempts { get; set; } = 5;
 
+    /// <summary>
+    /// The shortest time between two claims that a commit or a finished send wakes: the messages queued within it are
+    /// claimed together, one write and one commit for all of them, instead of a claim each. A message queued after a
+    /// quiet spell is claimed at once; under load a message waits at most about this much more. Zero: a claim per
+    /// wake-up.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan MinClaimInterval { get; set; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary>Fallback poll when no notification arrives (retries fall due without one).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

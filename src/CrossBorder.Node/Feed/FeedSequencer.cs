@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Workers;
 using Microsoft.Extensions.Options;
@@ -34,8 +35,9 @@ public sealed class FeedSequencer(LeaderConnections leaders, WorkSignals signals
         // Leader until this connection closes, which releases the lock for another replica.
         while (!ct.IsCancellationRequested)
         {
+            var round = Stopwatch.GetTimestamp();
             if (await SequenceAsync(leader, o.BatchSize, ct) < o.BatchSize)
-                await signals.Feed.WaitAsync(o.PollInterval, ct);
+                await signals.Feed.WaitSpacedAsync(o.PollInterval, round, o.MinRoundInterval, ct);
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace CrossBorder.Node.Workers;
 
 /// <summary>What a committed transaction left for the background workers of this replica.</summary>
@@ -42,4 +44,20 @@ public sealed class WorkSignal
 
     /// <summary>Waits for a notification or the timeout; false on timeout.</summary>
     public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
+
+    /// <summary>
+    /// As <see cref="WaitAsync"/>, then, when notified, on until <paramref name="spacing"/> has passed since the
+    /// worker's last round began (<paramref name="lastRound"/>, a <see cref="Stopwatch"/> timestamp), so one round serves
+    /// every commit of that window instead of a round each. A notification after a quiet spell is served at once.
+    /// Real time, as the timeout: a pace, not a deadline.
+    /// </summary>
+    public async Task<bool> WaitSpacedAsync(TimeSpan timeout, long lastRound, TimeSpan spacing, CancellationToken ct)
+    {
+        if (!await _signal.WaitAsync(timeout, ct))
+            return false;
+        // A timer may fire a fraction of a millisecond early: whole milliseconds, until the spacing has passed.
+        for (var left = spacing - Stopwatch.GetElapsedTime(lastRound); left > TimeSpan.Zero; left = spacing - Stopwatch.GetElapsedTime(lastRound))
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), ct);
+        return true;
+    }
 }

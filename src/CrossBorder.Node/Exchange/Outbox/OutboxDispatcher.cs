@@ -94,6 +94,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
         var o = options.Value;
         using var stopRenewing = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var renewing = RenewLeasesAsync(stopRenewing.Token);
+        long lastClaim = 0; // a Stopwatch timestamp
         try
         {
             while (!ct.IsCancellationRequested)
@@ -109,6 +110,8 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
                 var free = slots - _sending.Count;
                 var worthClaiming = _sending.IsEmpty ? free > 0 : free >= Math.Max(1, slots / 4);
                 var probing = peers.Probing();
+                if (worthClaiming)
+                    lastClaim = Stopwatch.GetTimestamp();
                 var claimed = worthClaiming ? await ClaimAsync(Math.Min(free, o.BatchSize), [.. peers.Paused(), .. probing], ct) : [];
                 Start(claimed, ct);
                 // A peer that failed gets one message at a time until one gets through: claiming a batch for it would only
@@ -128,7 +131,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
                 }
                 // A full claim may leave more due rows; otherwise wait for a commit, a finished send or the poll.
                 if (!worthClaiming || claimed.Count < free)
-                    await signals.Outbox.WaitAsync(o.PollInterval, ct);
+                    await signals.Outbox.WaitSpacedAsync(o.PollInterval, lastClaim, o.MinClaimInterval, ct);
             }
         }
         finally
