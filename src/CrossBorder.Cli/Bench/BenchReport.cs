@@ -68,13 +68,9 @@ public sealed class BenchReport(BenchWriteOptions options)
     /// </summary>
     public void AddCpu(int round, PhaseResult phase, Dictionary<string, TimeSpan> before, Dictionary<string, TimeSpan> after)
     {
-        if (phase.Succeeded == 0)
+        if (PhaseCpu(phase, before, after) is not { } used)
             return;
-        var server = phase.System == "node" ? "FR" : phase.System;
-        var used = PerUnit(phase.System == "node" ? [server, Postgres, "GB"] : [server, Postgres], before, after, phase.Succeeded);
-        if (used.Count == 0)
-            return;
-        _cpu.Add((round, phase.System, server, used));
+        _cpu.Add((round, phase.System, ServerOf(phase), used));
         foreach (var (process, micros) in used)
             Add(new BenchFigure("cpu_per_create", $"{phase.System}: {process}", round, micros, "µs"));
         Add(new BenchFigure("cpu_per_create", $"{phase.System}: total", round, used.Values.Sum(), "µs"));
@@ -98,11 +94,7 @@ public sealed class BenchReport(BenchWriteOptions options)
     /// </summary>
     public void AddOpenLoopCpu(PhaseResult phase, Dictionary<string, TimeSpan> before, Dictionary<string, TimeSpan> after)
     {
-        if (phase.Succeeded == 0)
-            return;
-        var server = phase.System == "node" ? "FR" : phase.System;
-        var used = PerUnit(phase.System == "node" ? [server, Postgres, "GB"] : [server, Postgres], before, after, phase.Succeeded);
-        if (used.Count == 0)
+        if (PhaseCpu(phase, before, after) is not { } used)
             return;
         _openLoopCpu[phase.System] = used;
         foreach (var (process, micros) in used)
@@ -133,6 +125,21 @@ public sealed class BenchReport(BenchWriteOptions options)
             Add(new BenchFigure("e2e_cpu_per_exchange", process, null, micros, "µs"));
         if (_endToEndCpu.Count > 0)
             Add(new BenchFigure("e2e_cpu_per_exchange", "total", null, _endToEndCpu.Values.Sum(), "µs"));
+    }
+
+    private static string ServerOf(PhaseResult phase) => phase.System == "node" ? "FR" : phase.System;
+
+    /// <summary>
+    /// µs of CPU per successful request of a phase: its server, the database and, for the node, the peer it delivers to;
+    /// null when nothing succeeded or nothing could be read.
+    /// </summary>
+    private static Dictionary<string, double>? PhaseCpu(PhaseResult phase, Dictionary<string, TimeSpan> before, Dictionary<string, TimeSpan> after)
+    {
+        if (phase.Succeeded == 0)
+            return null;
+        var server = ServerOf(phase);
+        var used = PerUnit(phase.System == "node" ? [server, Postgres, "GB"] : [server, Postgres], before, after, phase.Succeeded);
+        return used.Count == 0 ? null : used;
     }
 
     /// <summary>µs of CPU each of <paramref name="processes"/> spent per unit of work between the two readings (those read both times).</summary>
