@@ -20,7 +20,8 @@ namespace CrossBorder.Node.Audit;
 /// log grew. After commit it asks the peer to cosign (<see cref="AuditWitnessClient"/>).
 /// </summary>
 public sealed class AuditSequencer(LeaderConnections leaders, NodeKeys keys, IOptions<NodeOptions> node,
-    IOptions<AuditOptions> options, TimeProvider time, AuditWitnessClient witness, ILogger<AuditSequencer> log) : NodeWorker(log)
+    IOptions<AuditOptions> options, TimeProvider time, AuditWitnessClient witness, NodeActivity activity, ILogger<AuditSequencer> log)
+    : NodeWorker(log)
 {
     protected override string Name => "Audit sequencer";
 
@@ -40,6 +41,8 @@ public sealed class AuditSequencer(LeaderConnections leaders, NodeKeys keys, IOp
         while (!ct.IsCancellationRequested)
         {
             var round = await SequenceAsync(leader, ct);
+            if (round.Sequenced > 0)
+                activity.AuditSequenced(round.Sequenced); // work, as a request is: the idle trim waits for it
             if (round.Checkpoint is not null || round.Sequenced == 0)
                 await witness.SendLatestAsync(ct);
             if (round.Sequenced < options.Value.BatchSize)

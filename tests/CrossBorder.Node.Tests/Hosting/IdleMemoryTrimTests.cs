@@ -56,4 +56,20 @@ public sealed class IdleMemoryTrimTests
         Assert.That(activity.MessagesSent, Is.GreaterThanOrEqualTo(sentBefore + 1), "the delivery's send is counted");
         Assert.That(activity.Count, Is.GreaterThan(activity.MessagesSent), "in the activity the trim waits out, with the create");
     }
+
+    [Test]
+    public async Task SequencedAuditEntries_CountAsActivity_SoTheSequencersLastRoundIsNotAfterTheTrim()
+    {
+        await using var pair = await NodePair.StartAsync();
+        var activity = pair.Fr.Services.GetRequiredService<NodeActivity>();
+        var sequencedBefore = activity.AuditEntriesSequenced;
+        using var ministry = await pair.Fr.MinistryAsync();
+        using (var created = await NodePair.PostReferralAsync(ministry, NodePair.ExampleReferral(), Guid.NewGuid().ToString()))
+            Assert.That((int)created.StatusCode, Is.EqualTo(201));
+
+        await NodePair.EventuallyAsync(() => Task.FromResult(activity.AuditEntriesSequenced), n => n > sequencedBefore,
+            because: "the create's audit entries are sequenced, and counted");
+        Assert.That(activity.Count, Is.GreaterThanOrEqualTo(activity.AuditEntriesSequenced + activity.MessagesSent),
+            "in the activity the trim waits out");
+    }
 }
