@@ -247,10 +247,17 @@ public sealed class BenchWriteCommand : CliCommand
         }
     }
 
+    /// <summary>The audit sequencer's interval (5 s), then two of the idle trim's (2 s each), and a second to spare.</summary>
+    private const int AfterLoadIdleSeconds = 10;
+
     private static async Task ReadIdleMemoryAsync(BenchStack stack, BenchReport report, BenchWriteOptions options, bool afterLoad, CancellationToken ct)
     {
-        Console.WriteLine($"Idle for {options.IdleSeconds} s, then reading RSS{(afterLoad ? " after the load" : string.Empty)}...");
-        await Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), ct);
+        // After the load a node is not idle when its last receipt is in: the audit sequencer's last round (every 5 s) may
+        // still come, and the node gives memory back 2-4 s after that (IdleMemoryTrim). So that reading waits at least
+        // AfterLoadIdle; the one at start, before any load, needs only --idle.
+        var seconds = afterLoad ? Math.Max(options.IdleSeconds, AfterLoadIdleSeconds) : options.IdleSeconds;
+        Console.WriteLine($"Idle for {seconds} s, then reading RSS{(afterLoad ? " after the load" : string.Empty)}...");
+        await Task.Delay(TimeSpan.FromSeconds(seconds), ct);
         foreach (var (system, process) in stack.Processes)
         {
             report.AddIdleRss(system, ProcessMemory.ResidentMegabytes(process.ProcessId), afterLoad);
