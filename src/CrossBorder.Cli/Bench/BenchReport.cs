@@ -36,7 +36,7 @@ public sealed class BenchReport(BenchWriteOptions options)
     private readonly Dictionary<string, double> _loadedRss = [];
     private EndToEndResult? _endToEnd;
     private Dictionary<string, double> _endToEndCpu = [];
-    private readonly Dictionary<string, Dictionary<string, double>> _openLoopCpu = [];
+    private readonly Dictionary<string, (Dictionary<string, double> Micros, double Cores)> _openLoopCpu = [];
 
     public void AddReady(string system, double seconds)
     {
@@ -96,11 +96,12 @@ public sealed class BenchReport(BenchWriteOptions options)
     {
         if (PhaseCpu(phase, before, after) is not { } used)
             return;
-        _openLoopCpu[phase.System] = used;
+        var cores = used.Values.Sum() * phase.RequestsPerSecond / 1e6;
+        _openLoopCpu[phase.System] = (used, cores);
         foreach (var (process, micros) in used)
             Add(new BenchFigure("cpu_per_create_at_rate", $"{phase.System}: {process}", null, micros, "µs"));
         Add(new BenchFigure("cpu_per_create_at_rate", $"{phase.System}: total", null, used.Values.Sum(), "µs"));
-        Add(new BenchFigure("cores_busy_at_rate", phase.System, null, used.Values.Sum() * phase.RequestsPerSecond / 1e6, "cores"));
+        Add(new BenchFigure("cores_busy_at_rate", phase.System, null, cores, "cores"));
     }
 
     public void AddEndToEnd(EndToEndResult result)
@@ -188,11 +189,10 @@ public sealed class BenchReport(BenchWriteOptions options)
             Row(output, "", p.System, F(p.RequestsPerSecond, 0), F(p.P50Ms), F(p.P99Ms), F(p.MaxMs), Int(p.Failed));
         }
 
-        foreach (var (system, micros) in _openLoopCpu)
+        foreach (var (system, (micros, cores)) in _openLoopCpu)
         {
-            var rate = _openLoop.First(p => p.System == system).RequestsPerSecond;
             output.WriteLine($"  CPU per {system} create at the rate (/proc, µs): " + string.Join(", ", micros.Select(c => $"{c.Key} {F(c.Value, 0)}"))
-                + $", total {F(micros.Values.Sum(), 0)}: {F(micros.Values.Sum() * rate / 1e6, 2)} of the machine's {Environment.ProcessorCount} cores busy");
+                + $", total {F(micros.Values.Sum(), 0)}: {F(cores, 2)} of the machine's {Environment.ProcessorCount} cores busy");
         }
 
         output.WriteLine();
