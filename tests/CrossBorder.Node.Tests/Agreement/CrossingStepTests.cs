@@ -75,10 +75,11 @@ public sealed class CrossingStepTests
         }
         foreach (var client in new[] { cases.Fr, cases.Gb })
         {
-            var feed = await NodePair.GetJsonAsync(client, "api/v1/events?after=0&limit=500");
-            var conflicts = feed["items"]!.AsArray().Where(e => e!["type"]!.GetValue<string>() == "step.conflict")
+            static List<string> Conflicts(JsonArray items) => items.Where(e => e!["type"]!.GetValue<string>() == "step.conflict")
                 .Select(e => e!["referralId"]!.GetValue<string>()).ToList();
-            Assert.That(conflicts, Is.EquivalentTo(ids), "one conflict event per case on each node's feed");
+            var feed = await NodePair.FeedEventuallyAsync(client, items => Conflicts(items).Count >= ids.Count,
+                because: "every conflict is sequenced onto the feed");
+            Assert.That(Conflicts(feed), Is.EquivalentTo(ids), "one conflict event per case on each node's feed");
         }
     }
 

@@ -31,9 +31,8 @@ public sealed class DeadLetterTests
             Assert.That(dead["delivery"]!["lastError"]!.GetValue<string>(), Does.Contain("CB0106"));
             Assert.That(dead["status"]!.GetValue<string>(), Is.EqualTo("SUBMITTED"));
         });
-        var feed = await NodePair.GetJsonAsync(client, "api/v1/events?after=0&limit=500");
-        Assert.That(feed["items"]!.AsArray().Any(e => e!["type"]!.GetValue<string>() == "message.delivery-failed"
-            && e["detail"]?.GetValue<string>() == "dead_letter"), Is.True);
+        await NodePair.FeedEventuallyAsync(client, items => items.Any(e => e!["type"]!.GetValue<string>() == "message.delivery-failed"
+            && e["detail"]?.GetValue<string>() == "dead_letter"), because: "the dead letter is on the feed");
         var atPeer = await (await gb.MinistryAsync()).GetAsync($"api/v1/referrals/{id}");
         Assert.That(atPeer.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "nothing applied at the peer");
 

@@ -64,6 +64,14 @@ public sealed class NodePair : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Reads the node's event feed from the start until <paramref name="condition"/> holds on its items. The feed is
+    /// sequenced after commit (FeedSequencer), so an event can trail the state a test just read by one sequencer round.
+    /// </summary>
+    public static async Task<JsonArray> FeedEventuallyAsync(HttpClient client, Func<JsonArray, bool> condition, string? because = null) =>
+        await EventuallyAsync(async () => (await GetJsonAsync(client, "api/v1/events?after=0&limit=500"))["items"]!.AsArray(),
+            condition, because: because);
+
     public static async Task<JsonObject> GetJsonAsync(HttpClient client, string path)
     {
         using var response = await client.GetAsync(path);

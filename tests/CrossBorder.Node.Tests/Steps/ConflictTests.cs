@@ -44,8 +44,7 @@ public sealed class ConflictTests
         var messages = JsonNode.Parse(await gb.GetStringAsync($"api/v1/referrals/{submission.ReferralId}/messages"))!.AsArray();
         Assert.That(messages.Single(m => m!["id"]!.GetValue<string>() == proposal.Id.ToString())!["state"]!.GetValue<string>(),
             Is.EqualTo(MessageStates.Conflict));
-        var feed = await NodePair.GetJsonAsync(gb, "api/v1/events?after=0&limit=500");
-        Assert.That(feed["items"]!.AsArray().Any(e => e!["type"]!.GetValue<string>() == "step.conflict"
-            && e["referralId"]!.GetValue<string>() == submission.ReferralId.ToString()), Is.True);
+        await NodePair.FeedEventuallyAsync(gb, items => items.Any(e => e!["type"]!.GetValue<string>() == "step.conflict"
+            && e["referralId"]!.GetValue<string>() == submission.ReferralId.ToString()), because: "the conflict is on the feed");
     }
 }

@@ -126,6 +126,9 @@ public sealed class LifecyclePathTests
     {
         var id = await _cases.SubmitAsync();
         await _cases.TakeAsync(id, "decision", ReferralStatus.Accepted);
+        string[] expected = ["referral.created", "message.delivered", "status.changed", "step.received"];
+        await NodePair.FeedEventuallyAsync(_cases.Fr, items => expected.All(t => items.Any(e =>
+            e!["referralId"]!.GetValue<string>() == id && e["type"]!.GetValue<string>() == t)), because: "the case's events are sequenced");
         var all = new List<JsonNode>();
         long after = 0;
         while (true)
@@ -143,7 +146,7 @@ public sealed class LifecyclePathTests
         var positions = all.Select(e => e["position"]!.GetValue<long>()).ToList();
         Assert.That(positions, Is.EqualTo(Enumerable.Range(1, positions.Count).Select(i => (long)i)), "gap-free from 1");
         var mine = all.Where(e => e["referralId"]!.GetValue<string>() == id).Select(e => e["type"]!.GetValue<string>()).ToList();
-        Assert.That(mine, Is.SupersetOf(new[] { "referral.created", "message.delivered", "status.changed", "step.received" }));
+        Assert.That(mine, Is.SupersetOf(expected));
     }
 
     [TestCase("after=-1")]
