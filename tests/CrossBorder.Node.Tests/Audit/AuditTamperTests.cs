@@ -82,12 +82,15 @@ public sealed class AuditTamperTests
     [Test]
     public async Task Witness_TailDeleted_PeerRefusesAndVerifierFails()
     {
-        var (auditor, size) = await LogOfAsync(8);
+        var (auditor, logged) = await LogOfAsync(8);
         var saved = Path.GetTempFileName();
         try
         {
             var (exit, output) = await AuditProbe.VerifyAsync(_pair.Fr, "--save", saved);
             Assert.That(exit, Is.Zero, output);
+            // The verify run took a token of its own: one more entry, which FR sequences and GB cosigns after the run. The
+            // log GB witnessed (and the insider shortens) is the one settled with it.
+            var size = (await AuditProbe.SettledCheckpointAsync(_pair.Fr, auditor, atLeast: logged + 1))["treeSize"]!.GetValue<long>();
             var witnessed = await AuditProbe.ScalarAsync(_pair.Gb, "SELECT max(tree_size) FROM audit_witness WHERE origin = 'crossborder/FR'");
             Assert.That(witnessed, Is.EqualTo(size), "GB witnessed FR's whole log");
 

@@ -21,6 +21,12 @@ public sealed class TokenMemoryTests
         await using var pair = await NodePair.StartAsync();
         using var ministry = await pair.Fr.MinistryAsync();
         var remembered = pair.Fr.Services.GetRequiredService<ValidatedTokens>();
+        // The token's issuance is FR's first audit entry: FR's checkpoint of it makes GB log a token of its own, whose
+        // checkpoint GB sends FR to cosign with a bearer token FR remembers too (some 0.3-0.8 s later). Once FR has
+        // witnessed GB's log, that one is in, and the count below moves by this test's requests only.
+        await NodePair.EventuallyAsync(() => Audit.AuditProbe.ScalarAsync(pair.Fr,
+                "SELECT count(*) FROM audit_witness WHERE origin = 'crossborder/GB'"),
+            n => n > 0, because: "GB's cosigning request, with its own bearer token, has reached FR");
         var before = remembered.Count;
 
         for (var i = 0; i < 3; i++)
