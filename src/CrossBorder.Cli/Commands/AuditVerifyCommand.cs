@@ -10,7 +10,7 @@ namespace CrossBorder.Cli.Commands;
 
 /// <summary>
 /// <c>crossborder audit verify</c>: the offline verifier of issue 4. Fetches (or reads from an export) every
-/// entry and the latest checkpoint, re-hashes every leaf, recomputes the root, checks the node's signature and
+/// entry and the latest checkpoint the peer has cosigned, re-hashes every leaf, recomputes the root, checks the node's signature and
 /// the peer's cosignature with published or pinned keys, and consistency with a checkpoint saved earlier.
 /// Exit 0 only when everything holds; otherwise 1 and a message naming the first index that does not.
 /// </summary>
@@ -28,6 +28,13 @@ public sealed class AuditVerifyCommand : CliCommand
     private readonly Option<string?> _previous = new("--previous") { Description = "a checkpoint saved by an earlier run (--save): the log must extend it", HelpName = "file" };
     private readonly Option<string?> _save = new("--save") { Description = "write the verified latest checkpoint there, for the next run's --previous", HelpName = "file" };
     private readonly Option<string?> _export = new("--export") { Description = "also write the entries and checkpoint fetched, for offline verification with --file", HelpName = "file" };
+    private readonly Option<int> _cosignGrace = new("--cosign-grace")
+    {
+        Description = "seconds the node's newest checkpoint may await the peer's cosignature (normally about one) before the run fails; " +
+            "the run verifies the newest cosigned checkpoint",
+        HelpName = "seconds",
+        DefaultValueFactory = _ => 120,
+    };
     private readonly Option<string?> _file = new("--file")
     {
         Description = "verify an export instead of a live node (no proofs: a root mismatch is reported without an index unless a leaf names the wrong index)",
@@ -43,6 +50,7 @@ public sealed class AuditVerifyCommand : CliCommand
     {
         foreach (var option in new[] { _url, _clientId, _clientSecret, _token, _jwks, _peerUrl, _peerJwks, _previous, _save, _export, _file })
             Add(option);
+        Add(_cosignGrace);
         Validators.Add(result =>
         {
             var url = result.GetValue(_url);
@@ -51,6 +59,8 @@ public sealed class AuditVerifyCommand : CliCommand
                 result.AddError("give either --url or --file");
             if (result.GetValue(_peerUrl) is null && result.GetValue(_peerJwks) is null)
                 result.AddError("give --peer-url or --peer-jwks: the peer's cosignature is part of the verification");
+            if (result.GetValue(_cosignGrace) < 0)
+                result.AddError("--cosign-grace must not be negative");
             if (file is not null && result.GetValue(_jwks) is null)
                 result.AddError("--file needs --jwks (the node's public keys)");
             if (url is not null && result.GetValue(_token) is null)
@@ -90,7 +100,14 @@ public sealed class AuditVerifyCommand : CliCommand
             var node = new Uri(url.EndsWith('/') ? url : url + "/");
             var bearer = token ?? await TokenAsync(http, node, clientId!, secret!, ct);
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-            var latest = await GetJsonAsync(http, new Uri(node, "api/v1/audit/checkpoints/latest"), ct);
+            // The latest checkpoint the peer has cosigned: the newest one may not be yet (this run's own token is an entry too),
+            // but one left uncosigned for long means the peer refused it or cannot be reached: that fails the run.
+            if (await UncosignedTooLongAsync(http, node, TimeSpan.FromSeconds(parse.GetValue(_cosignGrace)), ct) is { } stale)
+            {
+                await Error.WriteLineAsync($"audit verify: FAILED: {stale}");
+                return ExitCodes.Failure;
+            }
+            var latest = await GetJsonAsync(http, new Uri(node, "api/v1/audit/checkpoints/latest?cosigned=true"), ct);
             checkpointJws = latest["checkpoint"]!.GetValue<string>();
             cosignatureJws = latest["cosignature"]?["jws"]?.GetValue<string>();
             var size = latest["treeSize"]!.GetValue<long>();
@@ -146,6 +163,25 @@ public sealed class AuditVerifyCommand : CliCommand
         await Output.WriteLineAsync($"audit verify: OK: {result.Message}; checkpoint signed by the node and cosigned by the peer" +
             (previous is null ? "" : "; consistent with the saved checkpoint"));
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Null unless the node's newest checkpoint has gone without the peer's cosignature for longer than
+    /// <paramref name="grace"/>, judged on the node's own clock (its signed time against its response's Date).
+    /// </summary>
+    private static async Task<string?> UncosignedTooLongAsync(HttpClient http, Uri node, TimeSpan grace, CancellationToken ct)
+    {
+        using var response = await http.GetAsync(new Uri(node, "api/v1/audit/checkpoints/latest"), ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"GET /api/v1/audit/checkpoints/latest answered {(int)response.StatusCode}: {body}");
+        var newest = JsonNode.Parse(body)!;
+        if (newest["cosignature"] is not null || response.Headers.Date is not { } now)
+            return null;
+        var signed = newest["time"]!.GetValue<DateTimeOffset>();
+        return now - signed <= grace ? null
+            : $"the node's newest checkpoint (size {newest["treeSize"]}, signed {signed:u}) has no cosignature from the peer after " +
+              $"{(now - signed).TotalSeconds:0} s: the peer refused it (see the peer's security.witness_refused entries) or cannot be reached";
     }
 
     private static async Task<List<ServedEntry>> FetchEntriesAsync(HttpClient http, Uri node, long size, CancellationToken ct)

@@ -50,7 +50,8 @@ public static class AuditEndpoints
             .WithSummary("The latest signed checkpoint with the peer's cosignature")
             .WithDescription("`checkpoint` is a JWS (ES256, `typ: crossborder-checkpoint+jws`) over `{origin, treeSize, rootHash, time}`, " +
                 "verifiable with this node's keys (`/exchange/v1/keys`). `cosignature.jws` (`typ: crossborder-cosignature+jws`) is the peer " +
-                "node's signature over the very same payload bytes, verifiable with the peer's keys; null until the peer has cosigned.")
+                "node's signature over the very same payload bytes, verifiable with the peer's keys; null until the peer has cosigned (usually within a second). With `cosigned=true`, the latest " +
+                "checkpoint the peer has cosigned: the one an auditor verifies while the log keeps growing; 404 until there is one.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         app.MapPost("/exchange/v1/checkpoints", CosignAsync)
@@ -136,11 +137,14 @@ public static class AuditEndpoints
     }
 
     private static async Task<Results<Ok<CheckpointView>, ProblemHttpResult>> LatestCheckpointAsync(HttpContext http, NodeDbContext db,
-        CancellationToken ct)
+        bool? cosigned, CancellationToken ct)
     {
-        var latest = await db.AuditCheckpoints.AsNoTracking().OrderByDescending(c => c.TreeSize).FirstOrDefaultAsync(ct);
+        var checkpoints = db.AuditCheckpoints.AsNoTracking();
+        if (cosigned == true)
+            checkpoints = checkpoints.Where(c => db.AuditCosignatures.Any(s => s.TreeSize == c.TreeSize));
+        var latest = await checkpoints.OrderByDescending(c => c.TreeSize).FirstOrDefaultAsync(ct);
         if (latest is null)
-            return Problems.NoCheckpoint.Result(http);
+            return Problems.NoCheckpoint.Result(http, cosigned == true ? "None the peer has cosigned yet." : null);
         var cosignature = await db.AuditCosignatures.AsNoTracking().Where(c => c.TreeSize == latest.TreeSize)
             .OrderBy(c => c.Witness).FirstOrDefaultAsync(ct);
         var checkpoint = Checkpoint.Parse(Core.Signing.Jws.UnverifiedPayload(latest.Jws), out _)!;

@@ -37,6 +37,39 @@ public sealed class AuditTamperTests
         Assert.That(output, Does.Contain("OK"));
     }
 
+    [Test]
+    public async Task Verify_NewestCheckpointAwaitingCosignature_VerifiesTheCosignedOne_UntilTheGraceRunsOut()
+    {
+        var (auditor, cosigned) = await LogOfAsync(4);
+        var peerKeys = Path.GetTempFileName();
+        try
+        {
+            // The peer goes away: FR's next checkpoints stay uncosigned.
+            await File.WriteAllTextAsync(peerKeys, _pair.Fr.Peer!.Jwks);
+            await _pair.Gb.StopAsync();
+            (await _pair.Fr.MinistryAsync()).Dispose();
+            await NodePair.EventuallyAsync(() => NodePair.GetJsonAsync(auditor, "api/v1/audit/checkpoints/latest"),
+                c => c["treeSize"]!.GetValue<long>() > cosigned && c["cosignature"] is null, because: "FR signs a checkpoint GB cannot cosign");
+
+            var (exit, output) = await AuditProbe.VerifyAsync(_pair.Fr, "--peer-jwks", peerKeys);
+            Assert.That(exit, Is.Zero, output);
+            Assert.That(output, Does.Contain("OK"));
+            var verified = await NodePair.GetJsonAsync(auditor, "api/v1/audit/checkpoints/latest?cosigned=true");
+            Assert.That(verified["treeSize"]!.GetValue<long>(), Is.EqualTo(cosigned), "the newest cosigned checkpoint is the one verified");
+
+            // With no grace, a checkpoint uncosigned for a second (the Date header's resolution) fails the run.
+            (exit, output) = await NodePair.EventuallyAsync(() => AuditProbe.VerifyAsync(_pair.Fr, "--peer-jwks", peerKeys, "--cosign-grace", "0"),
+                r => r.Exit != 0, because: "the uncosigned checkpoint outlives a zero grace");
+            Assert.That(exit, Is.EqualTo(1), output);
+            Assert.That(output, Does.Contain("no cosignature from the peer"));
+        }
+        finally
+        {
+            File.Delete(peerKeys);
+            auditor.Dispose();
+        }
+    }
+
     [TestCase(false, TestName = "Verify_LeafEditedInDatabase_FailsNamingIndex")]
     [TestCase(true, TestName = "Verify_LeafAndLeafHashEditedInDatabase_FailsNamingIndex")]
     public async Task Verify_EntryEditedInDatabase_FailsNamingIndex(bool alsoLeafHash)
