@@ -30,7 +30,7 @@ public sealed class AuditVerifyCommand : CliCommand
     private readonly Option<string?> _export = new("--export") { Description = "also write the entries and checkpoint fetched, for offline verification with --file", HelpName = "file" };
     private readonly Option<int> _cosignGrace = new("--cosign-grace")
     {
-        Description = "seconds the node's newest checkpoint may await the peer's cosignature (normally about one) before the run fails; " +
+        Description = "seconds an entry may await a checkpoint the peer has cosigned (normally a second or two) before the run fails; " +
             "the run verifies the newest cosigned checkpoint",
         HelpName = "seconds",
         DefaultValueFactory = _ => 120,
@@ -100,18 +100,18 @@ public sealed class AuditVerifyCommand : CliCommand
             var node = new Uri(url.EndsWith('/') ? url : url + "/");
             var bearer = token ?? await TokenAsync(http, node, clientId!, secret!, ct);
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-            // The latest checkpoint the peer has cosigned: the newest one may not be yet (this run's own token is an entry too),
-            // but one left uncosigned for long means the peer refused it or cannot be reached: that fails the run.
-            if (await UncosignedTooLongAsync(http, node, TimeSpan.FromSeconds(parse.GetValue(_cosignGrace)), ct) is { } stale)
+            // The latest checkpoint the peer has cosigned: a newer one may not be yet (this run's own token is an entry too),
+            // but entries left uncosigned for long mean the peer refused them or cannot be reached: that fails the run.
+            var (latest, nodeNow) = await GetJsonWithDateAsync(http, new Uri(node, "api/v1/audit/checkpoints/latest?cosigned=true"), ct);
+            checkpointJws = latest["checkpoint"]!.GetValue<string>();
+            cosignatureJws = latest["cosignature"]?["jws"]?.GetValue<string>();
+            var size = latest["treeSize"]!.GetValue<long>();
+            entries = await FetchEntriesAsync(http, node, size + 1, ct); // and the first entry after it, if any
+            if (UncosignedTooLong(entries.Find(e => e.Index == size), nodeNow, TimeSpan.FromSeconds(parse.GetValue(_cosignGrace))) is { } stale)
             {
                 await Error.WriteLineAsync($"audit verify: FAILED: {stale}");
                 return ExitCodes.Failure;
             }
-            var latest = await GetJsonAsync(http, new Uri(node, "api/v1/audit/checkpoints/latest?cosigned=true"), ct);
-            checkpointJws = latest["checkpoint"]!.GetValue<string>();
-            cosignatureJws = latest["cosignature"]?["jws"]?.GetValue<string>();
-            var size = latest["treeSize"]!.GetValue<long>();
-            entries = await FetchEntriesAsync(http, node, size, ct);
             inclusion = (i, n) => Hashes(GetJsonAsync(http, new Uri(node, $"api/v1/audit/entries/{i}/proof?treeSize={n}"), ct)
                 .GetAwaiter().GetResult()["auditPath"]);
             consistency = (m, n) => Hashes(GetJsonAsync(http, new Uri(node, $"api/v1/audit/consistency?from={m}&to={n}"), ct)
@@ -166,22 +166,20 @@ public sealed class AuditVerifyCommand : CliCommand
     }
 
     /// <summary>
-    /// Null unless the node's newest checkpoint has gone without the peer's cosignature for longer than
-    /// <paramref name="grace"/>, judged on the node's own clock (its signed time against its response's Date).
+    /// Null unless the first entry after the newest cosigned checkpoint was logged longer than <paramref name="grace"/>
+    /// ago, judged on the node's clock (the entry's time against the node's Date header). A checkpoint normally covers
+    /// an entry within a second and the peer cosigns it within another.
     /// </summary>
-    private static async Task<string?> UncosignedTooLongAsync(HttpClient http, Uri node, TimeSpan grace, CancellationToken ct)
+    private static string? UncosignedTooLong(ServedEntry? first, DateTimeOffset? nodeNow, TimeSpan grace)
     {
-        using var response = await http.GetAsync(new Uri(node, "api/v1/audit/checkpoints/latest"), ct);
-        var body = await response.Content.ReadAsStringAsync(ct);
-        if (!response.IsSuccessStatusCode)
-            throw new InvalidOperationException($"GET /api/v1/audit/checkpoints/latest answered {(int)response.StatusCode}: {body}");
-        var newest = JsonNode.Parse(body)!;
-        if (newest["cosignature"] is not null || response.Headers.Date is not { } now)
+        if (first is null || nodeNow is not { } now)
             return null;
-        var signed = newest["time"]!.GetValue<DateTimeOffset>();
-        return now - signed <= grace ? null
-            : $"the node's newest checkpoint (size {newest["treeSize"]}, signed {signed:u}) has no cosignature from the peer after " +
-              $"{(now - signed).TotalSeconds:0} s: the peer refused it (see the peer's security.witness_refused entries) or cannot be reached";
+        DateTimeOffset logged;
+        try { logged = AuditEntry.FromLeaf(first.Leaf).Time; }
+        catch (FormatException) { return null; } // beyond what the signatures cover: nothing to verify it against
+        return now - logged <= grace ? null
+            : $"entries from index {first.Index} on (the first logged {logged:u}) have no checkpoint cosigned by the peer after " +
+              $"{(now - logged).TotalSeconds:0} s: the peer refused it (see the peer's security.witness_refused entries) or cannot be reached";
     }
 
     private static async Task<List<ServedEntry>> FetchEntriesAsync(HttpClient http, Uri node, long size, CancellationToken ct)
@@ -202,13 +200,16 @@ public sealed class AuditVerifyCommand : CliCommand
     private static IReadOnlyList<byte[]>? Hashes(JsonNode? array) =>
         array?.AsArray().Select(h => Base64Url.DecodeFromChars(h!.GetValue<string>())).ToList();
 
-    private static async Task<JsonNode> GetJsonAsync(HttpClient http, Uri uri, CancellationToken ct)
+    private static async Task<JsonNode> GetJsonAsync(HttpClient http, Uri uri, CancellationToken ct) =>
+        (await GetJsonWithDateAsync(http, uri, ct)).Body;
+
+    private static async Task<(JsonNode Body, DateTimeOffset? Date)> GetJsonWithDateAsync(HttpClient http, Uri uri, CancellationToken ct)
     {
         using var response = await http.GetAsync(uri, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"GET {uri.AbsolutePath} answered {(int)response.StatusCode}: {body}");
-        return JsonNode.Parse(body)!;
+        return (JsonNode.Parse(body)!, response.Headers.Date);
     }
 
     private static async Task<string> TokenAsync(HttpClient http, Uri node, string clientId, string secret, CancellationToken ct)
