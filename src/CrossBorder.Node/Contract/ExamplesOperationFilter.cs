@@ -39,6 +39,7 @@ public sealed class ExamplesOperationFilter : IOperationFilter
         ["kind"] = "Only entries of this kind.",
         ["index"] = "The entry's index in the log.",
         ["treeSize"] = "The tree size to prove against; defaults to the latest checkpoint's.",
+        ["cosigned"] = "`true`: the latest checkpoint the peer has cosigned, which may be older than the latest.",
         ["from"] = "The smaller tree size (0 to `to`).",
         ["to"] = "The larger tree size, at most the sequenced size.",
         ["include"] = "`personal-data`: every message JWS verbatim (personal data; `referrals.read` only, an audited read). Omitted: each message by its SHA-256.",
