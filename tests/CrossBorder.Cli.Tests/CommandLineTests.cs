@@ -77,6 +77,7 @@ public sealed class CommandLineTests
     [TestCase("audit verify --url http://x --file y --peer-url http://x", "--url or --file")]
     [TestCase("audit verify --file y --peer-jwks z", "--jwks")]
     [TestCase("audit verify --url http://x --client-id a --client-secret b", "--peer-url or --peer-jwks")]
+    [TestCase("audit verify --url http://x --client-id a --client-secret b --peer-url http://x --cosign-grace -1", "--cosign-grace")]
     [TestCase("up --fr-port 70000", "TCP port")]
     [TestCase("up --fr-port abc", "abc")]
     [TestCase("up --gb-port 5101", "different ports")]

@@ -10,8 +10,9 @@ namespace CrossBorder.Cli.Commands;
 
 /// <summary>
 /// <c>crossborder audit verify</c>: the offline verifier of issue 4. Fetches (or reads from an export) every
-/// entry and the latest checkpoint the peer has cosigned, re-hashes every leaf, recomputes the root, checks the node's signature and
-/// the peer's cosignature with published or pinned keys, and consistency with a checkpoint saved earlier.
+/// entry, the latest checkpoint the peer has cosigned and the node's newest checkpoint, re-hashes every leaf, recomputes both
+/// roots, checks the node's signatures and the peer's cosignature with published or pinned keys, and consistency with a
+/// checkpoint saved earlier. Entries after the cosigned checkpoint may await the peer's cosignature only --cosign-grace.
 /// Exit 0 only when everything holds; otherwise 1 and a message naming the first index that does not.
 /// </summary>
 public sealed class AuditVerifyCommand : CliCommand
@@ -93,6 +94,8 @@ public sealed class AuditVerifyCommand : CliCommand
         string checkpointJws;
         string ownJwks;
         string? cosignatureJws;
+        string? newestJws; // the node's newest checkpoint when the peer has not cosigned it yet
+        DateTimeOffset? nodeNow = null;
         List<ServedEntry> entries;
         Func<long, long, IReadOnlyList<byte[]>?>? inclusion = null, consistency = null;
         if (url is not null)
@@ -100,18 +103,17 @@ public sealed class AuditVerifyCommand : CliCommand
             var node = new Uri(url.EndsWith('/') ? url : url + "/");
             var bearer = token ?? await TokenAsync(http, node, clientId!, secret!, ct);
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-            // The latest checkpoint the peer has cosigned: a newer one may not be yet (this run's own token is an entry too),
-            // but entries left uncosigned for long mean the peer refused them or cannot be reached: that fails the run.
-            var (latest, nodeNow) = await GetJsonWithDateAsync(http, new Uri(node, "api/v1/audit/checkpoints/latest?cosigned=true"), ct);
-            checkpointJws = latest["checkpoint"]!.GetValue<string>();
-            cosignatureJws = latest["cosignature"]?["jws"]?.GetValue<string>();
-            var size = latest["treeSize"]!.GetValue<long>();
-            entries = await FetchEntriesAsync(http, node, size + 1, ct); // and the first entry after it, if any
-            if (UncosignedTooLong(entries.Find(e => e.Index == size), nodeNow, TimeSpan.FromSeconds(parse.GetValue(_cosignGrace))) is { } stale)
-            {
-                await Error.WriteLineAsync($"audit verify: FAILED: {stale}");
-                return ExitCodes.Failure;
-            }
+            // Two checkpoints: the newest the peer has cosigned, and the newest of all, which may not be cosigned yet (this
+            // run's own token is an entry too). Every entry up to the newest is verified; the cosignature covers the first.
+            var (cosigned, date) = await GetJsonWithDateAsync(http, new Uri(node, "api/v1/audit/checkpoints/latest?cosigned=true"), ct,
+                notFound: "the node has no checkpoint its peer has cosigned");
+            nodeNow = date;
+            checkpointJws = cosigned["checkpoint"]!.GetValue<string>();
+            cosignatureJws = cosigned["cosignature"]?["jws"]?.GetValue<string>();
+            var newest = await GetJsonAsync(http, new Uri(node, "api/v1/audit/checkpoints/latest"), ct);
+            var size = Math.Max(cosigned["treeSize"]!.GetValue<long>(), newest["treeSize"]!.GetValue<long>());
+            newestJws = newest["cosignature"] is null ? newest["checkpoint"]!.GetValue<string>() : null;
+            entries = await FetchEntriesAsync(http, node, size, ct);
             inclusion = (i, n) => Hashes(GetJsonAsync(http, new Uri(node, $"api/v1/audit/entries/{i}/proof?treeSize={n}"), ct)
                 .GetAwaiter().GetResult()["auditPath"]);
             consistency = (m, n) => Hashes(GetJsonAsync(http, new Uri(node, $"api/v1/audit/consistency?from={m}&to={n}"), ct)
@@ -121,6 +123,8 @@ public sealed class AuditVerifyCommand : CliCommand
                 {
                     ["checkpoint"] = checkpointJws,
                     ["cosignature"] = cosignatureJws,
+                    ["newestCheckpoint"] = newestJws,
+                    ["exportedAt"] = (nodeNow ?? DateTimeOffset.UtcNow).ToString("O"),
                     ["entries"] = new JsonArray(entries.Select(e => (JsonNode)new JsonObject
                     {
                         ["index"] = e.Index,
@@ -134,6 +138,8 @@ public sealed class AuditVerifyCommand : CliCommand
             var export = JsonNode.Parse(await File.ReadAllTextAsync(file!, ct))!;
             checkpointJws = export["checkpoint"]!.GetValue<string>();
             cosignatureJws = export["cosignature"]?.GetValue<string>();
+            newestJws = export["newestCheckpoint"]?.GetValue<string>();
+            nodeNow = export["exportedAt"]?.GetValue<DateTimeOffset>();
             entries = export["entries"]!.AsArray().Select(e => new ServedEntry(e!["index"]!.GetValue<long>(),
                 Base64Url.DecodeFromChars(e["leaf"]!.GetValue<string>()))).ToList();
             ownJwks = await File.ReadAllTextAsync(jwksFile!, ct);
@@ -150,7 +156,8 @@ public sealed class AuditVerifyCommand : CliCommand
             using var anonymous = new HttpClient();
             peerJwks = await anonymous.GetStringAsync(new Uri(new Uri(peerUrl!.EndsWith('/') ? peerUrl : peerUrl + "/"), "exchange/v1/keys"), ct);
         }
-        var verifier = new LogVerifier(new KeyRing(JsonWebKeySet.Parse(ownJwks).Keys), new KeyRing(JsonWebKeySet.Parse(peerJwks).Keys));
+        var ownKeys = new KeyRing(JsonWebKeySet.Parse(ownJwks).Keys);
+        var verifier = new LogVerifier(ownKeys, new KeyRing(JsonWebKeySet.Parse(peerJwks).Keys));
         var previous = previousFile is not null ? (await File.ReadAllTextAsync(previousFile, ct)).Trim() : null;
         var result = verifier.Verify(checkpointJws, cosignatureJws, entries, previous, inclusion, consistency);
         if (!result.IsValid)
@@ -158,28 +165,44 @@ public sealed class AuditVerifyCommand : CliCommand
             await Error.WriteLineAsync($"audit verify: FAILED: {result.Message}");
             return ExitCodes.Failure;
         }
+
+        var (failure, pending) = newestJws is null ? (null, "")
+            : VerifyNewerEntries(ownKeys, newestJws, checkpointJws, result.Checkpoint!.TreeSize, entries, inclusion, consistency,
+                nodeNow ?? DateTimeOffset.UtcNow, TimeSpan.FromSeconds(parse.GetValue(_cosignGrace)));
+        if (failure is not null)
+        {
+            await Error.WriteLineAsync($"audit verify: FAILED: {failure}");
+            return ExitCodes.Failure;
+        }
         if (saveFile is not null)
             await File.WriteAllTextAsync(saveFile, checkpointJws, ct);
         await Output.WriteLineAsync($"audit verify: OK: {result.Message}; checkpoint signed by the node and cosigned by the peer" +
-            (previous is null ? "" : "; consistent with the saved checkpoint"));
+            (previous is null ? "" : "; consistent with the saved checkpoint") + pending);
         return ExitCodes.Ok;
     }
 
     /// <summary>
-    /// Null unless the first entry after the newest cosigned checkpoint was logged longer than <paramref name="grace"/>
-    /// ago, judged on the node's clock (the entry's time against the node's Date header). A checkpoint normally covers
-    /// an entry within a second and the peer cosigns it within another.
+    /// The entries after the cosigned checkpoint: the node's newest checkpoint must verify with its keys, cover each leaf
+    /// and have the cosigned checkpoint as a prefix. They may wait for the peer's cosignature only <paramref name="grace"/>,
+    /// counted from the first one's time (a signed leaf) to the node's clock.
     /// </summary>
-    private static string? UncosignedTooLong(ServedEntry? first, DateTimeOffset? nodeNow, TimeSpan grace)
+    private static (string? Failure, string Summary) VerifyNewerEntries(KeyRing ownKeys, string newestJws, string cosignedJws, long cosignedSize,
+        List<ServedEntry> entries, Func<long, long, IReadOnlyList<byte[]>?>? inclusion, Func<long, long, IReadOnlyList<byte[]>?>? consistency,
+        DateTimeOffset now, TimeSpan grace)
     {
-        if (first is null || nodeNow is not { } now)
-            return null;
-        DateTimeOffset logged;
-        try { logged = AuditEntry.FromLeaf(first.Leaf).Time; }
-        catch (FormatException) { return null; } // beyond what the signatures cover: nothing to verify it against
-        return now - logged <= grace ? null
-            : $"entries from index {first.Index} on (the first logged {logged:u}) have no checkpoint cosigned by the peer after " +
-              $"{(now - logged).TotalSeconds:0} s: the peer refused it (see the peer's security.witness_refused entries) or cannot be reached";
+        var tail = new LogVerifier(ownKeys, null).Verify(newestJws, null, entries, cosignedJws, inclusion, consistency);
+        if (!tail.IsValid)
+            return ($"the node's newest checkpoint, after the cosigned one of size {cosignedSize}: {tail.Message}", "");
+        var newest = tail.Checkpoint!.TreeSize;
+        if (newest <= cosignedSize)
+            return (null, "");
+        var first = AuditEntry.FromLeaf(entries[(int)cosignedSize].Leaf).Time;
+        var waited = now - first;
+        return waited <= grace
+            ? (null, $"; {newest - cosignedSize} newer entries verified under the node's checkpoint of size {newest}, awaiting the peer's cosignature")
+            : ($"entries from index {cosignedSize} on (the first logged {first:u}) have waited {waited.TotalSeconds:0} s for a checkpoint " +
+               $"the peer cosigns (--cosign-grace {grace.TotalSeconds:0}): the peer refused them (its security.witness_refused entries " +
+               $"say why), cannot be reached, or the node has not asked yet; they verify under the node's checkpoint of size {newest}", "");
     }
 
     private static async Task<List<ServedEntry>> FetchEntriesAsync(HttpClient http, Uri node, long size, CancellationToken ct)
@@ -203,10 +226,14 @@ public sealed class AuditVerifyCommand : CliCommand
     private static async Task<JsonNode> GetJsonAsync(HttpClient http, Uri uri, CancellationToken ct) =>
         (await GetJsonWithDateAsync(http, uri, ct)).Body;
 
-    private static async Task<(JsonNode Body, DateTimeOffset? Date)> GetJsonWithDateAsync(HttpClient http, Uri uri, CancellationToken ct)
+    /// <param name="notFound">What a 404 means here, said instead of the node's answer.</param>
+    private static async Task<(JsonNode Body, DateTimeOffset? Date)> GetJsonWithDateAsync(HttpClient http, Uri uri, CancellationToken ct,
+        string? notFound = null)
     {
         using var response = await http.GetAsync(uri, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound && notFound is not null)
+            throw new InvalidOperationException(notFound);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"GET {uri.AbsolutePath} answered {(int)response.StatusCode}: {body}");
         return (JsonNode.Parse(body)!, response.Headers.Date);

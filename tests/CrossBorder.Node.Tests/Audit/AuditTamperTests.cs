@@ -37,11 +37,15 @@ public sealed class AuditTamperTests
         Assert.That(output, Does.Contain("OK"));
     }
 
+    /// <summary>SQL: the entry's leaf, its kind changed from token.issued to token.revoked.</summary>
+    private const string TokenIssuedToRevoked =
+        "convert_to(replace(convert_from(leaf, 'UTF8'), '\"kind\":\"token.issued\"', '\"kind\":\"token.revoked\"'), 'UTF8')";
+
     [Test]
     public async Task Verify_NewestCheckpointAwaitingCosignature_VerifiesTheCosignedOne_UntilTheGraceRunsOut()
     {
         var (auditor, cosigned) = await LogOfAsync(4);
-        var peerKeys = Path.GetTempFileName();
+        var (peerKeys, ownKeys, export) = (Path.GetTempFileName(), Path.GetTempFileName(), Path.GetTempFileName());
         try
         {
             // The peer goes away: FR's next checkpoints stay uncosigned.
@@ -51,23 +55,51 @@ public sealed class AuditTamperTests
             var newest = await NodePair.EventuallyAsync(() => NodePair.GetJsonAsync(auditor, "api/v1/audit/checkpoints/latest"),
                 c => c["treeSize"]!.GetValue<long>() > cosigned && c["cosignature"] is null, because: "FR signs a checkpoint GB cannot cosign");
 
-            var (exit, output) = await AuditProbe.VerifyAsync(_pair.Fr, "--peer-jwks", peerKeys);
+            var (exit, output) = await AuditProbe.VerifyAsync(_pair.Fr, "--peer-jwks", peerKeys, "--export", export);
             Assert.That(exit, Is.Zero, output);
             Assert.That(output, Does.Contain("OK"));
             var verified = await NodePair.GetJsonAsync(auditor, "api/v1/audit/checkpoints/latest?cosigned=true");
             Assert.That(verified["treeSize"]!.GetValue<long>(), Is.InRange(cosigned, newest["treeSize"]!.GetValue<long>() - 1),
                 "the newest cosigned checkpoint is older than the newest");
-            Assert.That(output, Does.Contain($"{verified["treeSize"]} entries verified"), "the newest cosigned checkpoint is the one verified");
+            Assert.That(output, Does.Contain($"OK: {verified["treeSize"]} entries verified"), "the newest cosigned checkpoint is the one verified");
+            Assert.That(output, Does.Contain("newer entries verified under the node's checkpoint of size"), "and the entries after it");
+
+            // The export holds both checkpoints and its time: offline, the same verdict.
+            await File.WriteAllTextAsync(ownKeys, _pair.Fr.Jwks);
+            var offline = new StringWriter();
+            exit = await CrossBorder.Cli.Commands.CliApp.InvokeAsync(["audit", "verify", "--file", export, "--jwks", ownKeys, "--peer-jwks", peerKeys],
+                offline, offline);
+            Assert.That(exit, Is.Zero, offline.ToString());
+            Assert.That(offline.ToString(), Does.Contain($"OK: {verified["treeSize"]} entries verified").And.Contain("newer entries verified"));
 
             // With no grace, an entry left without a cosigned checkpoint for a second (the Date header's resolution) fails the run.
             (exit, output) = await NodePair.EventuallyAsync(() => AuditProbe.VerifyAsync(_pair.Fr, "--peer-jwks", peerKeys, "--cosign-grace", "0"),
                 r => r.Exit != 0, because: "the uncosigned checkpoint outlives a zero grace");
             Assert.That(exit, Is.EqualTo(1), output);
-            Assert.That(output, Does.Contain("have no checkpoint cosigned by the peer"));
+            Assert.That(output, Does.Contain("for a checkpoint the peer cosigns"));
+
+            // An entry after the cosigned checkpoint is checked all the same: edited, the run names it.
+            var index = await AuditProbe.ScalarAsync(_pair.Fr,
+                $"SELECT min(log_index) FROM audit_entries WHERE log_index >= {verified["treeSize"]} AND kind = 'token.issued'");
+            await AuditProbe.TamperAsync(_pair.Fr, $"UPDATE audit_entries SET leaf = {TokenIssuedToRevoked} WHERE log_index = {index}");
+            (exit, output) = await AuditProbe.VerifyAsync(_pair.Fr, "--peer-jwks", peerKeys);
+            Assert.That(exit, Is.EqualTo(1), output);
+            Assert.That(output, Does.Contain($"entry {index} "));
+
+            // No checkpoint the peer has cosigned at all: 404, and the run says so.
+            await AuditProbe.TamperAsync(_pair.Fr, "DELETE FROM audit_cosignatures");
+            using var none = await auditor.GetAsync("api/v1/audit/checkpoints/latest?cosigned=true");
+            Assert.That(none.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.NotFound));
+            Assert.That(await none.Content.ReadAsStringAsync(), Does.Contain("CB0207"));
+            (exit, output) = await AuditProbe.VerifyAsync(_pair.Fr, "--peer-jwks", peerKeys);
+            Assert.That(exit, Is.EqualTo(1), output);
+            Assert.That(output, Does.Contain("no checkpoint its peer has cosigned"));
         }
         finally
         {
             File.Delete(peerKeys);
+            File.Delete(ownKeys);
+            File.Delete(export);
             auditor.Dispose();
         }
     }
@@ -79,7 +111,7 @@ public sealed class AuditTamperTests
         var (auditor, size) = await LogOfAsync(9);
         auditor.Dispose();
         var index = size / 2;
-        var edit = "convert_to(replace(convert_from(leaf, 'UTF8'), '\"kind\":\"token.issued\"', '\"kind\":\"token.revoked\"'), 'UTF8')";
+        var edit = TokenIssuedToRevoked;
         var tampered = await AuditProbe.ScalarAsync(_pair.Fr, $"SELECT count(*) FROM audit_entries WHERE log_index = {index} AND kind = 'token.issued'");
         Assume.That(tampered, Is.EqualTo(1), "the chosen entry is a token issuance");
 

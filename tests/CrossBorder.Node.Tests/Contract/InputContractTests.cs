@@ -142,6 +142,7 @@ public sealed class InputContractTests
     [TestCase("api/v1/audit/entries?cursor=%2B5", "cursor")]
     [TestCase("api/v1/audit/entries?cursor=99999999999999999", "cursor")]
     [TestCase("api/v1/audit/entries?kind=no.such.kind", "kind")]
+    [TestCase("api/v1/audit/checkpoints/latest?cosigned=abc", "cosigned")]
     public async Task AuditCursorAndKind_NotAsDocumented_400(string path, string field)
     {
         using var response = await _auditor.GetAsync(path);
