@@ -69,8 +69,21 @@ public sealed class NodePair : IAsyncDisposable
     /// sequenced after commit (FeedSequencer), so an event can trail the state a test just read by one sequencer round.
     /// </summary>
     public static async Task<JsonArray> FeedEventuallyAsync(HttpClient client, Func<JsonArray, bool> condition, string? because = null) =>
-        await EventuallyAsync(async () => (await GetJsonAsync(client, "api/v1/events?after=0&limit=500"))["items"]!.AsArray(),
-            condition, because: because);
+        await EventuallyAsync(async () =>
+        {
+            // Every page: a fixture's shared node pair may hold more events than one page.
+            var all = new JsonArray();
+            for (long after = 0; ;)
+            {
+                var page = await GetJsonAsync(client, $"api/v1/events?after={after}&limit=500");
+                var items = page["items"]!.AsArray();
+                foreach (var item in items.ToList())
+                    all.Add(item!.DeepClone());
+                if (items.Count < 500)
+                    return all;
+                after = page["last"]!.GetValue<long>();
+            }
+        }, condition, because: because);
 
     public static async Task<JsonObject> GetJsonAsync(HttpClient client, string path)
     {
