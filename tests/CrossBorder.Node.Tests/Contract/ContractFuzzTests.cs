@@ -46,7 +46,7 @@ public sealed class ContractFuzzTests
         var ci = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
         var seed = ulong.TryParse(Environment.GetEnvironmentVariable("CROSSBORDER_FUZZ_SEED"), out var s) ? s
             : ci ? CiSeed : (ulong)Random.Shared.NextInt64(1, long.MaxValue);
-        var seconds = int.TryParse(Environment.GetEnvironmentVariable("CROSSBORDER_FUZZ_SECONDS"), out var t) ? t : ci ? 150 : 45;
+        var seconds = int.TryParse(Environment.GetEnvironmentVariable("CROSSBORDER_FUZZ_SECONDS"), out var t) ? t : ci ? 100 : 45;
         TestContext.Progress.WriteLine($"Contract fuzz: seed {seed} (replay with CROSSBORDER_FUZZ_SEED={seed}), {seconds} s");
 
         var operations = _documents.SelectMany(d => OpenApiDocumentTests.Operations(d.Value.Document)
