@@ -49,9 +49,8 @@ public sealed class AuditVerifyCommand : CliCommand
             Exit code 0 only when everything verifies, 1 when something does not (the first index that fails is named).
             """)
     {
-        foreach (var option in new[] { _url, _clientId, _clientSecret, _token, _jwks, _peerUrl, _peerJwks, _previous, _save, _export, _file })
+        foreach (var option in new Option[] { _url, _clientId, _clientSecret, _token, _jwks, _peerUrl, _peerJwks, _previous, _save, _export, _cosignGrace, _file })
             Add(option);
-        Add(_cosignGrace);
         Validators.Add(result =>
         {
             var url = result.GetValue(_url);
@@ -94,7 +93,7 @@ public sealed class AuditVerifyCommand : CliCommand
         string checkpointJws;
         string ownJwks;
         string? cosignatureJws;
-        string? newestJws; // the node's newest checkpoint when the peer has not cosigned it yet
+        string? newestJws; // the node's newest checkpoint, cosigned or not (null in an export written before it was kept)
         DateTimeOffset? nodeNow = null;
         List<ServedEntry> entries;
         Func<long, long, IReadOnlyList<byte[]>?>? inclusion = null, consistency = null;
@@ -103,17 +102,16 @@ public sealed class AuditVerifyCommand : CliCommand
             var node = new Uri(url.EndsWith('/') ? url : url + "/");
             var bearer = token ?? await TokenAsync(http, node, clientId!, secret!, ct);
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-            // Two checkpoints: the newest the peer has cosigned, and the newest of all, which may not be cosigned yet (this
-            // run's own token is an entry too). Every entry up to the newest is verified; the cosignature covers the first.
+            // Two checkpoints: the newest the peer has cosigned, and the newest of all (read after it, so never smaller), which
+            // may not be cosigned yet: this run's own token is an entry too. Every entry up to the newest is verified.
             var (cosigned, date) = await GetJsonWithDateAsync(http, new Uri(node, "api/v1/audit/checkpoints/latest?cosigned=true"), ct,
                 notFound: "the node has no checkpoint its peer has cosigned");
             nodeNow = date;
             checkpointJws = cosigned["checkpoint"]!.GetValue<string>();
             cosignatureJws = cosigned["cosignature"]?["jws"]?.GetValue<string>();
             var newest = await GetJsonAsync(http, new Uri(node, "api/v1/audit/checkpoints/latest"), ct);
-            var size = Math.Max(cosigned["treeSize"]!.GetValue<long>(), newest["treeSize"]!.GetValue<long>());
-            newestJws = newest["cosignature"] is null ? newest["checkpoint"]!.GetValue<string>() : null;
-            entries = await FetchEntriesAsync(http, node, size, ct);
+            newestJws = newest["checkpoint"]!.GetValue<string>();
+            entries = await FetchEntriesAsync(http, node, newest["treeSize"]!.GetValue<long>(), ct);
             inclusion = (i, n) => Hashes(GetJsonAsync(http, new Uri(node, $"api/v1/audit/entries/{i}/proof?treeSize={n}"), ct)
                 .GetAwaiter().GetResult()["auditPath"]);
             consistency = (m, n) => Hashes(GetJsonAsync(http, new Uri(node, $"api/v1/audit/consistency?from={m}&to={n}"), ct)
@@ -166,7 +164,7 @@ public sealed class AuditVerifyCommand : CliCommand
             return ExitCodes.Failure;
         }
 
-        var (failure, pending) = newestJws is null ? (null, "")
+        var (failure, pending) = newestJws is null || newestJws == checkpointJws ? (null, "") // the newest is the cosigned one
             : VerifyNewerEntries(ownKeys, newestJws, checkpointJws, result.Checkpoint!.TreeSize, entries, inclusion, consistency,
                 nodeNow ?? DateTimeOffset.UtcNow, TimeSpan.FromSeconds(parse.GetValue(_cosignGrace)));
         if (failure is not null)

@@ -78,8 +78,8 @@ public sealed class AttachmentTests
             "both name the same signed message");
 
         // GB's back office learns of it from the change feed.
-        await NodePair.EventuallyAsync(() => _cases.Gb.GetStringAsync("api/v1/events?after=0&limit=500"),
-            feed => feed.Contains("\"attachment.received\"", StringComparison.Ordinal) && feed.Contains(attachmentId, StringComparison.Ordinal),
+        await NodePair.FeedEventuallyAsync(_cases.Gb, items => items.ToJsonString() is var feed
+                && feed.Contains("\"attachment.received\"", StringComparison.Ordinal) && feed.Contains(attachmentId, StringComparison.Ordinal),
             because: "GB's feed names the document that arrived");
 
         // The signed message carries the digest, verbatim on both sides.

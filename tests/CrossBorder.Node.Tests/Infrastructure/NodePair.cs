@@ -77,7 +77,7 @@ public sealed class NodePair : IAsyncDisposable
             {
                 var page = await GetJsonAsync(client, $"api/v1/events?after={after}&limit=500");
                 var items = page["items"]!.AsArray();
-                foreach (var item in items.ToList())
+                foreach (var item in items)
                     all.Add(item!.DeepClone());
                 if (items.Count < 500)
                     return all;
