@@ -69,16 +69,14 @@ public static class TokenEndpoint
             : time.GetUtcNow().AddHours(1);
         var now = time.GetUtcNow();
         await db.UsedClientAssertions.Where(a => a.ExpiresAt < now.AddMinutes(-10)).ExecuteDeleteAsync(ct);
-        db.UsedClientAssertions.Add(new UsedClientAssertion { ClientId = clientId, Jti = id, ExpiresAt = expires });
-        try
-        {
-            await db.SaveChangesAsync(ct);
-            return true;
-        }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            return false;
-        }
+        // A replay is an answer, not a failure: no unique-violation exception (which EF logs as an error with its stack)
+        // for a request the token server refuses by design. A second request with the same jti that arrives while the
+        // first is still uncommitted waits for it here, then inserts nothing.
+        var recorded = await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO used_client_assertions (client_id, jti, expires_at) VALUES ({clientId}, {id}, {expires})
+            ON CONFLICT (client_id, jti) DO NOTHING
+            """, ct);
+        return recorded == 1;
     }
 
     private static IResult Refuse(string error, string description) =>

@@ -24,28 +24,28 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
 
     public async Task<PeerResponse> DeliverAsync(PeerOptions peer, string jws, CancellationToken ct)
     {
-        var response = await PostAsync(peer, jws, refreshToken: false, ct);
+        var (response, token) = await PostAsync(peer, jws, refused: null, ct);
         if (response.Status == HttpStatusCode.Unauthorized)
-            response = await PostAsync(peer, jws, refreshToken: true, ct); // the cached token may have lapsed early
+            (response, _) = await PostAsync(peer, jws, refused: token, ct); // the cached token may have lapsed early
         return response;
     }
 
     /// <summary>Asks the peer to cosign one of this node's audit checkpoints (<c>POST /exchange/v1/checkpoints</c>).</summary>
     public async Task<PeerResponse> CosignAsync(PeerOptions peer, string requestJson, CancellationToken ct)
     {
-        async Task<PeerResponse> SendAsync(bool refresh)
+        async Task<(PeerResponse, string Token)> SendAsync(string? refused)
         {
-            var token = await TokenAsync(peer, refresh, ct);
+            var token = await TokenAsync(peer, refused, ct);
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(peer.Url!, "exchange/v1/checkpoints"))
             {
                 Content = new StringContent(requestJson, Encoding.UTF8, "application/json"),
             };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             using var response = await http.SendAsync(request, ct);
-            return new PeerResponse(response.StatusCode, await response.Content.ReadAsStringAsync(ct), response.Content.Headers.ContentType?.MediaType);
+            return (new PeerResponse(response.StatusCode, await response.Content.ReadAsStringAsync(ct), response.Content.Headers.ContentType?.MediaType), token);
         }
-        var result = await SendAsync(refresh: false);
-        return result.Status == HttpStatusCode.Unauthorized ? await SendAsync(refresh: true) : result;
+        var (result, used) = await SendAsync(refused: null);
+        return result.Status == HttpStatusCode.Unauthorized ? (await SendAsync(refused: used)).Item1 : result;
     }
 
     /// <summary>
@@ -55,22 +55,22 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
     public async Task<PeerResponse> SendAsync(PeerOptions peer, HttpMethod method, string path, Func<HttpContent?> content,
         CancellationToken ct)
     {
-        async Task<PeerResponse> SendOnceAsync(bool refresh)
+        async Task<(PeerResponse, string Token)> SendOnceAsync(string? refused)
         {
-            var token = await TokenAsync(peer, refresh, ct);
+            var token = await TokenAsync(peer, refused, ct);
             using var request = new HttpRequestMessage(method, new Uri(peer.Url!, path)) { Content = content() };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             using var response = await http.SendAsync(request, ct);
-            return new PeerResponse(response.StatusCode, await response.Content.ReadAsStringAsync(ct),
-                response.Content.Headers.ContentType?.MediaType, RetryAfter(response));
+            return (new PeerResponse(response.StatusCode, await response.Content.ReadAsStringAsync(ct),
+                response.Content.Headers.ContentType?.MediaType, RetryAfter(response)), token);
         }
-        var result = await SendOnceAsync(refresh: false);
-        return result.Status == HttpStatusCode.Unauthorized ? await SendOnceAsync(refresh: true) : result;
+        var (result, used) = await SendOnceAsync(refused: null);
+        return result.Status == HttpStatusCode.Unauthorized ? (await SendOnceAsync(refused: used)).Item1 : result;
     }
 
-    private async Task<PeerResponse> PostAsync(PeerOptions peer, string jws, bool refreshToken, CancellationToken ct)
+    private async Task<(PeerResponse, string Token)> PostAsync(PeerOptions peer, string jws, string? refused, CancellationToken ct)
     {
-        var token = await TokenAsync(peer, refreshToken, ct);
+        var token = await TokenAsync(peer, refused, ct);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(peer.Url!, MessagesPath))
         {
             Content = new StringContent(jws, Encoding.ASCII, JoseMediaType),
@@ -79,15 +79,37 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await http.SendAsync(request, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
-        return new PeerResponse(response.StatusCode, body, response.Content.Headers.ContentType?.MediaType, RetryAfter(response));
+        return (new PeerResponse(response.StatusCode, body, response.Content.Headers.ContentType?.MediaType, RetryAfter(response)), token);
     }
 
-    private async Task<string> TokenAsync(PeerOptions peer, bool refresh, CancellationToken ct)
+    /// <summary>
+    /// The cached token for <paramref name="peer"/>, or a new one. While one send asks the token server, the other sends
+    /// that find no token (sixteen at once when a drain starts or a token nears its end) wait for its answer and share the
+    /// token (<see cref="PeerTokenCache.FetchOnceAsync"/>), instead of each signing an assertion and costing the peer a
+    /// token, and an audit entry, of its own. When that request fails, each of them asks on its own, as before: their
+    /// failures are what the peer's circuit counts, and a send held by an open circuit is told so, not given another
+    /// send's error. <paramref name="refused"/>: the token the peer just answered 401 to, never handed out again.
+    /// </summary>
+    private async Task<string> TokenAsync(PeerOptions peer, string? refused, CancellationToken ct)
+    {
+        if (tokens.Usable(peer.Country, time.GetUtcNow(), refused) is { } cached)
+            return cached;
+        // Not cancelled by one waiting send: the others may still want it; the pipeline's timeouts bound it.
+        var (fetch, mine) = tokens.FetchOnceAsync(peer.Country, () => FetchTokenAsync(peer, CancellationToken.None));
+        try
+        {
+            return await fetch.WaitAsync(ct);
+        }
+        catch (Exception) when (!mine && !ct.IsCancellationRequested)
+        {
+            return await FetchTokenAsync(peer, ct);
+        }
+    }
+
+    private async Task<string> FetchTokenAsync(PeerOptions peer, CancellationToken ct)
     {
         var cacheKey = peer.Country;
         var now = time.GetUtcNow();
-        if (!refresh && tokens.Entries.TryGetValue(cacheKey, out var cached) && cached.Expires > now.AddSeconds(30))
-            return cached.Token;
 
         var self = PeerIdentity.ClientIdOf(options.Value.Country);
         var tokenEndpoint = new Uri(peer.Url!, "connect/token");
@@ -150,8 +172,40 @@ public sealed class PeerTokenException(HttpStatusCode status, string oauthError)
     public HttpStatusCode Status { get; } = status;
 }
 
-/// <summary>Access tokens this node holds for each peer, shared by every dispatch.</summary>
+/// <summary>Access tokens this node holds for each peer, shared by every dispatch, and the one token request under way per peer.</summary>
 public sealed class PeerTokenCache
 {
+    private readonly ConcurrentDictionary<string, Task<string>> _fetching = new();
+
     public ConcurrentDictionary<string, (string Token, DateTimeOffset Expires)> Entries { get; } = new();
+
+    /// <summary>The peer's token if it has more than 30 s left and is not <paramref name="refused"/>.</summary>
+    public string? Usable(string peer, DateTimeOffset now, string? refused) =>
+        Entries.TryGetValue(peer, out var cached) && cached.Expires > now.AddSeconds(30) && cached.Token != refused ? cached.Token : null;
+
+    /// <summary>
+    /// The token request already under way for <paramref name="peer"/> (<c>Started</c> false), or <paramref name="fetch"/>
+    /// started as that request (true): every caller meanwhile gets the same task, so one request at a time per peer
+    /// reaches its token server.
+    /// </summary>
+    public (Task<string> Fetch, bool Started) FetchOnceAsync(string peer, Func<Task<string>> fetch)
+    {
+        while (true)
+        {
+            if (_fetching.TryGetValue(peer, out var running))
+                return (running, false);
+            var fetched = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_fetching.TryAdd(peer, fetched.Task))
+                continue; // another caller started one first: share it
+            _ = RunAsync(fetched);
+            return (fetched.Task, true);
+        }
+
+        async Task RunAsync(TaskCompletionSource<string> fetched)
+        {
+            try { fetched.SetResult(await fetch()); }
+            catch (Exception e) { fetched.SetException(e); }
+            finally { _fetching.TryRemove(KeyValuePair.Create(peer, fetched.Task)); }
+        }
+    }
 }

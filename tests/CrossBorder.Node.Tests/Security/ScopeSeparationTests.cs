@@ -226,6 +226,25 @@ public sealed class ScopeSeparationTests
     }
 
     [Test]
+    public async Task Token_PeerAssertionSentManyTimesAtOnce_OneToken_TheRestInvalidClient()
+    {
+        // A retried token request that reaches the server twice: the copies race to record the jti.
+        var assertion = _fr.ClientAssertion();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _fr.RequestTokenAsync(assertion)));
+        try
+        {
+            Assert.That(responses.Count(r => r.StatusCode == HttpStatusCode.OK), Is.EqualTo(1), "one token for one assertion");
+            foreach (var refused in responses.Where(r => r.StatusCode != HttpStatusCode.OK))
+                await SecurityAssert.OAuthErrorAsync(refused, [400, 401], "invalid_client");
+        }
+        finally
+        {
+            foreach (var response in responses)
+                response.Dispose();
+        }
+    }
+
+    [Test]
     public async Task Token_AllClients_ShortLivedEs256()
     {
         using var ministry = await SecretTokenAsync(_pair.Gb.MinistryClientId, _pair.Gb.MinistrySecret, null);

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using CrossBorder.Core.Signing;
+using CrossBorder.Node.Configuration;
+using CrossBorder.Node.Keys;
+using CrossBorder.Node.Peers;
+
+namespace CrossBorder.Node.Tests.WritePath;
+
+/// <summary>
+/// The sends of a drain share one token request per peer: sixteen sends that find no token cost the peer one token
+/// (one assertion, one ES256 verification, one audit entry). A token the peer refused with 401 is fetched again once.
+/// </summary>
+public sealed class PeerTokenTests
+{
+    [Test]
+    public async Task SendsThatFindNoToken_ShareOneTokenRequest()
+    {
+        var peer = new StubPeer { TokenDelay = TimeSpan.FromMilliseconds(300) };
+        using var keys = Keys();
+        var tokens = new PeerTokenCache();
+
+        var sends = Enumerable.Range(0, 16).Select(_ => Client(peer, keys, tokens).DeliverAsync(Gb, "a.b.c", CancellationToken.None));
+        var answers = await Task.WhenAll(sends);
+
+        Assert.That(answers.Select(a => a.Status), Is.All.EqualTo(HttpStatusCode.OK));
+        Assert.That(peer.TokenRequests, Is.EqualTo(1), "one token request for sixteen sends");
+        Assert.That(peer.BearersSeen.Distinct(), Is.EqualTo(new[] { "token-1" }), "every send carried the one token");
+    }
+
+    [Test]
+    public async Task AFailedTokenRequest_EachWaitingSendAsksOnItsOwn_AFailureIsNotCached()
+    {
+        var peer = new StubPeer { TokenDelay = TimeSpan.FromMilliseconds(300), TokenStatus = HttpStatusCode.BadRequest };
+        using var keys = Keys();
+        var tokens = new PeerTokenCache();
+
+        var sends = Enumerable.Range(0, 8).Select(_ => Client(peer, keys, tokens).DeliverAsync(Gb, "a.b.c", CancellationToken.None)).ToList();
+        foreach (var send in sends)
+            Assert.ThrowsAsync<PeerTokenException>(() => send);
+        // Each send's own failure is what the peer's circuit counts (and its own error what the outbox records).
+        Assert.That(peer.TokenRequests, Is.EqualTo(8), "the shared request, then one of each waiting send's own");
+
+        peer.TokenStatus = HttpStatusCode.OK;
+        var answer = await Client(peer, keys, tokens).DeliverAsync(Gb, "a.b.c", CancellationToken.None);
+        Assert.That((answer.Status, peer.TokenRequests), Is.EqualTo((HttpStatusCode.OK, 9)), "a failure is not cached");
+    }
+
+    [Test]
+    public async Task ATokenThePeerRefuses_IsReplacedOnce_AndNotHandedOutAgain()
+    {
+        var peer = new StubPeer { Refused = "token-1" };
+        using var keys = Keys();
+        var tokens = new PeerTokenCache();
+
+        var first = await Client(peer, keys, tokens).DeliverAsync(Gb, "a.b.c", CancellationToken.None);
+        var second = await Client(peer, keys, tokens).DeliverAsync(Gb, "a.b.c", CancellationToken.None);
+
+        Assert.That((first.Status, second.Status), Is.EqualTo((HttpStatusCode.OK, HttpStatusCode.OK)));
+        Assert.That(peer.TokenRequests, Is.EqualTo(2), "the refused token was replaced once, and the new one kept");
+        Assert.That(peer.BearersSeen, Is.EqualTo(new[] { "token-1", "token-2", "token-2" }));
+    }
+
+    private static readonly PeerOptions Gb = new() { Country = "GB", Url = new Uri("http://gb.test/") };
+
+    private static PeerClient Client(StubPeer peer, NodeKeys keys, PeerTokenCache tokens) =>
+        new(new HttpClient(peer, disposeHandler: false), keys, Microsoft.Extensions.Options.Options.Create(Settings.Value), TimeProvider.System, tokens);
+
+    private static NodeKeys Keys() => new(Microsoft.Extensions.Options.Options.Create(Settings.Value));
+
+    private static readonly Lazy<NodeOptions> Settings = new(() =>
+    {
+        using var fr = SigningKey.Generate("fr-1");
+        using var gb = SigningKey.Generate("gb-1");
+        return new NodeOptions
+        {
+            Country = "FR",
+            SigningKey = new SigningKeyOptions { Kid = fr.Kid, PrivateKeyPem = fr.Algorithm.ExportPkcs8PrivateKeyPem() },
+            KeyEncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            Peers = [new PeerOptions { Country = Gb.Country, Url = Gb.Url, Jwks = new JsonWebKeySet([gb.PublicJwk()]).ToJson() }],
+        };
+    });
+
+    /// <summary>GB's token endpoint (tokens token-1, token-2, ... after <see cref="TokenDelay"/>) and its message endpoint.</summary>
+    private sealed class StubPeer : HttpMessageHandler
+    {
+        private int _tokenRequests;
+
+        public TimeSpan TokenDelay { get; init; }
+
+        public volatile HttpStatusCode TokenStatus = HttpStatusCode.OK;
+
+        /// <summary>A token the message endpoint answers 401 to.</summary>
+        public string? Refused { get; init; }
+
+        public int TokenRequests => Volatile.Read(ref _tokenRequests);
+
+        public ConcurrentQueue<string> BearersSeen { get; } = new();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            if (request.RequestUri!.AbsolutePath == "/connect/token")
+            {
+                var n = Interlocked.Increment(ref _tokenRequests);
+                await Task.Delay(TokenDelay, ct);
+                return TokenStatus == HttpStatusCode.OK
+                    ? Json(HttpStatusCode.OK, $$"""{"access_token":"token-{{n}}","token_type":"Bearer","expires_in":300}""")
+                    : Json(TokenStatus, """{"error":"invalid_client","error_description":"refused"}""");
+            }
+            var bearer = request.Headers.Authorization?.Parameter ?? "";
+            BearersSeen.Enqueue(bearer);
+            return bearer == Refused ? Json(HttpStatusCode.Unauthorized, "{}") : Json(HttpStatusCode.OK, "{}");
+        }
+
+        private static HttpResponseMessage Json(HttpStatusCode status, string body) =>
+            new(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+    }
+}
