@@ -106,7 +106,39 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
         }
     }
 
+    /// <summary>Marks a request that must not be sent twice as it is (<see cref="IsSingleUse"/>).</summary>
+    private static readonly HttpRequestOptionsKey<bool> SingleUse = new("CrossBorder.SingleUse");
+
+    /// <summary>Whether the resilience pipeline must leave the retrying of <paramref name="request"/> to its sender.</summary>
+    public static bool IsSingleUse(HttpRequestMessage request) => request.Options.TryGetValue(SingleUse, out var single) && single;
+
+    private const int TokenAttempts = 3;
+
+    /// <summary>
+    /// A token from the peer's token server. Each attempt carries an assertion of its own: a copy of one the peer has
+    /// already seen (an attempt that reached it and timed out on the way back) would be refused as a replay, so the
+    /// pipeline does not resend it; this method tries again, as the pipeline would (twice more, 200 ms then 400 ms, with
+    /// jitter), on a failure of the peer's side. An open circuit ends it at once.
+    /// </summary>
     private async Task<string> FetchTokenAsync(PeerOptions peer, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await FetchTokenOnceAsync(peer, ct);
+            }
+            catch (Exception e) when (attempt < TokenAttempts && !ct.IsCancellationRequested && e is HttpRequestException
+                                          or Polly.Timeout.TimeoutRejectedException
+                                          or PeerTokenException { Status: HttpStatusCode.RequestTimeout or >= HttpStatusCode.InternalServerError })
+            {
+                var delay = 200 * (1 << (attempt - 1));
+                await Task.Delay(TimeSpan.FromMilliseconds(delay / 2 + Random.Shared.Next(delay / 2 + 1)), time, ct);
+            }
+        }
+    }
+
+    private async Task<string> FetchTokenOnceAsync(PeerOptions peer, CancellationToken ct)
     {
         var cacheKey = peer.Country;
         var now = time.GetUtcNow();
@@ -124,14 +156,19 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
             ["exp"] = now.AddMinutes(1).ToUnixTimeSeconds(),
         }), keys.Signing, "client-authentication+jwt"); // explicit type (draft-ietf-oauth-rfc7523bis), required by OpenIddict 7
 
-        using var response = await http.PostAsync(tokenEndpoint, new FormUrlEncodedContent(new Dictionary<string, string>
+        using var request = new HttpRequestMessage(HttpMethod.Post, tokenEndpoint)
         {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = self,
-            ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            ["client_assertion"] = assertion,
-            ["scope"] = "exchange",
-        }), ct);
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials",
+                ["client_id"] = self,
+                ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ["client_assertion"] = assertion,
+                ["scope"] = "exchange",
+            }),
+        };
+        request.Options.Set(SingleUse, true);
+        using var response = await http.SendAsync(request, ct);
         if (!response.IsSuccessStatusCode)
             throw new PeerTokenException(response.StatusCode, await OAuthErrorAsync(response, ct));
         using var json = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));

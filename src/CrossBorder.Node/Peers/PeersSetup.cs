@@ -32,7 +32,11 @@ public static class PeersSetup
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(200),
-                ShouldHandle = a => PeerFailed(a.Outcome),
+                // A single-use request (a token request: its assertion's jti is spent once it reaches the peer) is not
+                // sent again as it is; its sender retries with a new one (PeerClient).
+                ShouldHandle = a => a.Context.GetRequestMessage() is { } request && PeerClient.IsSingleUse(request)
+                    ? ValueTask.FromResult(false)
+                    : PeerFailed(a.Outcome),
             });
             b.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
             {

@@ -6,6 +6,9 @@ using CrossBorder.Core.Signing;
 using CrossBorder.Node.Configuration;
 using CrossBorder.Node.Keys;
 using CrossBorder.Node.Peers;
+using CrossBorder.Node.Workers;
+using Microsoft.Extensions.DependencyInjection;
+using System.Text.Json.Nodes;
 
 namespace CrossBorder.Node.Tests.WritePath;
 
@@ -63,6 +66,27 @@ public sealed class PeerTokenTests
         Assert.That(peer.BearersSeen, Is.EqualTo(new[] { "token-1", "token-2", "token-2" }));
     }
 
+    [Test]
+    public async Task ATokenRequestThatFails_IsTriedAgainWithANewAssertion_NeverResentAsItWas()
+    {
+        // The peer's token server failed once (or answered too late): a copy of that request would be a replayed jti,
+        // refused by design. Through the node's own pipeline (retry, circuit, timeout), as a drain sends.
+        var peer = new StubPeer { TokenFailures = 2 };
+        using var keys = Keys();
+        var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System).AddSingleton<WorkSignals>()
+            .AddSingleton(keys);
+        services.Configure<NodeOptions>(o => (o.Country, o.Peers) = (Settings.Value.Country, Settings.Value.Peers));
+        services.AddPeers(breakDuration: TimeSpan.FromSeconds(30), attemptTimeout: TimeSpan.FromSeconds(10));
+        services.AddHttpClient<PeerClient>().ConfigurePrimaryHttpMessageHandler(() => peer);
+        await using var provider = services.BuildServiceProvider();
+
+        var answer = await provider.GetRequiredService<PeerClient>().DeliverAsync(Gb, "a.b.c", CancellationToken.None);
+
+        Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(peer.Jtis, Has.Count.EqualTo(3), "two failures, then the token");
+        Assert.That(peer.Jtis.Distinct().Count(), Is.EqualTo(3), "each attempt with an assertion of its own");
+    }
+
     private static readonly PeerOptions Gb = new() { Country = "GB", Url = new Uri("http://gb.test/") };
 
     private static PeerClient Client(StubPeer peer, NodeKeys keys, PeerTokenCache tokens) =>
@@ -99,12 +123,25 @@ public sealed class PeerTokenTests
 
         public ConcurrentQueue<string> BearersSeen { get; } = new();
 
+        /// <summary>How many token requests, from the first, answer 503.</summary>
+        public int TokenFailures { get; init; }
+
+        /// <summary>The <c>jti</c> of each token request's assertion, in order.</summary>
+        public List<string> Jtis { get; } = [];
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
             if (request.RequestUri!.AbsolutePath == "/connect/token")
             {
                 var n = Interlocked.Increment(ref _tokenRequests);
+                var form = await request.Content!.ReadAsStringAsync(ct);
+                var assertion = Uri.UnescapeDataString(form.Split('&').Single(p => p.StartsWith("client_assertion=", StringComparison.Ordinal))
+                    .Split('=')[1]);
+                lock (Jtis)
+                    Jtis.Add(JsonNode.Parse(Jws.UnverifiedPayload(assertion))!["jti"]!.GetValue<string>());
                 await Task.Delay(TokenDelay, ct);
+                if (n <= TokenFailures)
+                    return Json(HttpStatusCode.ServiceUnavailable, "{}");
                 return TokenStatus == HttpStatusCode.OK
                     ? Json(HttpStatusCode.OK, $$"""{"access_token":"token-{{n}}","token_type":"Bearer","expires_in":300}""")
                     : Json(TokenStatus, """{"error":"invalid_client","error_description":"refused"}""");
