@@ -112,13 +112,11 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
     /// <summary>Whether the resilience pipeline must leave the retrying of <paramref name="request"/> to its sender.</summary>
     public static bool IsSingleUse(HttpRequestMessage request) => request.Options.TryGetValue(SingleUse, out var single) && single;
 
-    private const int TokenAttempts = 3;
-
     /// <summary>
     /// A token from the peer's token server. Each attempt carries an assertion of its own: a copy of one the peer has
     /// already seen (an attempt that reached it and timed out on the way back) would be refused as a replay, so the
-    /// pipeline does not resend it; this method tries again, as the pipeline would (twice more, 200 ms then 400 ms, with
-    /// jitter), on a failure of the peer's side. An open circuit ends it at once.
+    /// pipeline does not resend it; this method tries again on the pipeline's schedule (<see cref="PeersSetup.RetryAttempts"/>,
+    /// <see cref="PeersSetup.RetryDelay"/>), on a failure of the peer's side. An open circuit ends it at once.
     /// </summary>
     private async Task<string> FetchTokenAsync(PeerOptions peer, CancellationToken ct)
     {
@@ -128,12 +126,12 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
             {
                 return await FetchTokenOnceAsync(peer, ct);
             }
-            catch (Exception e) when (attempt < TokenAttempts && !ct.IsCancellationRequested && e is HttpRequestException
+            catch (Exception e) when (attempt <= PeersSetup.RetryAttempts && !ct.IsCancellationRequested && e is HttpRequestException
                                           or Polly.Timeout.TimeoutRejectedException
                                           or PeerTokenException { Status: HttpStatusCode.RequestTimeout or >= HttpStatusCode.InternalServerError })
             {
-                var delay = 200 * (1 << (attempt - 1));
-                await Task.Delay(TimeSpan.FromMilliseconds(delay / 2 + Random.Shared.Next(delay / 2 + 1)), time, ct);
+                var delay = PeersSetup.RetryDelay * (1 << (attempt - 1)); // "equal jitter": half fixed, half random
+                await Task.Delay(delay / 2 + delay / 2 * Random.Shared.NextDouble(), time, ct);
             }
         }
     }

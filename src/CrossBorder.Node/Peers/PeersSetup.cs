@@ -28,10 +28,10 @@ public static class PeersSetup
                 o.Result?.StatusCode != System.Net.HttpStatusCode.TooManyRequests && HttpClientResiliencePredicates.IsTransient(o));
             b.AddRetry(new HttpRetryStrategyOptions
             {
-                MaxRetryAttempts = 2,
+                MaxRetryAttempts = RetryAttempts,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(200),
+                Delay = RetryDelay,
                 // A single-use request (a token request: its assertion's jti is spent once it reaches the peer) is not
                 // sent again as it is; its sender retries with a new one (PeerClient).
                 ShouldHandle = a => a.Context.GetRequestMessage() is { } request && PeerClient.IsSingleUse(request)
@@ -73,6 +73,11 @@ public static class PeersSetup
     public static string PeerOf(IEnumerable<PeerOptions> peers, Uri? uri) =>
         uri is null ? "" : peers.Where(p => p.Url is { } url && uri.AbsoluteUri.StartsWith(url.AbsoluteUri, StringComparison.OrdinalIgnoreCase))
             .MaxBy(p => p.Url!.AbsoluteUri.Length)?.Country ?? uri.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>How often, and from what first delay (doubling, with jitter), a failed peer call is tried again: by the
+    /// pipeline, and by <see cref="PeerClient"/> for the token requests the pipeline must not resend.</summary>
+    public const int RetryAttempts = 2;
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The pipeline's name in Polly's telemetry: the typed client's name, then the handler's.</summary>
     public const string PipelineName = nameof(PeerClient) + "-peer";
