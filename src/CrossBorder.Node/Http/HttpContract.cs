@@ -93,9 +93,12 @@ public static class HttpContract
             foreach (var (name, values) in http.Request.Headers)
                 if (values.Any(v => v is not null && !StorableText.IsStorable(v)))
                     errors[name] = [StorableText.Rule];
-            foreach (var name in InstantParameters(http))
-                if (http.Request.Query.TryGetValue(name, out var instant) && !errors.ContainsKey(name) && !QueryValues.IsRfc3339(instant.ToString()))
-                    errors[name] = [QueryValues.InstantError];
+            // Every typed query value the handler takes must parse, an empty one included: the generated binding reads an
+            // empty value of an optional parameter as absent, where the contract (no allowEmptyValue) refuses it.
+            foreach (var parameter in TypedParameters(http))
+                if (http.Request.Query.TryGetValue(parameter.Name, out var values) && !errors.ContainsKey(parameter.Name)
+                    && !Parses(parameter.Type, values.ToString()))
+                    errors[parameter.Name] = [parameter.Type == typeof(DateTimeOffset) ? QueryValues.InstantError : $"Must be {parameter.What}."];
             if (errors.Count > 0)
             {
                 await Problems.ValidationResult(http, errors).ExecuteAsync(http);
@@ -106,11 +109,22 @@ public static class HttpContract
         return app;
     }
 
-    /// <summary>The endpoint handler's query parameters bound as instants, which take RFC 3339 only (<see cref="QueryValues.IsRfc3339"/>).</summary>
-    private static IEnumerable<string> InstantParameters(HttpContext http) =>
-        http.GetEndpoint()?.Metadata.GetMetadata<MethodInfo>()?.GetParameters()
-            .Where(p => (Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType) == typeof(DateTimeOffset))
-            .Select(p => p.Name).OfType<string>() ?? [];
+    /// <summary>A handler's parameter of a simple type bound from the route or the query (instants take RFC 3339 only).</summary>
+    private sealed record TypedParameter(string Name, Type Type, bool Optional, string What);
+
+    /// <summary>The endpoint handler's parameters of the types <see cref="Describe"/> names.</summary>
+    private static IEnumerable<TypedParameter> TypedParameters(HttpContext http)
+    {
+        if (http.GetEndpoint()?.Metadata.GetMetadata<MethodInfo>() is not { } method)
+            yield break;
+        foreach (var parameter in method.GetParameters())
+        {
+            var nullable = Nullable.GetUnderlyingType(parameter.ParameterType);
+            var type = nullable ?? parameter.ParameterType;
+            if (parameter.Name is { } name && Describe(type) is { } what)
+                yield return new TypedParameter(name, type, nullable is not null || parameter.HasDefaultValue, what);
+        }
+    }
 
     private static void Customize(ProblemDetailsContext c)
     {
@@ -154,21 +168,13 @@ public static class HttpContract
     public static Dictionary<string, string[]> BindingErrors(HttpContext http)
     {
         var errors = new Dictionary<string, string[]>();
-        if (http.GetEndpoint()?.Metadata.GetMetadata<MethodInfo>() is not { } method)
-            return errors;
-        foreach (var parameter in method.GetParameters())
+        foreach (var (name, type, optional, what) in TypedParameters(http))
         {
-            if (parameter.Name is not { } name)
-                continue;
-            var nullable = Nullable.GetUnderlyingType(parameter.ParameterType);
-            var type = nullable ?? parameter.ParameterType;
-            if (Describe(type) is not { } what)
-                continue;
             var raw = http.Request.RouteValues.TryGetValue(name, out var routed) ? routed?.ToString()
                 : http.Request.Query.TryGetValue(name, out var values) ? values.ToString() : null;
             if (raw is null)
             {
-                if (nullable is null && !parameter.HasDefaultValue)
+                if (!optional)
                     errors[name] = ["Required."];
             }
             else if (!Parses(type, raw))
