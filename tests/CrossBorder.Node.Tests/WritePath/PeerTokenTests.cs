@@ -6,6 +6,7 @@ using CrossBorder.Core.Signing;
 using CrossBorder.Node.Configuration;
 using CrossBorder.Node.Keys;
 using CrossBorder.Node.Peers;
+using CrossBorder.Node.Tests.Infrastructure;
 using CrossBorder.Node.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json.Nodes;
@@ -31,6 +32,28 @@ public sealed class PeerTokenTests
         Assert.That(answers.Select(a => a.Status), Is.All.EqualTo(HttpStatusCode.OK));
         Assert.That(peer.TokenRequests, Is.EqualTo(1), "one token request for sixteen sends");
         Assert.That(peer.BearersSeen.Distinct(), Is.EqualTo(new[] { "token-1" }), "every send carried the one token");
+    }
+
+    [Test]
+    public async Task TheSendThatStartedTheSharedTokenRequestIsCancelled_TheRequestGoesOn_TheOthersGetItsToken()
+    {
+        // A send is cancelled (its node stops, its lease is lost) while the token request it started is under way: the
+        // sends waiting on that request still get its token, and nobody asks the peer a second time.
+        var peer = new StubPeer { TokenDelay = TimeSpan.FromMilliseconds(500) };
+        using var keys = Keys();
+        var tokens = new PeerTokenCache();
+        using var cancel = new CancellationTokenSource();
+
+        var first = Client(peer, keys, tokens).DeliverAsync(Gb, "a.b.c", cancel.Token);
+        await NodePair.EventuallyAsync(() => Task.FromResult(peer.TokenRequests), n => n == 1, because: "the first send asks for a token");
+        var others = Enumerable.Range(0, 7).Select(_ => Client(peer, keys, tokens).DeliverAsync(Gb, "a.b.c", CancellationToken.None)).ToList();
+        await cancel.CancelAsync();
+
+        Assert.That(async () => await first, Throws.InstanceOf<OperationCanceledException>());
+        var answers = await Task.WhenAll(others);
+        Assert.That(answers.Select(a => a.Status), Is.All.EqualTo(HttpStatusCode.OK));
+        Assert.That(peer.TokenRequests, Is.EqualTo(1), "the cancelled send's request served the others");
+        Assert.That(peer.BearersSeen, Is.EquivalentTo(Enumerable.Repeat("token-1", 7)), "the cancelled send sent nothing");
     }
 
     [Test]
