@@ -13,15 +13,11 @@ namespace CrossBorder.Node.Identity;
 /// secrets and scopes, and one <c>node-XX</c> client per peer that authenticates with
 /// <c>private_key_jwt</c> against the peer's pinned public keys and may only ask for <c>exchange</c>.
 /// </summary>
-public sealed class ClientRegistrar(IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopes,
-    IOptions<NodeOptions> options, NodeKeys keys)
+public sealed class ClientRegistrar(IOpenIddictApplicationManager applications, IOptions<NodeOptions> options, NodeKeys keys)
 {
     public async Task SyncAsync(CancellationToken ct)
     {
-        foreach (var scope in Http.Scopes.All)
-            if (await scopes.FindByNameAsync(scope, ct) is null)
-                await scopes.CreateAsync(new OpenIddictScopeDescriptor { Name = scope }, ct);
-
+        // The scopes are not stored: the token server knows them from its options (AuthSetup, RegisterScopes).
         var wanted = new Dictionary<string, OpenIddictApplicationDescriptor>
         {
             [Console.ConsoleClient.ClientId] = Console.ConsoleClient.Descriptor(options.Value.PublicUrl!), // issue 15
