@@ -96,7 +96,8 @@ public static class HttpContract
             // Every typed query value the handler takes must parse, an empty one included: the generated binding reads an
             // empty value of an optional parameter as absent, where the contract (no allowEmptyValue) refuses it.
             foreach (var parameter in TypedParameters(http))
-                if (http.Request.Query.TryGetValue(parameter.Name, out var values) && !errors.ContainsKey(parameter.Name)
+                if (!http.Request.RouteValues.ContainsKey(parameter.Name) // bound from the path: a query value of that name is not read
+                    && http.Request.Query.TryGetValue(parameter.Name, out var values) && !errors.ContainsKey(parameter.Name)
                     && !Parses(parameter.Type, values.ToString()))
                     errors[parameter.Name] = [parameter.Type == typeof(DateTimeOffset) ? QueryValues.InstantError : $"Must be {parameter.What}."];
             if (errors.Count > 0)

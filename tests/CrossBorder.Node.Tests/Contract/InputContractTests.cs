@@ -153,6 +153,19 @@ public sealed class InputContractTests
     }
 
     [Test]
+    public async Task AQueryValueNamedAsAPathParameter_IsNotRead()
+    {
+        // The input rules check the query values a handler binds; `index` here is bound from the path, not the query.
+        using var plain = await _auditor.GetAsync("api/v1/audit/entries/0/proof");
+        using var stray = await _auditor.GetAsync("api/v1/audit/entries/0/proof?index=abc");
+        var (plainBody, strayBody) = (await plain.Content.ReadAsStringAsync(), await stray.Content.ReadAsStringAsync());
+        Assert.That(stray.StatusCode, Is.EqualTo(plain.StatusCode), strayBody);
+        Assert.That(strayBody, Does.Not.Contain("\"errors\""), "no field error for the stray value");
+        if (plain.StatusCode != HttpStatusCode.OK)
+            Assert.That(JsonNode.Parse(strayBody)!["code"]!.GetValue<string>(), Is.EqualTo(JsonNode.Parse(plainBody)!["code"]!.GetValue<string>()));
+    }
+
+    [Test]
     public async Task AuditConsistency_MissingRequiredValue_400NamingTheField()
     {
         using var response = await _auditor.GetAsync("api/v1/audit/consistency?from=0");
