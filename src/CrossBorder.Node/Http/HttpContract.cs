@@ -95,7 +95,7 @@ public static class HttpContract
                     errors[name] = [StorableText.Rule];
             // Every typed query value the handler takes must parse, an empty one included: the generated binding reads an
             // empty value of an optional parameter as absent, where the contract (no allowEmptyValue) refuses it.
-            foreach (var parameter in TypedParameters(http))
+            foreach (var parameter in http.Request.Query.Count == 0 ? [] : TypedParameters(http))
                 if (!http.Request.RouteValues.ContainsKey(parameter.Name) // bound from the path: a query value of that name is not read
                     && http.Request.Query.TryGetValue(parameter.Name, out var values) && !errors.ContainsKey(parameter.Name)
                     && !Parses(parameter.Type, values.ToString()))
@@ -113,19 +113,20 @@ public static class HttpContract
     /// <summary>A handler's parameter of a simple type bound from the route or the query (instants take RFC 3339 only).</summary>
     private sealed record TypedParameter(string Name, Type Type, bool Optional, string What);
 
-    /// <summary>The endpoint handler's parameters of the types <see cref="Describe"/> names.</summary>
-    private static IEnumerable<TypedParameter> TypedParameters(HttpContext http)
-    {
-        if (http.GetEndpoint()?.Metadata.GetMetadata<MethodInfo>() is not { } method)
-            yield break;
-        foreach (var parameter in method.GetParameters())
-        {
-            var nullable = Nullable.GetUnderlyingType(parameter.ParameterType);
-            var type = nullable ?? parameter.ParameterType;
-            if (parameter.Name is { } name && Describe(type) is { } what)
-                yield return new TypedParameter(name, type, nullable is not null || parameter.HasDefaultValue, what);
-        }
-    }
+    /// <summary>The endpoint handler's parameters of the types <see cref="Describe"/> names, read once per handler.</summary>
+    private static TypedParameter[] TypedParameters(HttpContext http) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<MethodInfo>() is { } method ? TypedParametersOf.GetOrAdd(method, Read) : [];
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<MethodInfo, TypedParameter[]> TypedParametersOf = new();
+
+    private static TypedParameter[] Read(MethodInfo method) =>
+    [
+        .. from parameter in method.GetParameters()
+           let nullable = Nullable.GetUnderlyingType(parameter.ParameterType)
+           let type = nullable ?? parameter.ParameterType
+           where parameter.Name is not null && Describe(type) is not null
+           select new TypedParameter(parameter.Name!, type, nullable is not null || parameter.HasDefaultValue, Describe(type)!),
+    ];
 
     private static void Customize(ProblemDetailsContext c)
     {

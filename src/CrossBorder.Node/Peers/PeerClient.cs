@@ -126,14 +126,21 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
             {
                 return await FetchTokenOnceAsync(peer, ct);
             }
-            catch (Exception e) when (attempt <= PeersSetup.RetryAttempts && !ct.IsCancellationRequested && e is HttpRequestException
-                                          or Polly.Timeout.TimeoutRejectedException
-                                          or PeerTokenException { Status: HttpStatusCode.RequestTimeout or >= HttpStatusCode.InternalServerError })
+            catch (Exception e) when (attempt <= PeersSetup.RetryAttempts && !ct.IsCancellationRequested && TokenRequestFailedAtPeer(e))
             {
                 var delay = PeersSetup.RetryDelay * (1 << (attempt - 1)); // "equal jitter": half fixed, half random
                 await Task.Delay(delay / 2 + delay / 2 * Random.Shared.NextDouble(), time, ct);
             }
         }
+    }
+
+    /// <summary>The pipeline's own test (<see cref="PeersSetup.PeerFailed"/>) applied to a token request's failure; a refusal carries the status.</summary>
+    private static bool TokenRequestFailedAtPeer(Exception e)
+    {
+        if (e is not PeerTokenException refused)
+            return PeersSetup.PeerFailed(Polly.Outcome.FromException<HttpResponseMessage>(e));
+        using var response = new HttpResponseMessage(refused.Status);
+        return PeersSetup.PeerFailed(Polly.Outcome.FromResult(response));
     }
 
     private async Task<string> FetchTokenOnceAsync(PeerOptions peer, CancellationToken ct)

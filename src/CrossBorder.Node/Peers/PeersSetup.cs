@@ -22,10 +22,6 @@ public static class PeersSetup
             var peer = context.InstanceName;
             var health = context.ServiceProvider.GetRequiredService<PeerHealth>();
             var signals = context.ServiceProvider.GetRequiredService<Workers.WorkSignals>();
-            // A peer's 429 is not a failure of the peer: the outbox retries it after its Retry-After, and it
-            // neither retries here nor counts toward opening the circuit.
-            static ValueTask<bool> PeerFailed(Outcome<HttpResponseMessage> o) => ValueTask.FromResult(
-                o.Result?.StatusCode != System.Net.HttpStatusCode.TooManyRequests && HttpClientResiliencePredicates.IsTransient(o));
             b.AddRetry(new HttpRetryStrategyOptions
             {
                 MaxRetryAttempts = RetryAttempts,
@@ -36,7 +32,7 @@ public static class PeersSetup
                 // sent again as it is; its sender retries with a new one (PeerClient).
                 ShouldHandle = a => a.Context.GetRequestMessage() is { } request && PeerClient.IsSingleUse(request)
                     ? ValueTask.FromResult(false)
-                    : PeerFailed(a.Outcome),
+                    : ValueTask.FromResult(PeerFailed(a.Outcome)),
             });
             b.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
             {
@@ -44,7 +40,7 @@ public static class PeersSetup
                 MinimumThroughput = 5,
                 FailureRatio = 0.5,
                 BreakDuration = breakDuration,
-                ShouldHandle = a => PeerFailed(a.Outcome),
+                ShouldHandle = a => ValueTask.FromResult(PeerFailed(a.Outcome)),
                 // The half-open circuit lets one call through, whichever asks first: the audit witness's cosignature as
                 // well as a delivery. When that call closes it, the outbox probes now instead of at its next turn.
                 OnClosed = _ =>
@@ -73,6 +69,14 @@ public static class PeersSetup
     public static string PeerOf(IEnumerable<PeerOptions> peers, Uri? uri) =>
         uri is null ? "" : peers.Where(p => p.Url is { } url && uri.AbsoluteUri.StartsWith(url.AbsoluteUri, StringComparison.OrdinalIgnoreCase))
             .MaxBy(p => p.Url!.AbsoluteUri.Length)?.Country ?? uri.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>
+    /// A failure of the peer: what the pipeline retries and its circuit counts (and <see cref="PeerClient"/> its token
+    /// requests' retries). A peer's 429 is not one: the outbox retries it after its Retry-After, and it neither retries
+    /// here nor counts toward opening the circuit.
+    /// </summary>
+    public static bool PeerFailed(Outcome<HttpResponseMessage> o) =>
+        o.Result?.StatusCode != System.Net.HttpStatusCode.TooManyRequests && HttpClientResiliencePredicates.IsTransient(o);
 
     /// <summary>How often, and from what first delay (doubling, with jitter), a failed peer call is tried again: by the
     /// pipeline, and by <see cref="PeerClient"/> for the token requests the pipeline must not resend.</summary>

@@ -19,6 +19,7 @@ public sealed class InputContractTests
     private NodePair _pair = null!;
     private HttpClient _ministry = null!;
     private HttpClient _auditor = null!;
+    private HttpClient _operator = null!;
 
     [OneTimeSetUp]
     public async Task StartAsync()
@@ -26,6 +27,7 @@ public sealed class InputContractTests
         _pair = await NodePair.StartAsync();
         _ministry = await _pair.Fr.MinistryAsync();
         _auditor = await _pair.Fr.AuditorAsync();
+        _operator = await _pair.Fr.OperatorAsync();
     }
 
     [OneTimeTearDown]
@@ -33,6 +35,7 @@ public sealed class InputContractTests
     {
         _ministry.Dispose();
         _auditor.Dispose();
+        _operator.Dispose();
         await _pair.DisposeAsync();
     }
 
@@ -142,12 +145,7 @@ public sealed class InputContractTests
     [TestCase("operator", "api/v1/operations/dead-letters?limit=", "limit")]
     public async Task EmptyQueryValue_400NamingTheField(string caller, string path, string field)
     {
-        using var client = caller switch
-        {
-            "ministry" => await _pair.Fr.MinistryAsync(),
-            "auditor" => await _pair.Fr.AuditorAsync(),
-            _ => await _pair.Fr.OperatorAsync(),
-        };
+        var client = caller switch { "ministry" => _ministry, "auditor" => _auditor, _ => _operator };
         using var response = await client.GetAsync(path);
         await AssertFieldErrorAsync(response, field);
     }

@@ -96,18 +96,48 @@ public sealed class PeerTokenTests
         // refused by design. Through the node's own pipeline (retry, circuit, timeout), as a drain sends.
         var peer = new StubPeer { TokenFailures = 2 };
         using var keys = Keys();
-        var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System).AddSingleton<WorkSignals>()
-            .AddSingleton(keys);
-        services.Configure<NodeOptions>(o => (o.Country, o.Peers) = (Settings.Value.Country, Settings.Value.Peers));
-        services.AddPeers(breakDuration: TimeSpan.FromSeconds(30), attemptTimeout: TimeSpan.FromSeconds(10));
-        services.AddHttpClient<PeerClient>().ConfigurePrimaryHttpMessageHandler(() => peer);
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = Pipeline(peer, keys);
 
         var answer = await provider.GetRequiredService<PeerClient>().DeliverAsync(Gb, "a.b.c", CancellationToken.None);
 
         Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(peer.Jtis, Has.Count.EqualTo(3), "two failures, then the token");
         Assert.That(peer.Jtis.Distinct().Count(), Is.EqualTo(3), "each attempt with an assertion of its own");
+    }
+
+    [Test]
+    public async Task ThePeersCircuitIsOpen_ATokenRequestIsNeitherSentNorTriedAgain()
+    {
+        // A token server that keeps failing opens the peer's circuit like any other call to it; from then on a send's
+        // token request is refused by the circuit itself, and that refusal is not a failure to try again.
+        var peer = new StubPeer { TokenFailures = int.MaxValue };
+        using var keys = Keys();
+        await using var provider = Pipeline(peer, keys);
+        var client = provider.GetRequiredService<PeerClient>();
+
+        for (var send = 1; ; send++)
+        {
+            var failure = Assert.CatchAsync(() => client.DeliverAsync(Gb, "a.b.c", CancellationToken.None));
+            if (failure is Polly.CircuitBreaker.BrokenCircuitException)
+                break;
+            Assert.That(failure, Is.InstanceOf<PeerTokenException>());
+            Assert.That(send, Is.LessThan(5), "the circuit opens after a few failing sends");
+        }
+        var seen = peer.TokenRequests;
+
+        Assert.CatchAsync<Polly.CircuitBreaker.BrokenCircuitException>(() => client.DeliverAsync(Gb, "a.b.c", CancellationToken.None));
+        Assert.That(peer.TokenRequests, Is.EqualTo(seen), "nothing reached the peer while its circuit is open");
+    }
+
+    /// <summary>A <see cref="PeerClient"/> through the node's own peer pipeline (retry, circuit, timeout) to <paramref name="peer"/>.</summary>
+    private static ServiceProvider Pipeline(StubPeer peer, NodeKeys keys)
+    {
+        var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System).AddSingleton<WorkSignals>()
+            .AddSingleton(keys);
+        services.Configure<NodeOptions>(o => (o.Country, o.Peers) = (Settings.Value.Country, Settings.Value.Peers));
+        services.AddPeers(breakDuration: TimeSpan.FromSeconds(30), attemptTimeout: TimeSpan.FromSeconds(10));
+        services.AddHttpClient<PeerClient>().ConfigurePrimaryHttpMessageHandler(() => peer);
+        return services.BuildServiceProvider();
     }
 
     private static readonly PeerOptions Gb = new() { Country = "GB", Url = new Uri("http://gb.test/") };
