@@ -9,15 +9,34 @@ namespace CrossBorder.Node.Tests.Hosting;
 /// <summary>The node gives memory back once after a burst, when it is idle: never under load, never for probes.</summary>
 public sealed class IdleMemoryTrimTests
 {
+    private const long Floor = 190L << 20;
+
     [Test]
     public void Due_OnlyWhenIdleAfterABurst()
     {
         Assert.Multiple(() =>
         {
-            Assert.That(IdleMemoryTrim.Due(count: 5000, seenAtLastLook: 5000, countAtLastTrim: 0), Is.True, "a burst, then a quiet interval");
-            Assert.That(IdleMemoryTrim.Due(count: 5000, seenAtLastLook: 4000, countAtLastTrim: 0), Is.False, "requests still arriving");
-            Assert.That(IdleMemoryTrim.Due(count: 5000, seenAtLastLook: 5000, countAtLastTrim: 5000), Is.False, "already given back");
-            Assert.That(IdleMemoryTrim.Due(count: 5010, seenAtLastLook: 5010, countAtLastTrim: 5000), Is.False, "a few requests are no burst");
+            Assert.That(IdleMemoryTrim.Due(count: 5000, seenAtLastLook: 5000, countAtLastTrim: 0, Floor, Floor), Is.True, "a burst, then a quiet interval");
+            Assert.That(IdleMemoryTrim.Due(count: 5000, seenAtLastLook: 4000, countAtLastTrim: 0, Floor, Floor), Is.False, "requests still arriving");
+            Assert.That(IdleMemoryTrim.Due(count: 5000, seenAtLastLook: 5000, countAtLastTrim: 5000, Floor, Floor), Is.False, "already given back");
+            Assert.That(IdleMemoryTrim.Due(count: 5010, seenAtLastLook: 5010, countAtLastTrim: 5000, Floor, Floor), Is.False, "a few requests are no burst");
+        });
+    }
+
+    [Test]
+    public void Due_WhenIdleAndGrownAgainSinceTheLastTrim_ButNotUnderLoad()
+    {
+        var regrown = Floor + IdleMemoryTrim.Regrowth;
+        Assert.Multiple(() =>
+        {
+            Assert.That(IdleMemoryTrim.Due(count: 5010, seenAtLastLook: 5010, countAtLastTrim: 5000, regrown, Floor), Is.True,
+                "a few requests (the sequencer's last round) after the trim, and the node grew: trimmed again");
+            Assert.That(IdleMemoryTrim.Due(count: 5010, seenAtLastLook: 5010, countAtLastTrim: 5000, regrown - 1, Floor), Is.False,
+                "grown, but by less than the margin");
+            Assert.That(IdleMemoryTrim.Due(count: 5010, seenAtLastLook: 5005, countAtLastTrim: 5000, regrown, Floor), Is.False,
+                "grown, but not idle");
+            Assert.That(IdleMemoryTrim.Due(count: 10, seenAtLastLook: 10, countAtLastTrim: 0, regrown, floor: 0), Is.False,
+                "no trim yet: a node that has had no burst grows by starting, not by a load");
         });
     }
 
