@@ -21,8 +21,8 @@ namespace CrossBorder.Node.Hosting;
 /// a console user's few requests), is trimmed again once it is idle and resident at least <see cref="Regrowth"/> above
 /// where the last trim left it. The workstation GC sizes its youngest generation's budget from the L3 cache (tens of
 /// MB on a server CPU), and after a compacting collection that budget is touched afresh, so a little work after the
-/// trim can leave an idle node several MB above its floor until the next burst (`bench write` read FR at 200-203 MB in
-/// two of eight runs on 2026-12-03, against a trimmed floor of 193-194 MB).
+/// trim can leave an idle node several MB above its floor until the next burst (`bench write` read FR at 199.6 and 202.6 MB in
+/// two of nine runs on 2026-12-03, against a trimmed floor of 193-195 MB).
 /// </summary>
 public sealed class IdleMemoryTrim(NodeActivity activity, ILogger<IdleMemoryTrim> log) : NodeWorker(log)
 {
