@@ -48,25 +48,41 @@ public sealed class IdleMemoryTrim(NodeActivity activity, ILogger<IdleMemoryTrim
 
     protected override Task RunAsync(CancellationToken ct) => EveryAsync(IdleAfter, _ =>
     {
-        var (count, resident) = (activity.Count, Environment.WorkingSet);
-        if (Due(count, _seen, _trimmedAt, resident, _floor))
+        Look(activity.Count, Environment.WorkingSet, GiveBack);
+        return Task.CompletedTask;
+    }, ct);
+
+    /// <summary>
+    /// One look: trims through <paramref name="giveBack"/> (which answers the resident size it left) when
+    /// <see cref="Due"/>, and keeps what the next look compares with. True when it trimmed.
+    /// </summary>
+    internal bool Look(long count, long resident, Func<long> giveBack)
+    {
+        var due = Due(count, _seen, _trimmedAt, resident, _floor);
+        if (due)
         {
             var burst = count - _trimmedAt;
             _trimmedAt = count;
-            GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            TrimNativeHeap();
             // The new floor is what this trim left, given back or not (code the JIT wrote stays), so a node does not
             // trim again and again for memory no collection can return.
-            _floor = Environment.WorkingSet;
+            _floor = giveBack();
             // Once per burst or regrowth: when it ran and what it gave back is how an operator (or the benchmark) reads
             // a node's memory after a load.
             log.LogInformation("Idle after {Burst} requests, sends and audit entries: memory given back, resident {Before} MB -> {After} MB",
                 burst, resident >> 20, _floor >> 20);
         }
         _seen = count;
-        return Task.CompletedTask;
-    }, ct);
+        return due;
+    }
+
+    /// <summary>One aggressive, compacting collection and <c>malloc_trim</c>; answers the resident size left.</summary>
+    private static long GiveBack()
+    {
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        TrimNativeHeap();
+        return Environment.WorkingSet;
+    }
 
     private static bool _noMallocTrim = !OperatingSystem.IsLinux();
 

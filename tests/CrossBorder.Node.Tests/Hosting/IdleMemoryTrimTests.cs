@@ -3,10 +3,14 @@ using CrossBorder.Node.Tests.Infrastructure;
 using CrossBorder.Node.Tests.WritePath;
 using CrossBorder.Node.Workers;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CrossBorder.Node.Tests.Hosting;
 
-/// <summary>The node gives memory back once after a burst, when it is idle: never under load, never for probes.</summary>
+/// <summary>
+/// The node gives memory back once after a burst, and again if it grew after that, when it is idle: never under load,
+/// never for probes.
+/// </summary>
 public sealed class IdleMemoryTrimTests
 {
     private const long Floor = 190L << 20;
@@ -37,6 +41,28 @@ public sealed class IdleMemoryTrimTests
                 "grown, but not idle");
             Assert.That(IdleMemoryTrim.Due(count: 10, seenAtLastLook: 10, countAtLastTrim: 0, regrown, floor: 0), Is.False,
                 "no trim yet: a node that has had no burst grows by starting, not by a load");
+        });
+    }
+
+    [Test]
+    public void Look_TrimsAfterRegrowthOnce_NotAgainForMemoryTheTrimCouldNotReturn()
+    {
+        var trim = new IdleMemoryTrim(new NodeActivity(), NullLogger<IdleMemoryTrim>.Instance);
+        var trims = 0;
+        Func<long> leaves(long resident) => () => { trims++; return resident; };
+        var regrown = Floor + IdleMemoryTrim.Regrowth;
+
+        trim.Look(count: 5000, resident: 230L << 20, leaves(Floor));          // load seen
+        trim.Look(count: 5000, resident: 230L << 20, leaves(Floor));          // idle after the burst: trimmed to the floor
+        trim.Look(count: 5010, resident: regrown, leaves(regrown));           // the sequencer's last round
+        var again = trim.Look(count: 5010, resident: regrown, leaves(regrown)); // idle, grown: trimmed, nothing given back
+        var stuck = trim.Look(count: 5010, resident: regrown, leaves(regrown)); // idle at what no collection returns
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(again, Is.True, "grown by the margin after the trim: trimmed again");
+            Assert.That(stuck, Is.False, "the floor moved to what that trim left: no trim on every look");
+            Assert.That(trims, Is.EqualTo(2));
         });
     }
 
