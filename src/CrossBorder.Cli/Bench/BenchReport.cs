@@ -189,6 +189,9 @@ public sealed class BenchReport(BenchWriteOptions options)
             Row(output, "", p.System, F(p.RequestsPerSecond, 0), F(p.P50Ms), F(p.P99Ms), F(p.MaxMs), Int(p.Failed));
         }
 
+        foreach (var p in _openLoop.Where(p => p.P99BySecond.Count > 0))
+            output.WriteLine($"  p99 of each second's requests, {p.System} (ms): {string.Join(' ', p.P99BySecond.Select(ms => F(ms, 0)))}");
+
         foreach (var (system, (micros, cores)) in _openLoopCpu)
         {
             output.WriteLine($"  CPU per {system} create at the rate (/proc, µs): " + string.Join(", ", micros.Select(c => $"{c.Key} {F(c.Value, 0)}"))

@@ -10,6 +10,7 @@ public sealed class LatencyRecorder
 {
     private readonly Lock _lock = new();
     private readonly List<long> _ticks = new(capacity: 16_384);
+    private readonly List<long> _starts = new(capacity: 16_384);
     private int _succeeded;
     private int _failed;
     private string? _firstFailure;
@@ -19,6 +20,7 @@ public sealed class LatencyRecorder
         lock (_lock)
         {
             _ticks.Add(endTimestamp - startTimestamp);
+            _starts.Add(startTimestamp);
             if (succeeded)
             {
                 _succeeded++;
@@ -29,6 +31,30 @@ public sealed class LatencyRecorder
                 _firstFailure ??= failure;
             }
         }
+    }
+
+    /// <summary>
+    /// The p99 of the requests started in each <paramref name="window"/> from <paramref name="origin"/> (a Stopwatch
+    /// timestamp), in ms: where a phase's p99 comes from, a steady latency or a few moments of queueing.
+    /// </summary>
+    public IReadOnlyList<double> P99ByWindow(long origin, TimeSpan window)
+    {
+        var byWindow = new SortedDictionary<long, List<long>>();
+        lock (_lock)
+        {
+            for (var i = 0; i < _ticks.Count; i++)
+            {
+                var index = Math.Max(0, (_starts[i] - origin) / (long)(window.TotalSeconds * Stopwatch.Frequency));
+                if (!byWindow.TryGetValue(index, out var list))
+                    byWindow[index] = list = [];
+                list.Add(_ticks[i]);
+            }
+        }
+        return byWindow.Values.Select(list =>
+        {
+            list.Sort();
+            return Percentile.Milliseconds(list, 0.99);
+        }).ToList();
     }
 
     /// <summary>Merges <paramref name="recorders"/> into one result over <paramref name="elapsed"/> of wall time.</summary>

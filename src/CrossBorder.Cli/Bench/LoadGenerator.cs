@@ -64,7 +64,10 @@ public sealed class LoadGenerator : IDisposable
         }
 
         await Task.WhenAll(inFlight);
-        return LatencyRecorder.Summarize(target.System, Stopwatch.GetElapsedTime(start), [recorder]);
+        return LatencyRecorder.Summarize(target.System, Stopwatch.GetElapsedTime(start), [recorder]) with
+        {
+            P99BySecond = recorder.P99ByWindow(start, TimeSpan.FromSeconds(1)),
+        };
     }
 
     public void Dispose() => _http.Dispose();

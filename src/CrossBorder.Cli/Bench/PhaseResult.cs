@@ -7,4 +7,7 @@ public sealed record PhaseResult(
 {
     /// <summary>Successful requests per second of wall time.</summary>
     public double RequestsPerSecond => Elapsed > TimeSpan.Zero ? Succeeded / Elapsed.TotalSeconds : 0;
+
+    /// <summary>The open loop's p99 of each second's requests (by scheduled time), in ms; empty for a closed loop.</summary>
+    public IReadOnlyList<double> P99BySecond { get; init; } = [];
 }
