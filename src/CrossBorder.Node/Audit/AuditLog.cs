@@ -3,7 +3,6 @@ using CrossBorder.Core.Audit;
 using CrossBorder.Core.Signing;
 using CrossBorder.Node.Data;
 using CrossBorder.Node.Http;
-using CrossBorder.Node.Workers;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -16,14 +15,10 @@ namespace CrossBorder.Node.Audit;
 /// is rolled back (a refused message) or that have none (a read, a 403).
 /// Entries hold ids, digests and codes only, never personal data.
 /// </summary>
-public sealed class AuditLog(NodeDbContext db, NpgsqlDataSource dataSource, TimeProvider time, WorkSignals signals) : ISecurityEvents
+public sealed class AuditLog(NodeDbContext db, NpgsqlDataSource dataSource, TimeProvider time) : ISecurityEvents
 {
     /// <summary>Adds an entry to the caller's unit of work: it commits, or not, with the change it records.</summary>
-    public void Record(AuditFacts facts)
-    {
-        db.AddRow(Entry(facts));
-        db.WakeAfterCommit(Work.Audit);
-    }
+    public void Record(AuditFacts facts) => db.AddRow(Entry(facts));
 
     /// <summary>A signed message queued for the peer (one per step taken or message sent).</summary>
     public void MessageSent(ExchangeMessage m) =>
@@ -148,7 +143,6 @@ public sealed class AuditLog(NodeDbContext db, NpgsqlDataSource dataSource, Time
         foreach (var s in new[] { e.MessageType, e.Peer, e.Digest, e.ReceiptDigest, e.Code, e.Purpose, e.Detail })
             cmd.Parameters.Add(new NpgsqlParameter { Value = V(s), NpgsqlDbType = NpgsqlDbType.Varchar });
         await cmd.ExecuteNonQueryAsync(ct);
-        signals.Audit.Notify();
     }
 
     private static string? Bounded(string? s) => s is { Length: > 200 } ? s[..200] : s;

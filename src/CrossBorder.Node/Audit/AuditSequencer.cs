@@ -1,5 +1,4 @@
 using CrossBorder.Core.Exchange;
-using System.Diagnostics;
 using System.Numerics;
 using CrossBorder.Core.Audit;
 using CrossBorder.Node.Configuration;
@@ -21,8 +20,7 @@ namespace CrossBorder.Node.Audit;
 /// log grew. After commit it asks the peer to cosign (<see cref="AuditWitnessClient"/>).
 /// </summary>
 public sealed class AuditSequencer(LeaderConnections leaders, NodeKeys keys, IOptions<NodeOptions> node,
-    IOptions<AuditOptions> options, TimeProvider time, AuditWitnessClient witness, NodeActivity activity, WorkSignals signals,
-    ILogger<AuditSequencer> log)
+    IOptions<AuditOptions> options, TimeProvider time, AuditWitnessClient witness, NodeActivity activity, ILogger<AuditSequencer> log)
     : NodeWorker(log)
 {
     protected override string Name => "Audit sequencer";
@@ -40,24 +38,15 @@ public sealed class AuditSequencer(LeaderConnections leaders, NodeKeys keys, IOp
         }
         // Leader until the connection closes (which releases the lock). A failed round ends here; NodeWorker logs
         // it and starts again from what is committed.
-        var o = options.Value;
-        var lastWitness = long.MinValue;
         while (!ct.IsCancellationRequested)
         {
-            var started = Stopwatch.GetTimestamp();
             var round = await SequenceAsync(leader, ct);
             if (round.Sequenced > 0)
                 activity.AuditSequenced(round.Sequenced); // work, as a request is: the idle trim waits for it
-            // A new checkpoint goes to the peer at once; one the peer has not cosigned yet (it was down) is offered
-            // again at the checkpoints' pace, not every round.
-            if (round.Checkpoint is not null
-                || (round.Sequenced == 0 && (lastWitness == long.MinValue || Stopwatch.GetElapsedTime(lastWitness) >= o.CheckpointInterval)))
-            {
-                lastWitness = Stopwatch.GetTimestamp();
+            if (round.Checkpoint is not null || round.Sequenced == 0)
                 await witness.SendLatestAsync(ct);
-            }
-            if (round.Sequenced < o.BatchSize)
-                await signals.Audit.WaitSpacedAsync(round.CheckpointDueIn ?? o.CheckpointInterval, started, o.SequenceInterval, ct);
+            if (round.Sequenced < options.Value.BatchSize)
+                await Task.Delay(options.Value.CheckpointInterval, time, ct);
         }
     }
 
@@ -70,15 +59,6 @@ public sealed class AuditSequencer(LeaderConnections leaders, NodeKeys keys, IOp
             size = (long)(await cmd.ExecuteScalarAsync(ct))!;
 
         var pending = await TakePendingAsync(connection, tx, ct);
-        var last = await LastCheckpointAsync(connection, tx, ct);
-        var now = time.GetUtcNow();
-        var checkpointDue = last is null || now - last.Value.At >= options.Value.CheckpointInterval;
-        if (pending.Count == 0 && (size == (last?.Size ?? 0) || !checkpointDue))
-        {
-            // Nothing to sequence and no checkpoint to sign: the round a wake-up or a poll finds idle costs three reads.
-            await tx.CommitAsync(ct);
-            return new SequencerRound(0, size, null, size > (last?.Size ?? 0) ? DueIn(last, now) : null);
-        }
         var frontier = await LoadFrontierAsync(connection, tx, size, ct);
         if (pending.Count > 0)
         {
@@ -113,10 +93,11 @@ public sealed class AuditSequencer(LeaderConnections leaders, NodeKeys keys, IOp
             await tree.CloseAsync(ct);
         }
 
-        // Signed at the checkpoints' own pace, however often entries are sequenced; a log that grew since the last
-        // checkpoint is signed once that pace allows (CheckpointDueIn tells the loop when).
         string? checkpoint = null;
-        if (size > (last?.Size ?? 0) && checkpointDue)
+        var caughtUp = pending.Count < options.Value.BatchSize;
+        var last = await LastCheckpointAsync(connection, tx, ct);
+        var now = time.GetUtcNow();
+        if (size > (last?.Size ?? 0) && (caughtUp || last is null || now - last.Value.At >= options.Value.CheckpointInterval))
         {
             var root = Root(frontier);
             var signedAt = now.TruncateToMilliseconds();
@@ -130,13 +111,8 @@ public sealed class AuditSequencer(LeaderConnections leaders, NodeKeys keys, IOp
             await cmd.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
-        return new SequencerRound(pending.Count, size, checkpoint, checkpoint is null && size > (last?.Size ?? 0) ? DueIn(last, now) : null);
+        return new SequencerRound(pending.Count, size, checkpoint);
     }
-
-    /// <summary>How long until the checkpoint pace allows the next signature (never less than a millisecond).</summary>
-    private TimeSpan DueIn((long Size, DateTimeOffset At)? last, DateTimeOffset now) =>
-        last is { } l ? TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, (options.Value.CheckpointInterval - (now - l.At)).Ticks))
-            : TimeSpan.FromMilliseconds(1);
 
     private async Task<List<AuditEntry>> TakePendingAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken ct)
     {
@@ -227,8 +203,4 @@ public sealed class AuditSequencer(LeaderConnections leaders, NodeKeys keys, IOp
         value is { } v ? importer.WriteAsync(v, type, ct) : importer.WriteNullAsync(ct);
 }
 
-/// <summary>
-/// One round: entries sequenced, the log's size, the checkpoint signed if any, and, when the log grew past its last
-/// checkpoint without a new one, how long until one may be signed.
-/// </summary>
-public sealed record SequencerRound(int Sequenced, long TreeSize, string? Checkpoint, TimeSpan? CheckpointDueIn = null);
+public sealed record SequencerRound(int Sequenced, long TreeSize, string? Checkpoint);

@@ -9,7 +9,6 @@ public enum Work
     None = 0,
     Outbox = 1,
     Feed = 2,
-    Audit = 4,
 }
 
 /// <summary>
@@ -20,13 +19,11 @@ public sealed class WorkSignals
 {
     public WorkSignal Outbox { get; } = new();
     public WorkSignal Feed { get; } = new();
-    public WorkSignal Audit { get; } = new();
 
     public void Wake(Work work)
     {
         if (work.HasFlag(Work.Outbox)) Outbox.Notify();
         if (work.HasFlag(Work.Feed)) Feed.Notify();
-        if (work.HasFlag(Work.Audit)) Audit.Notify();
     }
 }
 
