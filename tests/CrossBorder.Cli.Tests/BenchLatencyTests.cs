@@ -30,4 +30,14 @@ public sealed class BenchLatencyTests
         Assert.That(p99[1], Is.EqualTo(80).Within(0.01), "the second with the queued requests");
         Assert.That(p99[2], Is.EqualTo(7).Within(0.01), "a failed request's time counts as the phase's does");
     }
+
+    [Test]
+    public void TheLoadGenerator_DoesNotSpinIdleThreadPoolWorkers()
+    {
+        // It shares the machine's cores with the systems it measures (crossborder.runtimeconfig.json, from its csproj).
+        var path = Path.Combine(Path.GetDirectoryName(typeof(LatencyRecorder).Assembly.Location)!, "crossborder.runtimeconfig.json");
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.That(properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32(), Is.Zero);
+    }
 }
