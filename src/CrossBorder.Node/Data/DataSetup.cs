@@ -10,6 +10,7 @@ public static class DataSetup
     public static IServiceCollection AddNodeData(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton(_ => DataSource(connectionString));
+        services.AddKeyedSingleton(SidePool, (_, _) => SideDataSource(connectionString));
         services.AddSingleton(_ => new LeaderConnections(connectionString));
         services.AddSingleton<WorkSignals>();
         services.AddSingleton<WakeOnCommitInterceptor>();
@@ -29,6 +30,22 @@ public static class DataSetup
     /// statements, seven per use of a connection) were work for nothing on both sides. Measured: docs/architecture.md.</item>
     /// </list>
     /// </summary>
+    /// <summary>
+    /// The key of a pool of its own, of one connection, for a statement run while the caller may hold one of the main
+    /// pool's connections in a transaction (a reference block's refill inside a peer's submission). Taken from the main
+    /// pool, that statement could wait for a connection held by a transaction that waits for it: with the pool's
+    /// connections all held that way (Max Pool Size 8, a peer's backlog), GB's deliveries failed after the connection
+    /// timeout, one after another, and FR's outbox stopped draining.
+    /// </summary>
+    public const string SidePool = "side";
+
+    private static NpgsqlDataSource SideDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxPoolSize = 1, MinPoolSize = 0 } };
+        AutoPrepare(builder.ConnectionStringBuilder, connectionString, 4);
+        return builder.Build();
+    }
+
     private static NpgsqlDataSource DataSource(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);

@@ -10,9 +10,10 @@ namespace CrossBorder.Node.Referrals;
 /// the database sequence <c>reference_seq</c> in blocks of <see cref="BlockSize"/> (the hi/lo pattern): each
 /// replica takes a block on its own connection and hands it out from memory, so a create spends no round
 /// trip on its number. Numbers are unique across replicas and never reused; a restart leaves a gap (the
-/// rest of its block), and the sequence runs across years rather than restarting each January.
+/// rest of its block), and the sequence runs across years rather than restarting each January. A refill runs on a pool
+/// of its own (<see cref="DataSetup.SidePool"/>): a peer's submission asks for a number inside its transaction.
 /// </summary>
-public sealed class ReferenceNumbers(NpgsqlDataSource dataSource, IOptions<NodeOptions> node)
+public sealed class ReferenceNumbers([FromKeyedServices(DataSetup.SidePool)] NpgsqlDataSource dataSource, IOptions<NodeOptions> node)
 {
     /// <summary>Equal to the sequence's INCREMENT BY (see NodeDbContext).</summary>
     public const int BlockSize = NodeDbContext.ReferenceBlockSize;
