@@ -40,11 +40,12 @@ public sealed class LatencyRecorder
     public IReadOnlyList<double> P99ByWindow(long origin, TimeSpan window)
     {
         var byWindow = new SortedDictionary<long, List<long>>();
+        var windowTicks = (long)(window.TotalSeconds * Stopwatch.Frequency);
         lock (_lock)
         {
             for (var i = 0; i < _ticks.Count; i++)
             {
-                var index = Math.Max(0, (_starts[i] - origin) / (long)(window.TotalSeconds * Stopwatch.Frequency));
+                var index = Math.Max(0, (_starts[i] - origin) / windowTicks);
                 if (!byWindow.TryGetValue(index, out var list))
                     byWindow[index] = list = [];
                 list.Add(_ticks[i]);

@@ -6,7 +6,7 @@ namespace CrossBorder.Node.Data;
 
 public static class DataSetup
 {
-    /// <summary>The connection pool, the pooled DbContext and its interceptors (wake-ups, no savepoints, no collected row left unsaved).</summary>
+    /// <summary>The connection pool (and its one-connection side pool), the pooled DbContext and its interceptors (wake-ups, no savepoints, no collected row left unsaved).</summary>
     public static IServiceCollection AddNodeData(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton(_ => DataSource(connectionString));
@@ -20,17 +20,6 @@ public static class DataSetup
     }
 
     /// <summary>
-    /// The node's connection pool, unless the connection string says otherwise:
-    /// <list type="bullet">
-    /// <item>Its statements repeat (the create batch, the claim, the receipt), so they are prepared on each connection
-    /// after two uses: PostgreSQL then skips parsing and planning them on every request.</item>
-    /// <item>A returned connection is not reset (<c>No Reset On Close</c>): the node leaves no session state on a pooled
-    /// connection (no <c>SET</c>, <c>LISTEN</c>, temporary table or cursor; its advisory locks are transaction-scoped, and
-    /// the sequencers' session locks live on <see cref="LeaderConnections"/>), so the reset's statements (with prepared
-    /// statements, seven per use of a connection) were work for nothing on both sides. Measured: docs/architecture.md.</item>
-    /// </list>
-    /// </summary>
-    /// <summary>
     /// The key of a pool of its own, of one connection, for a statement run while the caller may hold one of the main
     /// pool's connections in a transaction (a reference block's refill inside a peer's submission). Taken from the main
     /// pool, that statement could wait for a connection held by a transaction that waits for it: with the pool's
@@ -41,11 +30,22 @@ public static class DataSetup
 
     private static NpgsqlDataSource SideDataSource(string connectionString)
     {
-        var builder = new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxPoolSize = 1, MinPoolSize = 0 } };
+        var builder = new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxPoolSize = 1 } };
         AutoPrepare(builder.ConnectionStringBuilder, connectionString, 4);
         return builder.Build();
     }
 
+    /// <summary>
+    /// The node's connection pool, unless the connection string says otherwise:
+    /// <list type="bullet">
+    /// <item>Its statements repeat (the create batch, the claim, the receipt), so they are prepared on each connection
+    /// after two uses: PostgreSQL then skips parsing and planning them on every request.</item>
+    /// <item>A returned connection is not reset (<c>No Reset On Close</c>): the node leaves no session state on a pooled
+    /// connection (no <c>SET</c>, <c>LISTEN</c>, temporary table or cursor; its advisory locks are transaction-scoped, and
+    /// the sequencers' session locks live on <see cref="LeaderConnections"/>), so the reset's statements (with prepared
+    /// statements, seven per use of a connection) were work for nothing on both sides. Measured: docs/architecture.md.</item>
+    /// </list>
+    /// </summary>
     private static NpgsqlDataSource DataSource(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
