@@ -24,8 +24,8 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
 
     /// <summary>
     /// In the caller's transaction: null when this key is new (go on, then <see cref="Complete"/>), otherwise the answer:
-    /// 409 while the first request with this key runs, 422 (and a security event) for the key reused with another
-    /// body, or the first answer again (<paramref name="replay"/>, given the resource the first request wrote).
+    /// 409 while the first request with this key runs, 422 (and a security event, recorded once the caller's transaction
+    /// is rolled back) for the key reused with another body, or the first answer again (<paramref name="replay"/>, given the resource the first request wrote).
     /// </summary>
     public async Task<IResult?> BeginAsync(HttpContext http, IdempotentRequest request, byte[] body,
         Func<Guid, Task<IResult>> replay, CancellationToken ct)
@@ -39,6 +39,11 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
             case IdempotencyState.InFlight:
                 return Problems.IdempotencyKeyInFlight.Result(http);
             case IdempotencyState.Mismatch:
+                // Nothing of this request is written, so its transaction (a step's, an upload's) ends first: the event
+                // commits on a connection of its own, and waiting for one while holding another could, with every
+                // pooled connection held so, wait for good (a hold-and-wait; Data/DataSetup's side pool is the same case).
+                if (db.Database.CurrentTransaction is { } open)
+                    await open.RollbackAsync(ct);
                 await security.IdempotencyMisuseAsync(http, ct);
                 return Problems.IdempotencyKeyReused.Result(http);
             case IdempotencyState.Replay:
