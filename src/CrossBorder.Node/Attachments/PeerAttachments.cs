@@ -80,6 +80,7 @@ public sealed class PeerAttachments(NodeDbContext db, NodeKeys keys, AttachmentC
     {
         log.LogWarning("Security event: attachment {AttachmentId} of referral {ReferralId} does not match its signed message; received bytes dropped",
             row.Id, row.ReferralId);
+        await db.RollBackBeforeOwnConnectionAsync(ct); // the exchange's transaction would roll back anyway
         await using var batch = dataSource.CreateBatch();
         foreach (var sql in new[]
                  {

@@ -89,6 +89,7 @@ public sealed class AuditWitness(NodeDbContext db, NodeKeys keys, AuditLog audit
     private async Task<WitnessResult> RefuseAsync(ProblemKind problem, string peer, string client, Checkpoint checkpoint, string detail)
     {
         log.LogError("Security event: checkpoint of {Peer} at size {TreeSize} refused ({Code})", peer, checkpoint.TreeSize, problem.Code);
+        await db.RollBackBeforeOwnConnectionAsync(CancellationToken.None); // nothing is cosigned
         await audit.SecurityEventAsync(new(AuditKinds.SecurityWitnessRefused)
         {
             Client = client, Code = problem.Code, Peer = peer,

@@ -112,6 +112,17 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
     public Task<Referral?> LockReferralAsync(Guid id, CancellationToken ct) =>
         this.SingleTrackedAsync<Referral>("SELECT * FROM referrals WHERE id = $1 FOR UPDATE", new NpgsqlParameter<Guid> { TypedValue = id }, ct);
 
+    /// <summary>
+    /// Rolls back the unit's transaction, if one is open, for a refusal that writes on a connection of its own (a security
+    /// event, dropping a refused transfer): a unit never waits for a second pooled connection while it holds one, since
+    /// with every connection of the pool held so, none would come before the pool's timeout.
+    /// </summary>
+    public async Task RollBackBeforeOwnConnectionAsync(CancellationToken ct)
+    {
+        if (Database.CurrentTransaction is { } open)
+            await open.RollbackAsync(ct);
+    }
+
     protected override void OnModelCreating(ModelBuilder b)
     {
         b.Entity<Referral>(e =>

@@ -39,11 +39,7 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
             case IdempotencyState.InFlight:
                 return Problems.IdempotencyKeyInFlight.Result(http);
             case IdempotencyState.Mismatch:
-                // Nothing of this request is written, so its transaction (a step's, an upload's) ends first: the event
-                // commits on a connection of its own, and waiting for one while holding another could, with every
-                // pooled connection held so, wait for good (a hold-and-wait; Data/DataSetup's side pool is the same case).
-                if (db.Database.CurrentTransaction is { } open)
-                    await open.RollbackAsync(ct);
+                await db.RollBackBeforeOwnConnectionAsync(ct); // nothing of this request is written
                 await security.IdempotencyMisuseAsync(http, ct);
                 return Problems.IdempotencyKeyReused.Result(http);
             case IdempotencyState.Replay:

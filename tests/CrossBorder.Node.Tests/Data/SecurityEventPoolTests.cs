@@ -18,7 +18,9 @@ namespace CrossBorder.Node.Tests.Data;
 /// A security event commits on a connection of its own. A step whose Idempotency-Key was used with another body learns
 /// it inside its transaction; recording the event while that transaction still held its connection waited for a second
 /// one, and with every pooled connection held so, until the pool's timeout (the same hold-and-wait as
-/// <see cref="SidePoolTests"/>). The transaction ends first now: nothing of the refused request is written.
+/// <see cref="SidePoolTests"/>). The transaction ends first now (<see cref="NodeDbContext.RollBackBeforeOwnConnectionAsync"/>):
+/// nothing of the refused request is written. A refused checkpoint (AuditWitness) and a refused transfer (PeerAttachments)
+/// end theirs the same way; AuditTamperTests and AttachmentTransferTests run those paths.
 /// </summary>
 public sealed class SecurityEventPoolTests
 {
