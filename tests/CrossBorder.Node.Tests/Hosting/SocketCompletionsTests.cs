@@ -1,0 +1,49 @@
+using CrossBorder.Cli.Local;
+using CrossBorder.Node.Hosting;
+using CrossBorder.Node.Tests.Infrastructure;
+
+namespace CrossBorder.Node.Tests.Hosting;
+
+/// <summary>
+/// The node process runs socket completions inline (<see cref="SocketCompletions"/>), which the runtime shows in its
+/// socket event threads: one per core with the setting, one for up to 30 cores without. An operator's own value stands.
+/// The node runs as its own process here, as deployed: the setting is the process's, read once at its first socket.
+/// </summary>
+public sealed class SocketCompletionsTests
+{
+    [Test]
+    public async Task TheNodeProcess_RunsSocketCompletionsOnOneEventThreadPerCore_UnlessTheOperatorSaysOtherwise()
+    {
+        Assume.That(Environment.ProcessorCount, Is.GreaterThan(1), "with one core both modes have one event thread");
+        Assume.That(Environment.GetEnvironmentVariable(SocketCompletions.Variable), Is.Null,
+            "the test run sets the variable itself: the node's own default cannot be told apart");
+        var clock = new TestClock();
+        await using var fr = new TestNode("FR", await TestDatabase.CreateAsync("fr"), clock);
+        await using var gb = new TestNode("GB", await TestDatabase.CreateAsync("gb"), clock);
+        fr.Peer = gb;
+        gb.Peer = fr;
+
+        Assert.That(await EventThreadsAsync(fr, operatorValue: null), Is.EqualTo(Environment.ProcessorCount),
+            "inline by default: one socket event thread per core");
+        Assert.That(await EventThreadsAsync(fr, operatorValue: "0"), Is.EqualTo(1), "the operator turned it off: the runtime's one thread");
+    }
+
+    private static async Task<int> EventThreadsAsync(TestNode node, string? operatorValue)
+    {
+        var environment = node.Environment(c => c["Logging:LogLevel:Default"] = "Warning");
+        if (operatorValue is not null)
+            environment[SocketCompletions.Variable] = operatorValue;
+        await using var process = NodeProcess.StartAssembly(node.Country, node.Url.AbsoluteUri.TrimEnd('/'),
+            Path.Combine(AppContext.BaseDirectory, "CrossBorder.Node.dll"), [], environment);
+        await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), CancellationToken.None);
+        // Thread names as the kernel keeps them (15 characters): the runtime names its event threads ".NET Sockets".
+        return Directory.EnumerateDirectories($"/proc/{process.ProcessId}/task")
+            .Count(task => File.Exists(Path.Combine(task, "comm")) && ReadOrEmpty(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
+    }
+
+    private static string ReadOrEmpty(string path)
+    {
+        try { return File.ReadAllText(path); }
+        catch (IOException) { return ""; } // the thread ended meanwhile
+    }
+}
