@@ -157,7 +157,10 @@ public sealed class AuditVerifyCommand : CliCommand
         var ownKeys = new KeyRing(JsonWebKeySet.Parse(ownJwks).Keys);
         var verifier = new LogVerifier(ownKeys, new KeyRing(JsonWebKeySet.Parse(peerJwks).Keys));
         var previous = previousFile is not null ? (await File.ReadAllTextAsync(previousFile, ct)).Trim() : null;
-        var result = verifier.Verify(checkpointJws, cosignatureJws, entries, previous, inclusion, consistency);
+        // The verifier asks for proofs synchronously (inclusion, consistency: fetched over HTTP and waited for). It runs on a
+        // pool thread: the thread that waits must never be one that delivers socket completions, as it can be where the
+        // command runs in a process with them inline (the node's tests).
+        var result = await Task.Run(() => verifier.Verify(checkpointJws, cosignatureJws, entries, previous, inclusion, consistency), ct);
         if (!result.IsValid)
         {
             await Error.WriteLineAsync($"audit verify: FAILED: {result.Message}");
@@ -165,8 +168,8 @@ public sealed class AuditVerifyCommand : CliCommand
         }
 
         var (failure, pending) = newestJws is null || newestJws == checkpointJws ? (null, "") // the newest is the cosigned one
-            : VerifyNewerEntries(ownKeys, newestJws, checkpointJws, result.Checkpoint!.TreeSize, entries, inclusion, consistency,
-                nodeNow ?? DateTimeOffset.UtcNow, TimeSpan.FromSeconds(parse.GetValue(_cosignGrace)));
+            : await Task.Run(() => VerifyNewerEntries(ownKeys, newestJws, checkpointJws, result.Checkpoint!.TreeSize, entries, inclusion,
+                consistency, nodeNow ?? DateTimeOffset.UtcNow, TimeSpan.FromSeconds(parse.GetValue(_cosignGrace))), ct);
         if (failure is not null)
         {
             await Error.WriteLineAsync($"audit verify: FAILED: {failure}");

@@ -90,8 +90,11 @@ public sealed class AttachmentChunks(NodeDbContext db)
                         throw new CryptographicException($"Chunk {index} of the attachment has an impossible length.");
                     Grow(ref sealedData, sealedLength, clear: false);
                     // Sequential access: the bytes go from the connection's buffer into ours, with no array in between.
-                    if (reader.GetBytes(2, 0, sealedData, 0, sealedLength) != sealedLength)
-                        throw new CryptographicException($"Chunk {index} of the attachment is truncated.");
+                    // Read asynchronously: a synchronous read here waits for a socket event that, with socket completions
+                    // run inline (Hosting/SocketCompletions), only the very thread it blocks would deliver.
+                    await using var column = await reader.GetStreamAsync(2, ct);
+                    try { await column.ReadExactlyAsync(sealedData.AsMemory(0, sealedLength), ct); }
+                    catch (EndOfStreamException) { throw new CryptographicException($"Chunk {index} of the attachment is truncated."); }
                 }
                 if (expected >= 0 && offset != expected)
                     throw new CryptographicException($"Chunk {index} of the attachment is not where the previous one ends.");

@@ -12,17 +12,19 @@ namespace CrossBorder.Node.Hosting;
 /// <see cref="PreferInline"/> runs first thing in <c>Program</c>. An operator's own value (<c>0</c> turns it off) stands.
 /// What it asks of the code: no blocking wait on asynchronous work (<c>.Result</c>, <c>.Wait()</c>,
 /// <c>GetAwaiter().GetResult()</c> on a task). A continuation running on a socket thread that blocked so could wait for
-/// a completion only that thread would deliver. The node has none; keep it so.
+/// a completion only that thread would deliver (a synchronous read of a column in sequential access did: the first
+/// attachment transfer hung both nodes). tests/inline-sockets.runsettings runs the node's tests inline, so that such a
+/// wait fails a test instead of a deployment.
 /// </para>
 /// </summary>
 public static class SocketCompletions
 {
     public const string Variable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
-    /// <summary>Sets the runtime's inline socket completions on, unless the environment already says; true when it set them.</summary>
+    /// <summary>Sets the runtime's inline socket completions on, unless the environment already has a value; true when it set them.</summary>
     public static bool PreferInline()
     {
-        if (Environment.GetEnvironmentVariable(Variable) is not null)
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable)))
             return false;
         Environment.SetEnvironmentVariable(Variable, "1");
         return true;

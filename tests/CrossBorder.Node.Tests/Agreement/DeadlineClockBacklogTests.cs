@@ -57,7 +57,7 @@ public sealed class DeadlineClockBacklogTests
         var read = check.ServiceProvider.GetRequiredService<NodeDbContext>();
         var untouched = await read.Referrals.AsNoTracking().Where(r => reminders.Contains(r.Id)).Select(r => new { r.Version, r.Status })
             .ToListAsync();
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(untouched.Select(r => (r.Version, r.Status)).Distinct(), Is.EqualTo(new[] { (1, ReferralStatus.InformationRequested) }));
             Assert.That(await read.Reminders.CountAsync(x => reminders.Contains(x.ReferralId)), Is.EqualTo(ReminderOnly));

@@ -166,7 +166,7 @@ public sealed class AttachmentTests
         var pdf = Documents.Pdf(20_000);
         var truncatedPdf = pdf[..^200];
         var jpegGarbage = Documents.Jpeg(9000)[..^2].Concat(new byte[] { 1, 2 }).ToArray();
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(await Try(Documents.Pdf(70_000), "application/pdf"), Is.EqualTo((HttpStatusCode.RequestEntityTooLarge, "CB0007")), "Content-Length beyond the bound");
             Assert.That(await Try(Documents.Pdf(70_000), "application/pdf", chunked: true), Is.EqualTo((HttpStatusCode.RequestEntityTooLarge, "CB0007")), "a chunked body beyond the bound");
@@ -207,7 +207,7 @@ public sealed class AttachmentTests
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
-        Assert.That(async () => (await _cases.Fr.SendAsync(request)).Dispose(), Throws.InstanceOf<Exception>());
+        await Assert.ThatAsync(async () => (await _cases.Fr.SendAsync(request)).Dispose(), Throws.InstanceOf<Exception>());
         // Once the node's request has ended (no transaction of it open), nothing of it is left.
         await NodePair.EventuallyAsync(() => Db.CountAsync(_pair.Fr.ConnectionString,
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"), n => n == 0);

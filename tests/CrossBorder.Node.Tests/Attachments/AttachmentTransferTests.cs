@@ -148,7 +148,7 @@ public sealed class AttachmentTransferTests
             s => s.Single()!.StartsWith("dead_letter", StringComparison.Ordinal), because: "GB refuses it for good");
         Assert.That(state.Single(), Does.Contain("CB0405").And.EndWith("true"), "refused for its digest, no receipt");
         var gb = pair.Gb.ConnectionString;
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(await Db.CountAsync(gb, $"SELECT count(*) FROM messages WHERE id = '{messageId}'"), Is.Zero, "GB applied nothing");
             Assert.That(await Db.CountAsync(gb, $"SELECT count(*) FROM attachments WHERE referral_id = '{id}'"), Is.Zero, "GB dropped what it received");

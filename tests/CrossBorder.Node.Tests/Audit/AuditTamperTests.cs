@@ -141,7 +141,7 @@ public sealed class AuditTamperTests
                  })
         {
             await using var cmd = new NpgsqlCommand(sql, connection);
-            var e = Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
+            var e = await AsyncAssert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
             Assert.That(e!.MessageText, Does.Contain("append-only"), sql);
         }
     }

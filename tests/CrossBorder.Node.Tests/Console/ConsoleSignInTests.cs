@@ -112,11 +112,11 @@ public sealed class ConsoleSignInTests
     [Test]
     public async Task UsersAdd_BadInput_RefusedAsUsage()
     {
-        Assert.ThrowsAsync<UsageException>(() => new UsersAddCommand(new StringReader("short\n"), TextWriter.Null, TextWriter.Null)
+        await AsyncAssert.ThrowsAsync<UsageException>(() => new UsersAddCommand(new StringReader("short\n"), TextWriter.Null, TextWriter.Null)
             .RunAsync(Fr.ConnectionString, "shorty", "auditor", CancellationToken.None), "a password under 12 characters");
-        Assert.ThrowsAsync<UsageException>(() => new UsersAddCommand(new StringReader(Password), TextWriter.Null, TextWriter.Null)
+        await AsyncAssert.ThrowsAsync<UsageException>(() => new UsersAddCommand(new StringReader(Password), TextWriter.Null, TextWriter.Null)
             .RunAsync(Fr.ConnectionString, "boss", "admin", CancellationToken.None), "a role that does not exist");
-        Assert.ThrowsAsync<UsageException>(() => new UsersAddCommand(new StringReader(Password), TextWriter.Null, TextWriter.Null)
+        await AsyncAssert.ThrowsAsync<UsageException>(() => new UsersAddCommand(new StringReader(Password), TextWriter.Null, TextWriter.Null)
             .RunAsync(Fr.ConnectionString, "two words", "auditor", CancellationToken.None), "a name with a space");
         Assert.That(await CliApp.InvokeAsync(["users", "add", "--connection", Fr.ConnectionString, "--name", "x", "--role", "auditor"],
             TextWriter.Null, TextWriter.Null), Is.EqualTo(ExitCodes.Usage), "--password-stdin is required");
@@ -154,7 +154,7 @@ public sealed class ConsoleSignInTests
     public async Task UsersAdd_DatabaseTheNodeNeverRan_SaysSo()
     {
         var empty = await TestDatabase.CreateAsync("console_empty");
-        var e = Assert.ThrowsAsync<InvalidOperationException>(() => new UsersAddCommand(new StringReader(Password), TextWriter.Null, TextWriter.Null)
+        var e = await AsyncAssert.ThrowsAsync<InvalidOperationException>(() => new UsersAddCommand(new StringReader(Password), TextWriter.Null, TextWriter.Null)
             .RunAsync(empty, "early", "auditor", CancellationToken.None));
         Assert.That(e!.Message, Does.Contain("start the node"));
     }

@@ -39,7 +39,7 @@ public sealed class DatabaseMigrateTests
 
         var run = await RunNodeAsync(environment);
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(run.ExitCode, Is.Not.EqualTo(0));
             Assert.That(run.Output, Does.Contain("Database:Migrate must be true, false or only"));
@@ -57,7 +57,7 @@ public sealed class DatabaseMigrateTests
         var waiting = DatabaseMigration.PrepareAsync(db, MigrateMode.Wait, log, CancellationToken.None);
         await log.Waiting.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(waiting.IsCompleted, Is.False, "still waiting for the schema");
             Assert.That(await TableCountAsync(connectionString), Is.Zero, "no table created, not even the migrations history");

@@ -1,3 +1,4 @@
+using CrossBorder.Node.Tests.Infrastructure;
 using CrossBorder.Node.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -54,7 +55,7 @@ public sealed class LockedRowsTests
 
         // The first context still holds version 1: its update must fail on the concurrency token.
         written.Status = "CLOSED";
-        Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => db.SaveChangesAsync());
+        await AsyncAssert.ThrowsAsync<DbUpdateConcurrencyException>(() => db.SaveChangesAsync());
         await using var read = RowBatchTests.NewContext(db.Database.GetConnectionString()!);
         var stored = await read.Referrals.AsNoTracking().SingleAsync(r => r.Id == written.Id);
         Assert.Multiple(() =>

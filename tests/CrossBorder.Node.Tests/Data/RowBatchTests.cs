@@ -55,7 +55,7 @@ public sealed class RowBatchTests
         other.AddRange(feed, again);
         await using var tx = await other.Database.BeginTransactionAsync();
 
-        var failure = Assert.ThrowsAsync<DbUpdateException>(() => other.SaveAsBatchAsync(CancellationToken.None));
+        var failure = await AsyncAssert.ThrowsAsync<DbUpdateException>(() => other.SaveAsBatchAsync(CancellationToken.None));
 
         Assert.That(failure!.InnerException, Is.InstanceOf<PostgresException>().With.Property(nameof(PostgresException.SqlState))
             .EqualTo(PostgresErrorCodes.UniqueViolation));
@@ -83,7 +83,7 @@ public sealed class RowBatchTests
 
         await using var read = NewContext(db.Database.GetConnectionString()!);
         var stored = await read.Referrals.SingleAsync(r => r.Id == referral.Id);
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(stored.Status, Is.EqualTo("UNDER_EXAMINATION"), "the update was saved");
             Assert.That(stored.Version, Is.EqualTo(referral.Version));
@@ -110,7 +110,7 @@ public sealed class RowBatchTests
         db.Add(new FeedEvent { Type = FeedEventTypes.StatusChanged, ReferralId = referral.Id, Reference = referral.Reference, Status = referral.Status, At = At });
         await using var tx = await db.Database.BeginTransactionAsync();
 
-        Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => db.SaveAsBatchAsync(CancellationToken.None));
+        await AsyncAssert.ThrowsAsync<DbUpdateConcurrencyException>(() => db.SaveAsBatchAsync(CancellationToken.None));
 
         await tx.RollbackAsync();
         await using var read = NewContext(db.Database.GetConnectionString()!);
@@ -153,7 +153,7 @@ public sealed class RowBatchTests
         other.WakeAfterCommit(Work.Outbox);
         var signals = new WorkSignals();
 
-        var failure = Assert.ThrowsAsync<DbUpdateException>(() =>
+        var failure = await AsyncAssert.ThrowsAsync<DbUpdateException>(() =>
             other.SaveAsOwnTransactionAsync(signals, lead: typeof(Referral), CancellationToken.None));
 
         // The event's INSERT failed; the referral's, which leads the batch, had run before it.
@@ -185,7 +185,7 @@ public sealed class RowBatchTests
                 Status = "SUBMITTED", At = At });
             Assert.That(other.ChangeTracker.Entries().Count(), Is.EqualTo(collected ? 0 : 2));
 
-            var failure = Assert.ThrowsAsync<DbUpdateException>(() => other.SaveAsOwnTransactionAsync(new WorkSignals(), lead, CancellationToken.None));
+            var failure = await AsyncAssert.ThrowsAsync<DbUpdateException>(() => other.SaveAsOwnTransactionAsync(new WorkSignals(), lead, CancellationToken.None));
 
             Assert.That((failure!.InnerException as PostgresException)?.ConstraintName, Is.EqualTo(failsAt));
         }
@@ -260,7 +260,7 @@ public sealed class RowBatchTests
             db.AddRow(referral);
             db.AddRow(new FeedEvent { Id = Guid.Empty, Type = FeedEventTypes.Created, ReferralId = referral.Id, Reference = referral.Reference,
                 Status = "SUBMITTED", At = At });
-            Assert.ThrowsAsync<InvalidOperationException>(() => db.SaveAsOwnTransactionAsync(new WorkSignals(), lead: null, CancellationToken.None));
+            await AsyncAssert.ThrowsAsync<InvalidOperationException>(() => db.SaveAsOwnTransactionAsync(new WorkSignals(), lead: null, CancellationToken.None));
         }
 
         await using var read = NewContext(db.Database.GetConnectionString()!);
@@ -338,7 +338,7 @@ public sealed class RowBatchTests
         {
             db.AddRow(NewReferral());
             Assert.Throws<InvalidOperationException>(() => db.CollectNewRows(), "a second collection would end the first and drop its rows");
-            Assert.ThrowsAsync<InvalidOperationException>(() => db.SaveChangesAsync(), "SaveChanges would commit the unit without its rows");
+            await AsyncAssert.ThrowsAsync<InvalidOperationException>(() => db.SaveChangesAsync(), "SaveChanges would commit the unit without its rows");
         }
 
         await using var read = NewContext(migrated.Database.GetConnectionString()!);

@@ -37,7 +37,7 @@ public sealed class SidePoolTests
         var first = await references.NextAsync(DateTimeOffset.UtcNow, CancellationToken.None);
 
         Assert.That(first, Does.Match(@"^GB-5-\d{4}-\d{6}$"));
-        Assert.That(async () => await services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(), Throws.InstanceOf<NpgsqlException>(),
+        await Assert.ThatAsync(async () => await services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(), Throws.InstanceOf<NpgsqlException>(),
             "the main pool is exhausted indeed: a refill from it would have failed the same way");
     }
 }

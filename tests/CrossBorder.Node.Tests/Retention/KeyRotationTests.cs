@@ -89,7 +89,7 @@ public sealed class KeyRotationTests
         await using var gb = new TestNode("GB", await TestDatabase.CreateAsync("gb"), clock);
         (fr.Peer, gb.Peer) = (gb, fr);
 
-        var refused = Assert.ThrowsAsync<OptionsValidationException>(() => fr.StartAsync(c =>
+        var refused = await AsyncAssert.ThrowsAsync<OptionsValidationException>(() => fr.StartAsync(c =>
         {
             c["Node:KeyEncryptionKeys:k1"] = K1;
             c["Node:CurrentKeyEncryptionKey"] = current;

@@ -43,7 +43,7 @@ public sealed class RetentionTests
 
         Assert.That((erased, erasedAtGb), Is.EqualTo((1, 0)), "FR erases its one due case; GB's period has not passed");
         var fr = pair.Fr.ConnectionString;
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(await Db.CountAsync(fr, $"""
                 SELECT count(*) FROM referrals WHERE id = '{closed}' AND octet_length(data_key) = 0
@@ -210,7 +210,7 @@ public sealed class RetentionTests
 
         await pair.Gb.StartAsync();
         var later = await cases.SubmitAsync(); // the outbox runs again: a later case is delivered
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(await Db.ColumnAsync(fr, $"SELECT state FROM messages WHERE referral_id = '{queued}'"), Is.EqualTo(new[] { "dead_letter" }),
                 "the erased case's message stays dead");
@@ -262,7 +262,7 @@ public sealed class RetentionTests
                 UNION ALL SELECT referral_id FROM audit_entries WHERE kind = 'referral.erased') e
             GROUP BY referral_id ORDER BY referral_id
             """);
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(await Db.CountAsync(fr, "SELECT count(*) FROM referrals WHERE erased_at IS NOT NULL AND octet_length(data_key) = 0"),
                 Is.EqualTo(Cases), "every due case erased");

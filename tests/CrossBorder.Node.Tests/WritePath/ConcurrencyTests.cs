@@ -62,7 +62,7 @@ public sealed class ConcurrencyTests
                 TimeSpan.FromSeconds(60), $"{node.Country} delivered every message");
             await Db.AssertFeedGapFreeAsync(node.ConnectionString);
         }
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(statuses.Where(s => (int)s.Status >= 500), Is.Empty, "no 5xx from any concurrent writer");
             Assert.That(statuses.Where(s => s.What == "create").Select(s => s.Status), Has.All.EqualTo(HttpStatusCode.Created));

@@ -30,7 +30,7 @@ public sealed class PeerCircuitTests
 
         await OpenCircuitAsync(http, "http://gateway.test/de/exchange/v1/keys"); // DE's failures open a circuit
         var deCalls = peers.Calls("/de/");
-        Assert.ThrowsAsync<BrokenCircuitException>(() => http.GetAsync("http://gateway.test/de/exchange/v1/keys"), "DE's circuit stays open");
+        await AsyncAssert.ThrowsAsync<BrokenCircuitException>(() => http.GetAsync("http://gateway.test/de/exchange/v1/keys"), "DE's circuit stays open");
         Assert.That(peers.Calls("/de/"), Is.EqualTo(deCalls), "an open circuit calls nobody");
 
         using var gb = await http.GetAsync("http://gateway.test/gb/exchange/v1/keys");

@@ -49,7 +49,7 @@ public sealed class PeerTokenTests
         var others = Enumerable.Range(0, 7).Select(_ => Client(peer, keys, tokens).DeliverAsync(Gb, "a.b.c", CancellationToken.None)).ToList();
         await cancel.CancelAsync();
 
-        Assert.That(async () => await first, Throws.InstanceOf<OperationCanceledException>());
+        await Assert.ThatAsync(async () => await first, Throws.InstanceOf<OperationCanceledException>());
         var answers = await Task.WhenAll(others);
         Assert.That(answers.Select(a => a.Status), Is.All.EqualTo(HttpStatusCode.OK));
         Assert.That(peer.TokenRequests, Is.EqualTo(1), "the cancelled send's request served the others");
@@ -65,7 +65,7 @@ public sealed class PeerTokenTests
 
         var sends = Enumerable.Range(0, 8).Select(_ => Client(peer, keys, tokens).DeliverAsync(Gb, "a.b.c", CancellationToken.None)).ToList();
         foreach (var send in sends)
-            Assert.ThrowsAsync<PeerTokenException>(() => send);
+            await AsyncAssert.ThrowsAsync<PeerTokenException>(() => send);
         // Each send's own failure is what the peer's circuit counts (and its own error what the outbox records).
         Assert.That(peer.TokenRequests, Is.EqualTo(8), "the shared request, then one of each waiting send's own");
 
@@ -117,7 +117,7 @@ public sealed class PeerTokenTests
 
         for (var send = 1; ; send++)
         {
-            var failure = Assert.CatchAsync(() => client.DeliverAsync(Gb, "a.b.c", CancellationToken.None));
+            var failure = await AsyncAssert.CatchAsync(() => client.DeliverAsync(Gb, "a.b.c", CancellationToken.None));
             if (failure is Polly.CircuitBreaker.BrokenCircuitException)
                 break;
             Assert.That(failure, Is.InstanceOf<PeerTokenException>());
@@ -125,7 +125,7 @@ public sealed class PeerTokenTests
         }
         var seen = peer.TokenRequests;
 
-        Assert.CatchAsync<Polly.CircuitBreaker.BrokenCircuitException>(() => client.DeliverAsync(Gb, "a.b.c", CancellationToken.None));
+        await AsyncAssert.CatchAsync<Polly.CircuitBreaker.BrokenCircuitException>(() => client.DeliverAsync(Gb, "a.b.c", CancellationToken.None));
         Assert.That(peer.TokenRequests, Is.EqualTo(seen), "nothing reached the peer while its circuit is open");
     }
 

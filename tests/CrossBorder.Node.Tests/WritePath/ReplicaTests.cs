@@ -62,7 +62,7 @@ public sealed class ReplicaTests
         await TestContext.Out.WriteLineAsync($"replica A killed; its {Referrals} messages delivered by replica B {elapsed.TotalSeconds:F1} s later");
 
         var atGb = await Db.ColumnAsync(gb.ConnectionString, "SELECT id FROM referrals WHERE direction = 'incoming'");
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(elapsed, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(15)), "sent by the other replica within 15 s of the kill");
             Assert.That(atGb.Order(), Is.EqualTo(ids.Order()), "0 lost, 0 duplicated at GB");
