@@ -25,7 +25,8 @@ public sealed class Idempotency(NodeDbContext db, TimeProvider time, ISecurityEv
     /// <summary>
     /// In the caller's transaction: null when this key is new (go on, then <see cref="Complete"/>), otherwise the answer:
     /// 409 while the first request with this key runs, 422 (and a security event, recorded once the caller's transaction
-    /// is rolled back) for the key reused with another body, or the first answer again (<paramref name="replay"/>, given the resource the first request wrote).
+    /// is rolled back) for the key reused with another body, or the first answer again (<paramref name="replay"/>, given
+    /// the resource the first request wrote).
     /// </summary>
     public async Task<IResult?> BeginAsync(HttpContext http, IdempotentRequest request, byte[] body,
         Func<Guid, Task<IResult>> replay, CancellationToken ct)
