@@ -84,8 +84,9 @@ public sealed class AttachmentChunks(NodeDbContext db)
                     await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess | CommandBehavior.SingleRow, ct);
                     if (!await reader.ReadAsync(ct))
                         throw new CryptographicException($"Chunk {index} of the attachment is missing.");
-                    offset = reader.GetInt64(0);
-                    sealedLength = reader.GetInt32(1);
+                    // Awaited, each column: in sequential access a row's columns may still be on the wire after ReadAsync.
+                    offset = await reader.GetFieldValueAsync<long>(0, ct);
+                    sealedLength = await reader.GetFieldValueAsync<int>(1, ct);
                     if (sealedLength < DataKey.Overhead || sealedLength > AttachmentOptions.MaxChunkBytes + DataKey.Overhead)
                         throw new CryptographicException($"Chunk {index} of the attachment has an impossible length.");
                     Grow(ref sealedData, sealedLength, clear: false);

@@ -176,7 +176,7 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
         using var response = await http.SendAsync(request, ct);
         if (!response.IsSuccessStatusCode)
             throw new PeerTokenException(response.StatusCode, await OAuthErrorAsync(response, ct));
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
+        using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
         var accessToken = json.RootElement.GetProperty("access_token").GetString()!;
         var expiresIn = json.RootElement.TryGetProperty("expires_in", out var e) ? e.GetInt32() : 60;
         tokens.Entries[cacheKey] = (accessToken, now.AddSeconds(expiresIn));
@@ -195,7 +195,7 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
     {
         try
         {
-            using var json = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
+            using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
             var error = json.RootElement.TryGetProperty("error", out var e) ? e.GetString() : null;
             var description = json.RootElement.TryGetProperty("error_description", out var d) ? d.GetString() : null;
             return $"{error}: {description}";

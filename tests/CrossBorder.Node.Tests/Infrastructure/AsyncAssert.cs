@@ -1,8 +1,8 @@
 namespace CrossBorder.Node.Tests.Infrastructure;
 
 /// <summary>
-/// Exception assertions that await. NUnit's <c>await AsyncAssert.ThrowsAsync</c>, <c>await AsyncAssert.CatchAsync</c> and
-/// <c>await Assert.ThatAsync(async () => …)</c> block their thread until the task ends; these tests run with socket completions
+/// Exception assertions that await. NUnit's <c>Assert.ThrowsAsync</c>, <c>Assert.CatchAsync</c> and
+/// <c>Assert.That(async () => …)</c> block their thread until the task ends; these tests run with socket completions
 /// inline when run with inline-sockets.runsettings, so a test's continuation may be on a socket event thread, and
 /// blocking it can hold up the very completion awaited (as a blocking wait in a deployed node would).
 /// </summary>
