@@ -128,6 +128,10 @@ public sealed class AuditLog(NodeDbContext db, NpgsqlDataSource dataSource, Time
 
     private async Task RecordNowAsync(AuditPendingEntry e, CancellationToken ct)
     {
+        // Its own pooled connection: never while the unit's transaction holds another (a hold-and-wait on a small pool).
+        // End it first (NodeDbContext.RollBackBeforeOwnConnectionAsync); this fails every test of a path that does not.
+        if (db.Database.CurrentTransaction is not null)
+            throw new InvalidOperationException("An audit entry recorded at once while the unit's transaction is open: roll it back first.");
         await using var cmd = dataSource.CreateCommand("""
             INSERT INTO audit_pending (id, recorded_at, kind, client_id, referral_id, message_id, message_type, peer, digest,
                                        receipt_digest, code, purpose, detail)

@@ -21,12 +21,10 @@ public static class SocketCompletions
 {
     public const string Variable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
-    /// <summary>Sets the runtime's inline socket completions on, unless the environment already has a value; true when it set them.</summary>
-    public static bool PreferInline()
+    /// <summary>Sets the runtime's inline socket completions on, unless the environment already has a value.</summary>
+    public static void PreferInline()
     {
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable)))
-            return false;
-        Environment.SetEnvironmentVariable(Variable, "1");
-        return true;
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable)))
+            Environment.SetEnvironmentVariable(Variable, "1");
     }
 }
