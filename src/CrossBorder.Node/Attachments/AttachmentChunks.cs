@@ -49,14 +49,16 @@ public sealed class AttachmentChunks(NodeDbContext db)
 
     /// <summary>
     /// The chunks in order from the one holding byte <paramref name="from"/>, decrypted, each with its offset; one query
-    /// per chunk. A chunk's plaintext lives in a pooled buffer that the next one reuses: use it before moving on, never
+    /// per chunk, on a connection held only for that query. A chunk's plaintext lives in a pooled buffer that the next one reuses: use it before moving on, never
     /// keep it. Throws <see cref="CryptographicException"/> when a chunk was changed, moved or the last one is missing.
     /// </summary>
     public async IAsyncEnumerable<(long Offset, ReadOnlyMemory<byte> Plaintext)> ReadAsync(DataKey key, Attachment attachment, long from,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        await using var connection = await ConnectionAsync(ct);
+        // The connection goes back to the pool before each chunk is handed out: the caller sends it to the peer, and a pooled
+        // connection held across a call to the peer is a hold-and-wait between the nodes (docs/architecture.md, "Locks").
         int first;
+        await using (var connection = await ConnectionAsync(ct))
         await using (var command = connection.Command("""
             SELECT coalesce(max(chunk_index), 0) FROM attachment_chunks WHERE attachment_id = $1 AND plain_offset <= $2
             """))
@@ -74,6 +76,7 @@ public sealed class AttachmentChunks(NodeDbContext db)
             {
                 long offset;
                 int sealedLength;
+                await using (var connection = await ConnectionAsync(ct))
                 await using (var command = connection.Command("""
                     SELECT plain_offset, octet_length(ciphertext), ciphertext FROM attachment_chunks
                     WHERE attachment_id = $1 AND chunk_index = $2

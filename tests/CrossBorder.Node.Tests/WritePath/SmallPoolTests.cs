@@ -76,5 +76,52 @@ public sealed class SmallPoolTests
         await Db.AssertFeedGapFreeAsync(pair.Gb.ConnectionString);
     }
 
+    /// <summary>
+    /// Documents sent both ways at once, each in many ranges: a transfer that held its pooled connection while it sent a
+    /// range to the peer waited, with every connection so held on both nodes, for the peer's handler, which waited for a
+    /// connection of its own node (session 37's review; docs/architecture.md "Locks"). A transfer reads each chunk on a
+    /// connection it gives back before the range goes out.
+    /// </summary>
+    [Test]
+    public async Task WithTwoPooledConnectionsPerNode_DocumentsSentBothWaysAtOnce_EachDeliveredOnItsFirstAttempt()
+    {
+        const int documents = 6, chunk = 4096, chunks = 12;
+        await using var pair = await NodePair.StartAsync(adjust: (_, c) =>
+        {
+            c["ConnectionStrings:Node"] = new NpgsqlConnectionStringBuilder(c["ConnectionStrings:Node"])
+            {
+                MaxPoolSize = 2, Timeout = 5,
+            }.ConnectionString;
+            c["Exchange:AttemptTimeout"] = "00:00:30";
+            c["Attachments:ChunkBytes"] = chunk.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        });
+        var cases = await CaseDriver.CreateAsync(pair);
+        var ids = new List<string>();
+        for (var i = 0; i < documents; i++)
+            ids.Add(await cases.SubmitAsync());
+        var pdf = Attachments.Documents.Pdf(chunks * chunk);
+
+        // Every upload first, then both outboxes at once: FR's documents to GB and GB's to FR, on the same cases.
+        await Parallel.ForEachAsync(ids.SelectMany(id => new[] { (cases.Fr, id), (cases.Gb, id) }), Eight, async (upload, _) =>
+        {
+            using var response = await Attachments.Documents.UploadAsync(upload.Item1, upload.id, pdf, "application/pdf");
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
+        });
+
+        const string sent = "SELECT count(*) FROM messages WHERE direction = 'outgoing' AND type = 'attachment.added' AND state = 'delivered'";
+        await NodePair.EventuallyAsync(async () => (await Db.CountAsync(pair.Fr.ConnectionString, sent), await Db.CountAsync(pair.Gb.ConnectionString, sent)),
+            n => n == (documents, documents), TimeSpan.FromSeconds(90), "every document delivered both ways");
+        const string retried = "SELECT count(*) FROM messages WHERE direction = 'outgoing' AND attempts <> 1";
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(await Db.CountAsync(pair.Fr.ConnectionString, retried), Is.Zero, "no FR delivery waited out a pool's timeout");
+            Assert.That(await Db.CountAsync(pair.Gb.ConnectionString, retried), Is.Zero, "no GB delivery waited out a pool's timeout");
+            Assert.That(await Db.CountAsync(pair.Fr.ConnectionString, "SELECT count(*) FROM attachments WHERE chunk_count = 12"),
+                Is.EqualTo(2 * documents), "FR holds its documents and GB's, whole");
+            Assert.That(await Db.CountAsync(pair.Gb.ConnectionString, "SELECT count(*) FROM attachments WHERE chunk_count = 12"),
+                Is.EqualTo(2 * documents), "GB holds its documents and FR's, whole");
+        });
+    }
+
     private static readonly ParallelOptions Eight = new() { MaxDegreeOfParallelism = 8 };
 }
