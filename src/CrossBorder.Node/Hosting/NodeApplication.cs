@@ -82,6 +82,7 @@ public static class NodeApplication
 
         var app = builder.Build();
         var activity = app.Services.GetRequiredService<NodeActivity>();
+        app.UseUnitsRunToTheEnd(); // first: no statement of a request is cancelled because its caller left (Http/UnitsRunToTheEnd)
         app.Use((http, next) =>
         {
             if (!http.Request.Path.StartsWithSegments("/health") && !http.Request.Path.StartsWithSegments("/metrics"))

@@ -70,7 +70,7 @@ public static class WriteLimiting
                 await next(http);
                 return;
             }
-            using var lease = await limiter.AcquireAsync(http.RequestAborted);
+            using var lease = await limiter.AcquireAsync(UnitsRunToTheEnd.CallerGone(http)); // waiting for a slot is no statement
             if (!lease.IsAcquired)
             {
                 metrics.WriteShed();

@@ -129,12 +129,23 @@ public sealed class AttachmentTransferTests
             "GB's own document stays");
     }
 
-    [Test]
-    public async Task Transfer_ContentChangedInTransit_PeerRefusesDigest_NothingAppliedNoReceipt()
+    /// <summary>
+    /// With one pooled connection at GB too: the refusal drops what was received on a connection of its own, after the
+    /// exchange's transaction has given its connection back (a wait for a second one would last the pool's timeout, and
+    /// the peer would get a 503 for each try instead of the refusal).
+    /// </summary>
+    [TestCase(100)]
+    [TestCase(1)]
+    public async Task Transfer_ContentChangedInTransit_PeerRefusesDigest_NothingAppliedNoReceipt(int gbPoolSize)
     {
         var tap = new PeerTap { CorruptRangeAt = Chunk };
         var logs = new LogCapture();
-        await using var pair = await StartAsync(tap, logs);
+        await using var pair = await StartAsync(tap, logs, adjust: (country, c) =>
+        {
+            if (country == "GB")
+                c["ConnectionStrings:Node"] = new Npgsql.NpgsqlConnectionStringBuilder(c["ConnectionStrings:Node"])
+                    { MaxPoolSize = gbPoolSize, Timeout = 5 }.ConnectionString;
+        });
         var cases = await CaseDriver.CreateAsync(pair);
         var id = await cases.SubmitAsync();
         var pdf = Documents.Pdf(5 * Chunk);

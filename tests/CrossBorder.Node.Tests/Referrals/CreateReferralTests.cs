@@ -95,6 +95,54 @@ public sealed class CreateReferralTests
             "the waiting create's rows rolled back with its batch");
     }
 
+    /// <summary>
+    /// A unit of work runs to its end once started, whether or not its caller stays (Http/UnitsRunToTheEnd): a caller that
+    /// gives up does not cancel the create's statement (Npgsql's cancel request, synchronous I/O inside the token's
+    /// callback, could hold a socket event thread up to the connection timeout), and its retry gets the first answer.
+    /// </summary>
+    [Test]
+    public async Task Create_CallerGivesUpWhileItsStatementWaits_TheCreateStillCommits_TheRetryGetsItsAnswer()
+    {
+        var key = Guid.NewGuid().ToString();
+        var referrals = await Db.CountAsync(_pair.Fr.ConnectionString, "SELECT count(*) FROM referrals");
+        await using var holder = new NpgsqlConnection(_pair.Fr.ConnectionString);
+        await holder.OpenAsync();
+        await using var tx = await holder.BeginTransactionAsync();
+        // Another write holds the key, uncommitted: the create's one-round-trip batch waits on the key's index entry.
+        await using (var taken = new NpgsqlCommand("""
+                INSERT INTO idempotency_keys (client_id, key, request_hash, status_code, resource_id, created_at)
+                VALUES ($1, $2, $3, 201, $4, now())
+                """, holder, tx)
+            { Parameters = { new() { Value = _pair.Fr.MinistryClientId }, new() { Value = key }, new() { Value = new string('0', 64) },
+                new() { Value = Guid.CreateVersion7() } } })
+            await taken.ExecuteNonQueryAsync();
+        const string waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+
+        using var gaveUp = new CancellationTokenSource();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/referrals")
+        {
+            Content = new StringContent(NodePair.ExampleReferral().ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Idempotency-Key", key);
+        var create = _fr.SendAsync(request, gaveUp.Token);
+        await NodePair.EventuallyAsync(() => Db.CountAsync(_pair.Fr.ConnectionString, waiting), n => n >= 1, TimeSpan.FromSeconds(10),
+            "the create's statement waits for the key's holder");
+        await gaveUp.CancelAsync();
+        await AsyncAssert.CatchAsync<OperationCanceledException>(async () => await create, "the caller gave up");
+        // An absence, so a window: a cancelled statement stops waiting within milliseconds of the caller's going.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.That(await Db.CountAsync(_pair.Fr.ConnectionString, waiting), Is.GreaterThanOrEqualTo(1),
+            "the create's statement still waits: its caller's departure cancelled nothing");
+
+        await tx.RollbackAsync(); // the holder gives the key up: the create's batch goes on and commits
+        await NodePair.EventuallyAsync(() => Db.CountAsync(_pair.Fr.ConnectionString, "SELECT count(*) FROM referrals"),
+            n => n == referrals + 1, TimeSpan.FromSeconds(10), "the create committed although its caller had left");
+        using var retry = await NodePair.PostReferralAsync(_fr, NodePair.ExampleReferral(), key);
+        Assert.That(retry.StatusCode, Is.EqualTo(HttpStatusCode.Created), await retry.Content.ReadAsStringAsync());
+        Assert.That(await Db.CountAsync(_pair.Fr.ConnectionString, "SELECT count(*) FROM referrals"), Is.EqualTo(referrals + 1),
+            "the retry got the first answer: one referral");
+    }
+
     [Test]
     public async Task Create_SameKeyConcurrently_OneReferral_EveryRetryGetsItsAnswer()
     {

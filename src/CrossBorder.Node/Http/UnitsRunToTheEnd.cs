@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Http.Features;
+
+namespace CrossBorder.Node.Http;
+
+/// <summary>
+/// A request's unit of work, once started, runs to its end whether or not the caller is still there: the handlers'
+/// <see cref="HttpContext.RequestAborted"/> (the <see cref="CancellationToken"/> each endpoint is given) never fires.
+/// <para>
+/// A unit is one short transaction; cancelled, it would roll back, run to its end it costs milliseconds and its outcome
+/// is kept (a retry with the same Idempotency-Key gets it). Cancelling it mid-statement is what must not happen: Npgsql
+/// then opens a connection and sends PostgreSQL a cancel request with synchronous I/O, inside the token's callback, and
+/// the socket event thread that reads the statement's answer waits for that callback to end. With socket completions
+/// inline (Hosting/SocketCompletions) the cancel request's own socket may need that very thread: both waited until the
+/// connection timeout (15 s), and every other socket of that thread (requests, pooled connections) with them. Seen in
+/// the node's tests run inline (tests/inline-sockets.runsettings): stacks of a node stopping its workers.
+/// </para>
+/// <para>
+/// The caller's departure is still known where it saves work and touches no database: <see cref="CallerGone"/> (a write
+/// waiting for a slot gives up when its caller left).
+/// </para>
+/// </summary>
+public static class UnitsRunToTheEnd
+{
+    public static WebApplication UseUnitsRunToTheEnd(this WebApplication app)
+    {
+        app.Use((http, next) =>
+        {
+            if (http.Features.Get<IHttpRequestLifetimeFeature>() is { } lifetime and not Lifetime)
+                http.Features.Set<IHttpRequestLifetimeFeature>(new Lifetime(lifetime));
+            return next(http);
+        });
+        return app;
+    }
+
+    /// <summary>Fires when the caller went away (the connection's own token).</summary>
+    public static CancellationToken CallerGone(HttpContext http) =>
+        http.Features.Get<IHttpRequestLifetimeFeature>() is Lifetime lifetime ? lifetime.Connection.RequestAborted : http.RequestAborted;
+
+    private sealed class Lifetime(IHttpRequestLifetimeFeature connection) : IHttpRequestLifetimeFeature
+    {
+        public IHttpRequestLifetimeFeature Connection => connection;
+
+        public CancellationToken RequestAborted
+        {
+            get => CancellationToken.None;
+            set { } // nothing in the node sets it; a token given here would be cancelled mid-statement again
+        }
+
+        public void Abort() => connection.Abort();
+    }
+}
