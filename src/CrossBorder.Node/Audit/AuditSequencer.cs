@@ -32,7 +32,7 @@ public sealed class AuditSequencer(LeaderConnections leaders, NodeKeys keys, IOp
         {
             if (!(bool)(await lockCmd.ExecuteScalarAsync(ct))!)
             {
-                await Task.Delay(options.Value.CheckpointInterval, time, ct);
+                await Task.Delay(options.Value.CheckpointInterval, time, Waits);
                 return;
             }
         }
@@ -46,7 +46,7 @@ public sealed class AuditSequencer(LeaderConnections leaders, NodeKeys keys, IOp
             if (round.Checkpoint is not null || round.Sequenced == 0)
                 await witness.SendLatestAsync(ct);
             if (round.Sequenced < options.Value.BatchSize)
-                await Task.Delay(options.Value.CheckpointInterval, time, ct);
+                await Task.Delay(options.Value.CheckpointInterval, time, Waits);
         }
     }
 

@@ -31,13 +31,13 @@ public sealed class FeedSequencer(LeaderConnections leaders, WorkSignals signals
         var o = options.Value;
         await using var leader = await leaders.OpenAsync(ct); // unpooled: closing it releases the lock
         while (!await TryLeadAsync(leader, ct))
-            await signals.Feed.WaitAsync(o.StandbyInterval, ct);
+            await signals.Feed.WaitAsync(o.StandbyInterval, Waits);
         // Leader until this connection closes, which releases the lock for another replica.
         while (!ct.IsCancellationRequested)
         {
             var round = Stopwatch.GetTimestamp();
             if (await SequenceAsync(leader, o.BatchSize, ct) < o.BatchSize)
-                await signals.Feed.WaitSpacedAsync(o.PollInterval, round, o.MinRoundInterval, ct);
+                await signals.Feed.WaitSpacedAsync(o.PollInterval, round, o.MinRoundInterval, Waits);
         }
     }
 

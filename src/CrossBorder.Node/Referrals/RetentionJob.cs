@@ -25,7 +25,7 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, Erasure erasure, I
         var now = time.GetUtcNow();
         var erased = 0;
         var after = (At: DateTimeOffset.MinValue, Id: Guid.Empty);
-        while (!ct.IsCancellationRequested)
+        while (!ct.IsCancellationRequested && !Waits.IsCancellationRequested) // a stopping node ends between batches
         {
             List<(Guid Id, string LegalBasis, DateTimeOffset ClosedAt)> batch;
             await using (var scope = scopes.CreateAsyncScope())

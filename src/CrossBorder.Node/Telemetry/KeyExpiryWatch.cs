@@ -15,7 +15,7 @@ public sealed class KeyExpiryWatch(KeyExpiry keys, TimeProvider time, ILogger<Ke
         while (!ct.IsCancellationRequested)
         {
             WarnOncePerDay();
-            await Task.Delay(CheckEvery, ct);
+            await Task.Delay(CheckEvery, Waits);
         }
     }
 

@@ -46,7 +46,7 @@ public sealed class MetricsSampler(NpgsqlDataSource dataSource, DatabaseGauges g
         do
         {
             gauges.Set(await SampleAsync(ct));
-        } while (await timer.WaitForNextTickAsync(ct));
+        } while (await timer.WaitForNextTickAsync(Waits));
     }
 
     public async Task<DatabaseSample> SampleAsync(CancellationToken ct)

@@ -5,11 +5,47 @@ namespace CrossBorder.Node.Workers;
 /// isolates failures per item; anything that still escapes it (a lost database, a bug) is logged by type
 /// only (exception text may quote data) and the loop starts again after a capped, growing back-off.
 /// Only the host's shutdown ends a worker.
+/// <para>
+/// Stopping takes two steps. First the worker's waits end (<see cref="Waits"/>: a poll, a timer, a back-off) and
+/// its loop ends at its next wait, the statements it has in flight running to their end; only a worker still running
+/// after <see cref="DrainTimeout"/> has its token cancelled. A statement cancelled mid-flight makes Npgsql send
+/// PostgreSQL a cancel request with synchronous I/O inside the token's callback, while the socket event thread reading
+/// the statement's answer waits for that callback; with socket completions inline (Hosting/SocketCompletions) the two
+/// could wait on each other until the connection timeout (15 s; seen in stacks of nodes stopping in the tests). The
+/// same rule for requests: Http/UnitsRunToTheEnd.
+/// </para>
 /// </summary>
 public abstract class NodeWorker(ILogger logger) : BackgroundService
 {
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a stopping worker may take to reach its next wait before its statements are cancelled.</summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly CancellationTokenSource _stopWaiting = new();
+    private CancellationToken _waits;
+
+    /// <summary>
+    /// The token a worker's waits take (polls, timers, back-offs): it fires as soon as the node begins to stop, where the
+    /// token <see cref="RunAsync"/> is given, which its statements take, fires only after <see cref="DrainTimeout"/>.
+    /// </summary>
+    protected CancellationToken Waits => _waits.CanBeCanceled ? _waits : _stopWaiting.Token;
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopWaiting.CancelAsync();
+        if (ExecuteTask is { IsCompleted: false } running)
+            await Task.WhenAny(running, Task.Delay(DrainTimeout, cancellationToken));
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _stopWaiting.Dispose();
+        base.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>Name used in logs and metrics.</summary>
     protected abstract string Name { get; }
@@ -21,14 +57,17 @@ public abstract class NodeWorker(ILogger logger) : BackgroundService
     {
         var backoff = FirstBackoff;
         await Task.Yield(); // never block host start
-        while (!ct.IsCancellationRequested)
+        // The waits end when the worker's own token is cancelled too (a host disposed without stopping).
+        using var waits = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopWaiting.Token);
+        _waits = waits.Token;
+        while (!_waits.IsCancellationRequested)
         {
             var started = DateTime.UtcNow;
             try
             {
                 await RunAsync(ct);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (OperationCanceledException) when (_waits.IsCancellationRequested)
             {
                 return;
             }
@@ -39,7 +78,7 @@ public abstract class NodeWorker(ILogger logger) : BackgroundService
             }
             // A loop that ran a good while before failing starts again quickly; one that keeps failing backs off.
             if (DateTime.UtcNow - started > MaxBackoff) backoff = FirstBackoff;
-            try { await Task.Delay(backoff, ct); }
+            try { await Task.Delay(backoff, _waits); }
             catch (OperationCanceledException) { return; }
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
         }
@@ -58,7 +97,7 @@ public abstract class NodeWorker(ILogger logger) : BackgroundService
         {
             await tick(ct);
             Interlocked.Increment(ref _passes);
-        } while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
+        } while (await timer.WaitForNextTickAsync(Waits).ConfigureAwait(false));
     }
 
     /// <summary>PostgreSQL's error code, which names the class of failure without quoting any data.</summary>

@@ -131,11 +131,19 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
                 }
                 // A full claim may leave more due rows; otherwise wait for a commit, a finished send or the poll.
                 if (!worthClaiming || claimed.Count < free)
-                    await signals.Outbox.WaitSpacedAsync(o.PollInterval, lastClaim, o.MinClaimInterval, ct);
+                    await signals.Outbox.WaitSpacedAsync(o.PollInterval, lastClaim, o.MinClaimInterval, Waits);
             }
         }
         finally
         {
+            // Stopping (NodeWorker): the sends in flight end first, their statements never cancelled mid-flight, unless they
+            // outlast the drain; their leases are renewed meanwhile.
+            try
+            {
+                while (Waits.IsCancellationRequested && !_sending.IsEmpty && !ct.IsCancellationRequested)
+                    await signals.Outbox.WaitAsync(TimeSpan.FromMilliseconds(100), ct);
+            }
+            catch (OperationCanceledException) { }
             await stopRenewing.CancelAsync();
             try { await renewing; } catch (OperationCanceledException) { }
         }
