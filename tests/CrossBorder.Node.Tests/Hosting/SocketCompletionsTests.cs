@@ -27,6 +27,15 @@ public sealed class SocketCompletionsTests
         Assert.That(await EventThreadsAsync(fr, operatorValue: "0"), Is.EqualTo(1), "the operator turned it off: the runtime's one thread");
     }
 
+    /// <summary>
+    /// The in-process nodes of this test run run as the node process does (tests/inline-sockets.runsettings, named by the
+    /// project): a synchronous wait on I/O in node code hangs a test here, not a deployment.
+    /// </summary>
+    [Test]
+    public void TheTestRun_RunsSocketCompletionsInline_AsTheNodeProcessDoes() =>
+        Assert.That(Environment.GetEnvironmentVariable(SocketCompletions.Variable), Is.EqualTo("1"),
+            "the test project's run settings set it before the test host starts");
+
     private static async Task<int> EventThreadsAsync(TestNode node, string operatorValue)
     {
         var environment = node.Environment(c => c["Logging:LogLevel:Default"] = "Warning");
