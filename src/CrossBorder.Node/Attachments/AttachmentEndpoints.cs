@@ -93,8 +93,14 @@ public static class AttachmentEndpoints
         using var key = keys.Cipher.OpenDataKey(referral.WrappedDataKey, referral.Id);
         try
         {
+            // A caller that left stops the download between chunks (and its write): no statement is cancelled mid-flight.
+            var callerGone = UnitsRunToTheEnd.CallerGone(http);
             await foreach (var (_, plaintext) in chunks.ReadAsync(key, attachment, 0, ct))
-                await response.Body.WriteAsync(plaintext, ct);
+            {
+                if (callerGone.IsCancellationRequested)
+                    break;
+                await response.Body.WriteAsync(plaintext, callerGone);
+            }
         }
         catch (System.Security.Cryptography.CryptographicException)
         {

@@ -38,7 +38,7 @@ public sealed class AuditSequencer(LeaderConnections leaders, NodeKeys keys, IOp
         }
         // Leader until the connection closes (which releases the lock). A failed round ends here; NodeWorker logs
         // it and starts again from what is committed.
-        while (!ct.IsCancellationRequested)
+        while (!Waits.IsCancellationRequested) // a stopping node ends between rounds, a backlog or not
         {
             var round = await SequenceAsync(leader, ct);
             if (round.Sequenced > 0)

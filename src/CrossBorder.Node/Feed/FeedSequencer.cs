@@ -33,7 +33,7 @@ public sealed class FeedSequencer(LeaderConnections leaders, WorkSignals signals
         while (!await TryLeadAsync(leader, ct))
             await signals.Feed.WaitAsync(o.StandbyInterval, Waits);
         // Leader until this connection closes, which releases the lock for another replica.
-        while (!ct.IsCancellationRequested)
+        while (!Waits.IsCancellationRequested) // a stopping node ends between rounds, a backlog or not
         {
             var round = Stopwatch.GetTimestamp();
             if (await SequenceAsync(leader, o.BatchSize, ct) < o.BatchSize)

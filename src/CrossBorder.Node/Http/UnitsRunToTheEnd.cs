@@ -6,13 +6,15 @@ namespace CrossBorder.Node.Http;
 /// A request's unit of work, once started, runs to its end whether or not the caller is still there: the handlers'
 /// <see cref="HttpContext.RequestAborted"/> (the <see cref="CancellationToken"/> each endpoint is given) never fires.
 /// <para>
-/// A unit is one short transaction; cancelled, it would roll back, run to its end it costs milliseconds and its outcome
-/// is kept (a retry with the same Idempotency-Key gets it). Cancelling it mid-statement is what must not happen: Npgsql
+/// A write is one short transaction; cancelled, it would roll back, run to its end it costs milliseconds and its outcome
+/// is kept (a retry with the same Idempotency-Key gets it). What streams to the caller (a document's download) stops
+/// between its chunks on <see cref="CallerGone"/>. Cancelling it mid-statement is what must not happen: Npgsql
 /// then opens a connection and sends PostgreSQL a cancel request with synchronous I/O, inside the token's callback, and
 /// the socket event thread that reads the statement's answer waits for that callback to end. With socket completions
 /// inline (Hosting/SocketCompletions) the cancel request's own socket may need that very thread: both waited until the
 /// connection timeout (15 s), and every other socket of that thread (requests, pooled connections) with them. Seen in
-/// the node's tests run inline (tests/inline-sockets.runsettings): stacks of a node stopping its workers.
+/// stacks of the node's tests run inline (tests/inline-sockets.runsettings), there at workers' stops (Workers/NodeWorker);
+/// a request whose caller left mid-statement meets the same callback (CreateReferralTests).
 /// </para>
 /// <para>
 /// The caller's departure is still known where it saves work and touches no database: <see cref="CallerGone"/> (a write
@@ -43,7 +45,7 @@ public static class UnitsRunToTheEnd
         public CancellationToken RequestAborted
         {
             get => CancellationToken.None;
-            set { } // nothing in the node sets it; a token given here would be cancelled mid-statement again
+            set => throw new NotSupportedException("A request's statements are not cancelled mid-flight (Http/UnitsRunToTheEnd).");
         }
 
         public void Abort() => connection.Abort();

@@ -49,7 +49,8 @@ public sealed class DataKeyRewrapper(IServiceScopeFactory scopes, NodeKeys keys,
         }
         if (moved > 0)
             log.LogInformation("Re-wrapped {Count} data key(s) under key-encryption key {Kek}", moved, current);
-        await AnnounceUnusedAsync(ct);
+        if (!Waits.IsCancellationRequested)
+            await AnnounceUnusedAsync(ct);
         return moved;
     }
 

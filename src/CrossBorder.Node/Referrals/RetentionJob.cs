@@ -40,6 +40,8 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, Erasure erasure, I
             }
             foreach (var (id, basis, closedAt) in batch)
             {
+                if (Waits.IsCancellationRequested)
+                    break; // stopping: the next pass erases the rest
                 if (options.Value.For(basis) is not { } period || period.AddTo(closedAt) > now)
                     continue;
                 try

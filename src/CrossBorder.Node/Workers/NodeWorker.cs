@@ -15,7 +15,7 @@ namespace CrossBorder.Node.Workers;
 /// same rule for requests: Http/UnitsRunToTheEnd.
 /// </para>
 /// </summary>
-public abstract class NodeWorker(ILogger logger) : BackgroundService
+public abstract class NodeWorker(ILogger logger) : BackgroundService, IHostedLifecycleService
 {
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(15);
@@ -27,25 +27,34 @@ public abstract class NodeWorker(ILogger logger) : BackgroundService
     private CancellationToken _waits;
 
     /// <summary>
-    /// The token a worker's waits take (polls, timers, back-offs): it fires as soon as the node begins to stop, where the
+    /// The token a worker's waits take (polls, timers, back-offs): it fires as soon as the node begins to stop, whereas the
     /// token <see cref="RunAsync"/> is given, which its statements take, fires only after <see cref="DrainTimeout"/>.
     /// </summary>
     protected CancellationToken Waits => _waits.CanBeCanceled ? _waits : _stopWaiting.Token;
 
+    /// <summary>
+    /// The host's first step of stopping, for every service before any of them stops (<see cref="IHostedLifecycleService"/>):
+    /// every worker's waits end at once, so none runs more rounds while another one's turn to stop comes.
+    /// </summary>
+    public Task StoppingAsync(CancellationToken cancellationToken) => _stopWaiting.CancelAsync();
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopWaiting.CancelAsync();
+        await _stopWaiting.CancelAsync(); // a host that did not call StoppingAsync (a test's own start and stop)
         if (ExecuteTask is { IsCompleted: false } running)
-            await Task.WhenAny(running, Task.Delay(DrainTimeout, cancellationToken));
+        {
+            // Busy beyond the drain (its token is cancelled next), or failed (BackgroundService.StopAsync meets that).
+            try { await running.WaitAsync(DrainTimeout, cancellationToken); }
+            catch (Exception) { }
+        }
         await base.StopAsync(cancellationToken);
     }
 
-    public override void Dispose()
-    {
-        _stopWaiting.Dispose();
-        base.Dispose();
-        GC.SuppressFinalize(this);
-    }
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Name used in logs and metrics.</summary>
     protected abstract string Name { get; }

@@ -116,7 +116,10 @@ public sealed class CreateReferralTests
             { Parameters = { new() { Value = _pair.Fr.MinistryClientId }, new() { Value = key }, new() { Value = new string('0', 64) },
                 new() { Value = Guid.CreateVersion7() } } })
             await taken.ExecuteNonQueryAsync();
-        const string waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+        const string waiting = """
+            SELECT count(*) FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%idempotency_keys%'
+            """;
 
         using var gaveUp = new CancellationTokenSource();
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/referrals")

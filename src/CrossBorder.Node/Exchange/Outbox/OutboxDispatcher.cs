@@ -93,11 +93,11 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
     {
         var o = options.Value;
         using var stopRenewing = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var renewing = RenewLeasesAsync(stopRenewing.Token);
+        var renewing = RenewLeasesAsync(stopRenewing.Token, ct);
         long lastClaim = 0; // a Stopwatch timestamp
         try
         {
-            while (!ct.IsCancellationRequested)
+            while (!Waits.IsCancellationRequested) // a stopping node claims nothing more
             {
                 foreach (var peer in peers.ProbesDue(o.BreakDuration))
                 {
@@ -112,7 +112,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
                 var probing = peers.Probing();
                 if (worthClaiming)
                     lastClaim = Stopwatch.GetTimestamp();
-                var claimed = worthClaiming ? await ClaimAsync(Math.Min(free, o.BatchSize), [.. peers.Paused(), .. probing], ct) : [];
+                var claimed = worthClaiming && !Waits.IsCancellationRequested ? await ClaimAsync(Math.Min(free, o.BatchSize), [.. peers.Paused(), .. probing], ct) : [];
                 Start(claimed, ct);
                 // A peer that failed gets one message at a time until one gets through: claiming a batch for it would only
                 // have the circuit refuse the rest (and count an attempt on each), and a success wakes the backlog anyway.
@@ -269,10 +269,10 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
     }
 
     /// <summary>Keeps the leases of running sends alive, a third of a lease at a time.</summary>
-    private async Task RenewLeasesAsync(CancellationToken ct)
+    private async Task RenewLeasesAsync(CancellationToken stop, CancellationToken ct)
     {
         using var timer = new PeriodicTimer(options.Value.Lease / 3);
-        while (await timer.WaitForNextTickAsync(ct))
+        while (await timer.WaitForNextTickAsync(stop)) // the statement takes the worker's token: never cancelled mid-flight by `stop`
         {
             var held = _sending.Values.ToArray();
             if (held.Length == 0) continue;
