@@ -17,9 +17,7 @@ public sealed class WorkerStopTests
     public async Task Stop_WhileAStatementRuns_TheStatementEnds_ThenTheWorkerStopsAtItsWait()
     {
         await using var dataSource = NpgsqlDataSource.Create(await TestDatabase.CreateAsync("stop"));
-        using var worker = new StatementWorker(dataSource, "SELECT pg_sleep(1.5)");
-        await worker.StartAsync(CancellationToken.None);
-        await worker.StatementStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        using var worker = await StartedAsync(dataSource, "SELECT pg_sleep(1.5)");
 
         var stopping = System.Diagnostics.Stopwatch.StartNew();
         await worker.StopAsync(CancellationToken.None);
@@ -35,9 +33,7 @@ public sealed class WorkerStopTests
     public async Task Stop_WhileAStatementOutlastsTheDrain_ItsTokenIsCancelledAfterTheDrain()
     {
         await using var dataSource = NpgsqlDataSource.Create(await TestDatabase.CreateAsync("stop"));
-        using var worker = new StatementWorker(dataSource, "SELECT pg_sleep(60)");
-        await worker.StartAsync(CancellationToken.None);
-        await worker.StatementStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        using var worker = await StartedAsync(dataSource, "SELECT pg_sleep(60)");
 
         var stopping = System.Diagnostics.Stopwatch.StartNew();
         await worker.StopAsync(CancellationToken.None);
@@ -48,6 +44,15 @@ public sealed class WorkerStopTests
                 "not before the drain's end");
             Assert.That(stopping.Elapsed, Is.LessThan(NodeWorker.DrainTimeout + TimeSpan.FromSeconds(20)), "and soon after it");
         });
+    }
+
+    /// <summary>A worker started and running its first statement.</summary>
+    private static async Task<StatementWorker> StartedAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        var worker = new StatementWorker(dataSource, sql);
+        await worker.StartAsync(CancellationToken.None);
+        await worker.StatementStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return worker;
     }
 
     /// <summary>Runs one statement a round on the worker's own token, then waits for the next round on <c>Waits</c>.</summary>
