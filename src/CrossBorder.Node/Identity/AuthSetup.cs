@@ -28,7 +28,11 @@ public static class AuthSetup
             32, info: "crossborder/openiddict-encryption"u8.ToArray());
 
         services.AddOpenIddict()
-            .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<NodeDbContext>())
+            .AddCore(o =>
+            {
+                o.UseEntityFrameworkCore().UseDbContext<NodeDbContext>();
+                o.ReplaceApplicationManager(typeof(OffSocketThreadApplicationManager<>)); // secrets hashed off the socket threads
+            })
             .AddServer(o =>
             {
                 o.SetIssuer(node.PublicUrl!);
