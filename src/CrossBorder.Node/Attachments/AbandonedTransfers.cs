@@ -25,7 +25,7 @@ public sealed class AbandonedTransfers(NpgsqlDataSource dataSource, IOptions<Att
     public async Task<int> TickAsync(CancellationToken ct)
     {
         var removed = 0;
-        while (!ct.IsCancellationRequested && !Waits.IsCancellationRequested) // a stopping node ends between batches
+        while (!Stopping(ct)) // a stopping node ends between batches
         {
             // The database's clock, as for last_range_at itself: replicas' clocks do not matter.
             await using var command = dataSource.CreateCommand($"""

@@ -1,6 +1,7 @@
 using CrossBorder.Core.Audit;
 using CrossBorder.Node.Audit;
 using CrossBorder.Node.Data;
+using CrossBorder.Node.Workers;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -25,7 +26,7 @@ public sealed class ConsoleSignIn(NodeDbContext db, AuditLog audit, IPasswordHas
         var account = await db.ConsoleAccounts.FirstOrDefaultAsync(a => a.Name == name, ct);
         if (account is null)
         {
-            await OffTheSocketThreadAsync(() => hasher.VerifyHashedPassword(null!, DecoyHash.Value, password), ct);
+            await EventThreads.OffloadAsync(() => hasher.VerifyHashedPassword(null!, DecoyHash.Value, password), ct);
             await RefuseAsync(null, "unknown_account", ct);
             return null;
         }
@@ -41,7 +42,7 @@ public sealed class ConsoleSignIn(NodeDbContext db, AuditLog audit, IPasswordHas
             return null;
         }
 
-        var verdict = await OffTheSocketThreadAsync(() => hasher.VerifyHashedPassword(account, account.PasswordHash, password), ct);
+        var verdict = await EventThreads.OffloadAsync(() => hasher.VerifyHashedPassword(account, account.PasswordHash, password), ct);
         if (verdict == PasswordVerificationResult.Failed)
         {
             var max = options.Value.MaxFailedAttempts;
@@ -55,20 +56,13 @@ public sealed class ConsoleSignIn(NodeDbContext db, AuditLog audit, IPasswordHas
         }
 
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
-            account.PasswordHash = await OffTheSocketThreadAsync(() => hasher.HashPassword(account, password), ct);
+            account.PasswordHash = await EventThreads.OffloadAsync(() => hasher.HashPassword(account, password), ct);
         account.FailedAttempts = 0;
         account.LockoutUntil = null;
         audit.Record(new(AuditKinds.ConsoleSignIn) { Client = ConsoleClient.ClientId, Code = account.Role, Detail = Detail(account) });
         await db.SaveChangesAsync(ct);
         return account;
     }
-
-    /// <summary>
-    /// Runs a password hash (PBKDF2, tens of milliseconds of CPU) on a pool thread. After an awaited database read this
-    /// code may run on a socket event thread (Hosting/SocketCompletions), which would deliver no other socket's
-    /// completion while it hashed.
-    /// </summary>
-    private static Task<T> OffTheSocketThreadAsync<T>(Func<T> hash, CancellationToken ct) => Task.Run(hash, ct);
 
     /// <summary>The account a sign-in session names, when it still may authorize: enabled, and not reset since.</summary>
     public async Task<ConsoleAccount?> ActiveAsync(Guid id, Guid stamp, CancellationToken ct) =>

@@ -85,7 +85,7 @@ public sealed class DeadlineClock(IServiceScopeFactory scopes, IOptions<Deadline
     {
         var acted = 0;
         var (afterAt, afterId) = (DateTimeOffset.MinValue, Guid.Empty);
-        while (!ct.IsCancellationRequested && !Waits.IsCancellationRequested) // a stopping node ends between batches
+        while (!Stopping(ct)) // a stopping node ends between batches
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<NodeDbContext>();

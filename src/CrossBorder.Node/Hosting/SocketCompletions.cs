@@ -13,8 +13,9 @@ namespace CrossBorder.Node.Hosting;
 /// What it asks of the code: no blocking wait on asynchronous work (<c>.Result</c>, <c>.Wait()</c>,
 /// <c>GetAwaiter().GetResult()</c> on a task). A continuation running on a socket thread that blocked so could wait for
 /// a completion only that thread would deliver (a synchronous read of a column in sequential access did: the first
-/// attachment transfer hung both nodes). tests/inline-sockets.runsettings runs the node's tests inline, so that such a
-/// wait fails a test instead of a deployment.
+/// attachment transfer hung both nodes). Nor a statement cancelled mid-flight (Http/UnitsRunToTheEnd, Workers/NodeWorker),
+/// nor long CPU work on a socket thread, which delivers no other socket's completion meanwhile (Workers/EventThreads).
+/// tests/inline-sockets.runsettings runs the node's tests inline, so that such a wait fails a test instead of a deployment.
 /// </para>
 /// </summary>
 public static class SocketCompletions

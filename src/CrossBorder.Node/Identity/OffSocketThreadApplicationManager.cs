@@ -1,3 +1,4 @@
+using CrossBorder.Node.Workers;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Core;
@@ -8,7 +9,7 @@ namespace CrossBorder.Node.Identity;
 /// OpenIddict's application manager, with a client secret's hash (PBKDF2: milliseconds of CPU) computed on a pool
 /// thread. It runs right after the token request's awaited read of the client, which with socket completions inline
 /// (Hosting/SocketCompletions) continues on a socket event thread: that thread would deliver no other socket's
-/// completion while it hashed. The same for console passwords: Console/ConsoleSignIn.
+/// completion while it hashed (<see cref="EventThreads"/>, as for console passwords).
 /// </summary>
 public sealed class OffSocketThreadApplicationManager<TApplication>(
     IOpenIddictApplicationCache<TApplication> cache,
@@ -19,8 +20,10 @@ public sealed class OffSocketThreadApplicationManager<TApplication>(
 {
     protected override async ValueTask<bool> ValidateClientSecretAsync(string secret, string comparand,
         CancellationToken cancellationToken = default) =>
-        await Task.Run(() => base.ValidateClientSecretAsync(secret, comparand, cancellationToken).AsTask(), cancellationToken);
+        await EventThreads.OffloadAsync(() => base.ValidateClientSecretAsync(secret, comparand, cancellationToken).AsTask(),
+            cancellationToken);
 
     protected override async ValueTask<string> ObfuscateClientSecretAsync(string secret, CancellationToken cancellationToken = default) =>
-        await Task.Run(() => base.ObfuscateClientSecretAsync(secret, cancellationToken).AsTask(), cancellationToken);
+        await EventThreads.OffloadAsync(() => base.ObfuscateClientSecretAsync(secret, cancellationToken).AsTask(),
+            cancellationToken);
 }

@@ -28,7 +28,7 @@ public sealed class DataKeyRewrapper(IServiceScopeFactory scopes, NodeKeys keys,
         // Only keys this node holds: a batch full of data keys under a key it lacks would come back unchanged forever.
         var held = keys.Cipher.KekIds.Where(k => k != current).ToArray();
         var moved = 0;
-        while (!ct.IsCancellationRequested && !Waits.IsCancellationRequested) // a stopping node ends between batches
+        while (!Stopping(ct)) // a stopping node ends between batches
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<NodeDbContext>();
@@ -49,7 +49,7 @@ public sealed class DataKeyRewrapper(IServiceScopeFactory scopes, NodeKeys keys,
         }
         if (moved > 0)
             log.LogInformation("Re-wrapped {Count} data key(s) under key-encryption key {Kek}", moved, current);
-        if (!Waits.IsCancellationRequested)
+        if (!Stopping(ct))
             await AnnounceUnusedAsync(ct);
         return moved;
     }

@@ -25,7 +25,7 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, Erasure erasure, I
         var now = time.GetUtcNow();
         var erased = 0;
         var after = (At: DateTimeOffset.MinValue, Id: Guid.Empty);
-        while (!ct.IsCancellationRequested && !Waits.IsCancellationRequested) // a stopping node ends between batches
+        while (!Stopping(ct)) // a stopping node ends between batches
         {
             List<(Guid Id, string LegalBasis, DateTimeOffset ClosedAt)> batch;
             await using (var scope = scopes.CreateAsyncScope())
@@ -40,7 +40,7 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, Erasure erasure, I
             }
             foreach (var (id, basis, closedAt) in batch)
             {
-                if (Waits.IsCancellationRequested)
+                if (Stopping(ct))
                     break; // stopping: the next pass erases the rest
                 if (options.Value.For(basis) is not { } period || period.AddTo(closedAt) > now)
                     continue;

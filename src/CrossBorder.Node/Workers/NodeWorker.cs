@@ -24,13 +24,15 @@ public abstract class NodeWorker(ILogger logger) : BackgroundService, IHostedLif
     public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
     private readonly CancellationTokenSource _stopWaiting = new();
-    private CancellationToken _waits;
 
     /// <summary>
     /// The token a worker's waits take (polls, timers, back-offs): it fires as soon as the node begins to stop, whereas the
     /// token <see cref="RunAsync"/> is given, which its statements take, fires only after <see cref="DrainTimeout"/>.
     /// </summary>
-    protected CancellationToken Waits => _waits.CanBeCanceled ? _waits : _stopWaiting.Token;
+    protected CancellationToken Waits => _stopWaiting.Token;
+
+    /// <summary>Whether a loop over batches should end before its next one: the node is stopping, or the caller gave up.</summary>
+    protected bool Stopping(CancellationToken ct) => ct.IsCancellationRequested || Waits.IsCancellationRequested;
 
     /// <summary>
     /// The host's first step of stopping, for every service before any of them stops (<see cref="IHostedLifecycleService"/>):
@@ -67,16 +69,15 @@ public abstract class NodeWorker(ILogger logger) : BackgroundService, IHostedLif
         var backoff = FirstBackoff;
         await Task.Yield(); // never block host start
         // The waits end when the worker's own token is cancelled too (a host disposed without stopping).
-        using var waits = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopWaiting.Token);
-        _waits = waits.Token;
-        while (!_waits.IsCancellationRequested)
+        await using var _ = ct.Register(static s => ((CancellationTokenSource)s!).Cancel(), _stopWaiting);
+        while (!Waits.IsCancellationRequested)
         {
             var started = DateTime.UtcNow;
             try
             {
                 await RunAsync(ct);
             }
-            catch (OperationCanceledException) when (_waits.IsCancellationRequested)
+            catch (OperationCanceledException) when (Waits.IsCancellationRequested)
             {
                 return;
             }
@@ -87,7 +88,7 @@ public abstract class NodeWorker(ILogger logger) : BackgroundService, IHostedLif
             }
             // A loop that ran a good while before failing starts again quickly; one that keeps failing backs off.
             if (DateTime.UtcNow - started > MaxBackoff) backoff = FirstBackoff;
-            try { await Task.Delay(backoff, _waits); }
+            try { await Task.Delay(backoff, Waits); }
             catch (OperationCanceledException) { return; }
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
         }

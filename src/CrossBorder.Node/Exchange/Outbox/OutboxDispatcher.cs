@@ -112,7 +112,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
                 var probing = peers.Probing();
                 if (worthClaiming)
                     lastClaim = Stopwatch.GetTimestamp();
-                var claimed = worthClaiming && !Waits.IsCancellationRequested ? await ClaimAsync(Math.Min(free, o.BatchSize), [.. peers.Paused(), .. probing], ct) : [];
+                var claimed = worthClaiming ? await ClaimAsync(Math.Min(free, o.BatchSize), [.. peers.Paused(), .. probing], ct) : [];
                 Start(claimed, ct);
                 // A peer that failed gets one message at a time until one gets through: claiming a batch for it would only
                 // have the circuit refuse the rest (and count an attempt on each), and a success wakes the backlog anyway.
