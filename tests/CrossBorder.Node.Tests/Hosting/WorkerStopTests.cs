@@ -1,5 +1,7 @@
 using CrossBorder.Node.Tests.Infrastructure;
 using CrossBorder.Node.Workers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -46,6 +48,34 @@ public sealed class WorkerStopTests
         });
     }
 
+    /// <summary>
+    /// The host stops its services one after another; were a worker's waits to end only at its own turn, the workers still
+    /// waiting for theirs would go on starting rounds (and the last of nine could stop up to 9 × the drain later).
+    /// </summary>
+    [Test]
+    public async Task AHostStopping_EndsEveryWorkersRoundsAtOnce_NotEachAtItsOwnTurn()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await TestDatabase.CreateAsync("stop"));
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var workers = Enumerable.Range(0, 3).Select(_ => new StatementWorker(dataSource, "SELECT pg_sleep(0.5)", pause: TimeSpan.Zero)).ToArray();
+        foreach (var worker in workers)
+            builder.Services.AddSingleton<IHostedService>(worker); // not AddHostedService: it keeps one per type
+        using var host = builder.Build();
+        await host.StartAsync();
+        await Task.WhenAll(workers.Select(w => w.StatementStarted.Task)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var worker in workers)
+            worker.StopBegun = true;
+        await host.StopAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(workers.Select(w => w.RoundsAfterStopBegun), Is.All.EqualTo(0), "no worker started a round once the host began to stop");
+            Assert.That(workers.Select(w => w.Outcome), Is.All.EqualTo("completed"), "the statements in flight ran to their end");
+            Assert.That(stopping.Elapsed, Is.LessThan(NodeWorker.DrainTimeout), "every worker stopped when its statement ended");
+        });
+    }
+
     /// <summary>A worker started and running its first statement.</summary>
     private static async Task<StatementWorker> StartedAsync(NpgsqlDataSource dataSource, string sql)
     {
@@ -56,8 +86,10 @@ public sealed class WorkerStopTests
     }
 
     /// <summary>Runs one statement a round on the worker's own token, then waits for the next round on <c>Waits</c>.</summary>
-    private sealed class StatementWorker(NpgsqlDataSource dataSource, string sql) : NodeWorker(NullLogger.Instance)
+    private sealed class StatementWorker(NpgsqlDataSource dataSource, string sql, TimeSpan? pause = null) : NodeWorker(NullLogger.Instance)
     {
+        public volatile bool StopBegun;
+        public int RoundsAfterStopBegun { get; private set; }
         public TaskCompletionSource StatementStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public string? Outcome { get; private set; }
         public int Rounds { get; private set; }
@@ -69,6 +101,7 @@ public sealed class WorkerStopTests
             while (true)
             {
                 Rounds++;
+                if (StopBegun) RoundsAfterStopBegun++;
                 await using var command = dataSource.CreateCommand(sql);
                 var running = command.ExecuteNonQueryAsync(ct);
                 StatementStarted.TrySetResult();
@@ -82,7 +115,7 @@ public sealed class WorkerStopTests
                     Outcome = "cancelled";
                     throw;
                 }
-                await Task.Delay(TimeSpan.FromHours(1), Waits);
+                await Task.Delay(pause ?? TimeSpan.FromHours(1), Waits);
             }
         }
     }
