@@ -45,6 +45,9 @@ public sealed class WriteLimiter(RateLimitOptions options) : IDisposable
     /// </summary>
     public bool Busy => Environment.TickCount64 < Volatile.Read(ref _busyUntil);
 
+    /// <summary>Writes waiting for a slot now.</summary>
+    internal long QueuedCount => _limiter.GetStatistics()?.CurrentQueuedCount ?? 0;
+
     public async ValueTask<RateLimitLease> AcquireAsync(CancellationToken ct)
     {
         var lease = await _limiter.AcquireAsync(1, ct);

@@ -71,7 +71,7 @@ public sealed class CreateReferralTests
         var key = Guid.NewGuid().ToString();
         var referrals = await Db.CountAsync(_pair.Fr.ConnectionString, "SELECT count(*) FROM referrals");
         // Another request's write holds the key (another body: its hash is not this create's) and has not committed.
-        await using var holder = await HoldKeyAsync(key);
+        await using var holder = await KeyHolder.HoldAsync(_pair.Fr, key);
         var tx = holder.Transaction;
 
         var create = NodePair.PostReferralAsync(_fr, NodePair.ExampleReferral(), key);
@@ -98,7 +98,7 @@ public sealed class CreateReferralTests
         var key = Guid.NewGuid().ToString();
         var referrals = await Db.CountAsync(_pair.Fr.ConnectionString, "SELECT count(*) FROM referrals");
         // Another write holds the key, uncommitted: the create's one-round-trip batch waits on the key's index entry.
-        await using var holder = await HoldKeyAsync(key);
+        await using var holder = await KeyHolder.HoldAsync(_pair.Fr, key);
         var tx = holder.Transaction;
         const string waiting = """
             SELECT count(*) FROM pg_stat_activity
@@ -128,33 +128,6 @@ public sealed class CreateReferralTests
         Assert.That(retry.StatusCode, Is.EqualTo(HttpStatusCode.Created), await retry.Content.ReadAsStringAsync());
         Assert.That(await Db.CountAsync(_pair.Fr.ConnectionString, "SELECT count(*) FROM referrals"), Is.EqualTo(referrals + 1),
             "the retry got the first answer: one referral");
-    }
-
-    /// <summary>A connection whose open transaction has inserted the ministry client's <paramref name="key"/>, uncommitted.</summary>
-    private async Task<KeyHolder> HoldKeyAsync(string key)
-    {
-        var connection = new NpgsqlConnection(_pair.Fr.ConnectionString);
-        await connection.OpenAsync();
-        var transaction = await connection.BeginTransactionAsync();
-        await using (var taken = new NpgsqlCommand("""
-                INSERT INTO idempotency_keys (client_id, key, request_hash, status_code, resource_id, created_at)
-                VALUES ($1, $2, $3, 201, $4, now())
-                """, connection, transaction)
-            { Parameters = { new() { Value = _pair.Fr.MinistryClientId }, new() { Value = key }, new() { Value = new string('0', 64) },
-                new() { Value = Guid.CreateVersion7() } } })
-            await taken.ExecuteNonQueryAsync();
-        return new KeyHolder(connection, transaction);
-    }
-
-    private sealed class KeyHolder(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
-    {
-        public NpgsqlTransaction Transaction => transaction;
-
-        public async ValueTask DisposeAsync()
-        {
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
-        }
     }
 
     [Test]
