@@ -90,6 +90,7 @@ public static class NodeApplication
             return next(http);
         });
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor });
+        app.UseDepartedCallersEndQuietly();
         app.UseStatusCodePages();
         app.UseNodeHttpContract();
         app.UseAuthentication();

@@ -34,6 +34,28 @@ public static class UnitsRunToTheEnd
         return app;
     }
 
+    /// <summary>
+    /// Inside the exception handler: a request that failed because its caller left (a write waiting for a slot, a
+    /// download's write) ends as ASP.NET Core's handler ends one whose <see cref="HttpContext.RequestAborted"/> fired (which
+    /// here never does): 499 if nothing was sent yet, and no error logged or answered.
+    /// </summary>
+    public static WebApplication UseDepartedCallersEndQuietly(this WebApplication app)
+    {
+        app.Use(async (http, next) =>
+        {
+            try
+            {
+                await next(http);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException && CallerGone(http).IsCancellationRequested)
+            {
+                if (!http.Response.HasStarted)
+                    http.Response.StatusCode = StatusCodes.Status499ClientClosedRequest;
+            }
+        });
+        return app;
+    }
+
     /// <summary>Fires when the caller went away (the connection's own token).</summary>
     public static CancellationToken CallerGone(HttpContext http) =>
         http.Features.Get<IHttpRequestLifetimeFeature>() is Lifetime lifetime ? lifetime.Connection.RequestAborted : http.RequestAborted;

@@ -45,7 +45,7 @@ public sealed class WriteLimiter(RateLimitOptions options) : IDisposable
     /// </summary>
     public bool Busy => Environment.TickCount64 < Volatile.Read(ref _busyUntil);
 
-    /// <summary>Writes waiting for a slot now.</summary>
+    /// <summary>Writes waiting for a slot now (a test awaits a write queued, then gone).</summary>
     internal long QueuedCount => _limiter.GetStatistics()?.CurrentQueuedCount ?? 0;
 
     public async ValueTask<RateLimitLease> AcquireAsync(CancellationToken ct)

@@ -20,6 +20,7 @@ public sealed class StatementTimeoutTests
         await using var slow = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database) { CommandTimeout = 1 }.ConnectionString);
         using var stop = new CancellationTokenSource();
         var worstPing = TimeSpan.Zero;
+        var worstPingLock = new Lock();
         var pingers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
         {
             await using var connection = await pings.OpenConnectionAsync();
@@ -28,14 +29,14 @@ public sealed class StatementTimeoutTests
             {
                 var took = Stopwatch.StartNew();
                 await ping.ExecuteScalarAsync();
-                lock (stop)
+                lock (worstPingLock)
                     worstPing = took.Elapsed > worstPing ? took.Elapsed : worstPing;
                 await Task.Delay(5);
             }
         })).ToArray();
 
         var failures = new List<(Exception Error, TimeSpan After)>();
-        for (var i = 0; i < 4; i++)
+        for (var i = 0; i < 4; i++) // one after another, while the pings run
         {
             await using var connection = await slow.OpenConnectionAsync();
             await using var sleep = new NpgsqlCommand("SELECT pg_sleep(10)", connection);
@@ -46,10 +47,15 @@ public sealed class StatementTimeoutTests
         await stop.CancelAsync();
         await Task.WhenAll(pingers);
 
-        Assert.That(failures, Has.Count.EqualTo(4), "each statement ended at its timeout");
-        Assert.That(failures.Max(f => f.After), Is.LessThan(TimeSpan.FromSeconds(5)), "the timeout, not the connection timeout's 15 s");
-        // Measured 10-16 ms (2026-12-03). Cancelled by a token instead (CancelAfter 1 s), the same probe froze a ping
-        // past its own 1 s timeout: the hazard the node avoids.
-        Assert.That(worstPing, Is.LessThan(TimeSpan.FromSeconds(1)), "no other connection waited for the cancel requests");
+        Assert.That(failures, Has.Count.EqualTo(4), "each statement failed");
+        Assert.Multiple(() =>
+        {
+            Assert.That(failures.Select(f => f.Error.InnerException), Is.All.InstanceOf<TimeoutException>(), "at its command timeout");
+            Assert.That(failures.Min(f => f.After), Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(0.9)), "not before the timeout");
+            Assert.That(failures.Max(f => f.After), Is.LessThan(TimeSpan.FromSeconds(5)), "the timeout, not the connection timeout's 15 s");
+            // Measured 10-16 ms (2026-12-03). A one-off probe cancelling by a token instead (CancelAfter 1 s, not kept) froze
+            // a ping for over a second: the hazard the node avoids.
+            Assert.That(worstPing, Is.LessThan(TimeSpan.FromSeconds(1)), "no other connection waited for the cancel requests");
+        });
     }
 }

@@ -57,16 +57,22 @@ public sealed class WorkerStopTests
     {
         await using var dataSource = NpgsqlDataSource.Create(await TestDatabase.CreateAsync("stop"));
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        var workers = Enumerable.Range(0, 3).Select(_ => new StatementWorker(dataSource, "SELECT pg_sleep(0.5)", pause: TimeSpan.Zero)).ToArray();
+        // The host stops the last registered first: its longer statement keeps the others waiting for their turn meanwhile.
+        var workers = new[] { 0.2, 0.2, 1.0 }
+            .Select(seconds => new StatementWorker(dataSource, FormattableString.Invariant($"SELECT pg_sleep({seconds})"), pause: TimeSpan.Zero)).ToArray();
         foreach (var worker in workers)
             builder.Services.AddSingleton<IHostedService>(worker); // not AddHostedService: it keeps one per type
         using var host = builder.Build();
         await host.StartAsync();
         await Task.WhenAll(workers.Select(w => w.StatementStarted.Task)).WaitAsync(TimeSpan.FromSeconds(30));
+        // Marked as the host begins to stop, just before it calls every worker's StoppingAsync.
+        host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>
+        {
+            foreach (var worker in workers)
+                worker.StopBegun = true;
+        });
 
         var stopping = System.Diagnostics.Stopwatch.StartNew();
-        foreach (var worker in workers)
-            worker.StopBegun = true;
         await host.StopAsync();
         Assert.Multiple(() =>
         {

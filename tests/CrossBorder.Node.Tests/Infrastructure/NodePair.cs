@@ -38,14 +38,15 @@ public sealed class NodePair : IAsyncDisposable
 
     public static JsonObject ExampleReferral() => JsonNode.Parse(ExampleDocuments.Referral)!.AsObject();
 
-    public static async Task<HttpResponseMessage> PostReferralAsync(HttpClient client, JsonNode body, string? idempotencyKey = null)
+    public static async Task<HttpResponseMessage> PostReferralAsync(HttpClient client, JsonNode body, string? idempotencyKey = null,
+        CancellationToken callerGivesUp = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/referrals")
         {
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         };
         request.Headers.Add("Idempotency-Key", idempotencyKey ?? Guid.NewGuid().ToString());
-        return await client.SendAsync(request);
+        return await client.SendAsync(request, callerGivesUp);
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds: waiting on a condition, never a fixed sleep.</summary>

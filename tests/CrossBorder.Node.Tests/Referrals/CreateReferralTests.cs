@@ -75,9 +75,8 @@ public sealed class CreateReferralTests
         var tx = holder.Transaction;
 
         var create = NodePair.PostReferralAsync(_fr, NodePair.ExampleReferral(), key);
-        await NodePair.EventuallyAsync(() => Db.CountAsync(_pair.Fr.ConnectionString,
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"),
-            n => n >= 1, TimeSpan.FromSeconds(10), "the create's insert of the key waits for the holder");
+        await NodePair.EventuallyAsync(() => KeyHolder.WaitersAsync(_pair.Fr), n => n >= 1, TimeSpan.FromSeconds(10),
+            "the create's insert of the key waits for the holder");
         Assert.That(create.IsCompleted, Is.False, "no answer while the key's holder runs");
         await tx.CommitAsync();
 
@@ -100,25 +99,16 @@ public sealed class CreateReferralTests
         // Another write holds the key, uncommitted: the create's one-round-trip batch waits on the key's index entry.
         await using var holder = await KeyHolder.HoldAsync(_pair.Fr, key);
         var tx = holder.Transaction;
-        const string waiting = """
-            SELECT count(*) FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%idempotency_keys%'
-            """;
 
         using var gaveUp = new CancellationTokenSource();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/referrals")
-        {
-            Content = new StringContent(NodePair.ExampleReferral().ToJsonString(), Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("Idempotency-Key", key);
-        var create = _fr.SendAsync(request, gaveUp.Token);
-        await NodePair.EventuallyAsync(() => Db.CountAsync(_pair.Fr.ConnectionString, waiting), n => n >= 1, TimeSpan.FromSeconds(10),
+        var create = NodePair.PostReferralAsync(_fr, NodePair.ExampleReferral(), key, gaveUp.Token);
+        await NodePair.EventuallyAsync(() => KeyHolder.WaitersAsync(_pair.Fr), n => n >= 1, TimeSpan.FromSeconds(10),
             "the create's statement waits for the key's holder");
         await gaveUp.CancelAsync();
         await AsyncAssert.CatchAsync<OperationCanceledException>(async () => await create, "the caller gave up");
         // An absence, so a window: a cancelled statement stops waiting within milliseconds of the caller's going.
         await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.That(await Db.CountAsync(_pair.Fr.ConnectionString, waiting), Is.GreaterThanOrEqualTo(1),
+        Assert.That(await KeyHolder.WaitersAsync(_pair.Fr), Is.GreaterThanOrEqualTo(1),
             "the create's statement still waits: its caller's departure cancelled nothing");
 
         await tx.RollbackAsync(); // the holder gives the key up: the create's batch goes on and commits
