@@ -94,8 +94,8 @@ public sealed class PeerClient(HttpClient http, NodeKeys keys, IOptions<NodeOpti
     {
         if (tokens.Usable(peer.Country, time.GetUtcNow(), refused) is { } cached)
             return cached;
-        // Not cancelled by one waiting send: the others may still want it; the pipeline's timeouts bound it.
-        var (fetch, mine) = tokens.FetchOnceAsync(peer.Country, () => FetchTokenAsync(peer, CancellationToken.None));
+        // Not cancelled by one waiting send: the others may still want it; the pipeline's timeouts and the node's stop bound it.
+        var (fetch, mine) = tokens.FetchOnceAsync(peer.Country, () => FetchTokenAsync(peer, tokens.NodeStopped));
         try
         {
             return await fetch.WaitAsync(ct);
@@ -215,8 +215,16 @@ public sealed class PeerTokenException(HttpStatusCode status, string oauthError)
 }
 
 /// <summary>Access tokens this node holds for each peer, shared by every dispatch, and the one token request under way per peer.</summary>
-public sealed class PeerTokenCache
+public sealed class PeerTokenCache(IHostApplicationLifetime? lifetime = null)
 {
+    /// <summary>
+    /// What ends a shared token request besides the pipeline's timeouts: the node having stopped. One waiting send's
+    /// departure does not end it (the others may still want the token), but once every worker has stopped nobody does,
+    /// and the HTTP pipeline's disposal waits for the requests it still runs (30 s, seen with a peer that never answered).
+    /// An HTTP request, unlike a statement, is safe to cancel mid-flight.
+    /// </summary>
+    public CancellationToken NodeStopped => lifetime?.ApplicationStopped ?? CancellationToken.None;
+
     private readonly ConcurrentDictionary<string, Task<string>> _fetching = new();
 
     public ConcurrentDictionary<string, (string Token, DateTimeOffset Expires)> Entries { get; } = new();

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace CrossBorder.Node.Workers;
 
 /// <summary>
@@ -24,6 +26,7 @@ public abstract class NodeWorker(ILogger logger) : BackgroundService, IHostedLif
     public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
     private readonly CancellationTokenSource _stopWaiting = new();
+    private long _drainEnds; // a Stopwatch timestamp, set when stopping begins
 
     /// <summary>
     /// The token a worker's waits take (polls, timers, back-offs): it fires as soon as the node begins to stop, whereas the
@@ -38,19 +41,30 @@ public abstract class NodeWorker(ILogger logger) : BackgroundService, IHostedLif
     /// The host's first step of stopping, for every service before any of them stops (<see cref="IHostedLifecycleService"/>):
     /// every worker's waits end at once, so none runs more rounds while another one's turn to stop comes.
     /// </summary>
-    public Task StoppingAsync(CancellationToken cancellationToken) => _stopWaiting.CancelAsync();
+    public Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        BeginDrain();
+        return _stopWaiting.CancelAsync();
+    }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopWaiting.CancelAsync(); // a host that did not call StoppingAsync (a test's own start and stop)
+        BeginDrain(); // a host that did not call StoppingAsync (a test's own start and stop)
+        await _stopWaiting.CancelAsync();
         if (ExecuteTask is { IsCompleted: false } running)
         {
+            // The drain is one window for every worker, from the host's first step: the host stops them one after another,
+            // and a window each would add up (two workers waiting on a silent peer took 10 s).
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), Interlocked.Read(ref _drainEnds));
             // Busy beyond the drain (its token is cancelled next), or failed (BackgroundService.StopAsync meets that).
-            try { await running.WaitAsync(DrainTimeout, cancellationToken); }
+            try { await running.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken); }
             catch (Exception) { }
         }
         await base.StopAsync(cancellationToken);
     }
+
+    private void BeginDrain() =>
+        Interlocked.CompareExchange(ref _drainEnds, Stopwatch.GetTimestamp() + (long)(DrainTimeout.TotalSeconds * Stopwatch.Frequency), 0);
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

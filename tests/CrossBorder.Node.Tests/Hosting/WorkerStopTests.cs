@@ -82,6 +82,46 @@ public sealed class WorkerStopTests
         });
     }
 
+    /// <summary>
+    /// The drain is one window for all workers, from the host's first step of stopping: the host stops them one after
+    /// another, and a window each would add up (two workers waiting on a silent peer made a node take 10 s to stop).
+    /// </summary>
+    [Test]
+    public async Task AHostStopping_GivesAllItsBusyWorkersOneDrainWindow_NotOneEach()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var workers = Enumerable.Range(0, 3).Select(_ => new HangingWorker()).ToArray();
+        foreach (var worker in workers)
+            builder.Services.AddSingleton<IHostedService>(worker);
+        using var host = builder.Build();
+        await host.StartAsync();
+        await Task.WhenAll(workers.Select(w => w.Hanging.Task)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        await host.StopAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(workers.Select(w => w.Cancelled), Is.All.True, "each was cancelled after the drain");
+            Assert.That(stopping.Elapsed, Is.LessThan(NodeWorker.DrainTimeout + TimeSpan.FromSeconds(2)), "one window for all three");
+        });
+    }
+
+    /// <summary>Waits for something that never comes (a peer that does not answer) on the worker's own token.</summary>
+    private sealed class HangingWorker() : NodeWorker(NullLogger.Instance)
+    {
+        public TaskCompletionSource Hanging { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public bool Cancelled { get; private set; }
+
+        protected override string Name => "Hanging worker (test)";
+
+        protected override async Task RunAsync(CancellationToken ct)
+        {
+            Hanging.TrySetResult();
+            try { await Task.Delay(Timeout.Infinite, ct); }
+            catch (OperationCanceledException) { Cancelled = true; throw; }
+        }
+    }
+
     /// <summary>A worker started and running its first statement.</summary>
     private static async Task<StatementWorker> StartedAsync(NpgsqlDataSource dataSource, string sql)
     {

@@ -73,4 +73,53 @@ public sealed class ReplicaTests
                 Is.EqualTo(Referrals), "each message was claimed by A, then by B, and holds GB's receipt");
         });
     }
+
+    /// <summary>
+    /// A replica asked to stop (SIGTERM: a rolling deploy, a scale-in) while its sends hang lets them run for the drain
+    /// (Workers/NodeWorker), then hands their claims back as it goes: another replica sends them at once, not after
+    /// their lease. It exits with code 0, within the drain and a few seconds.
+    /// </summary>
+    [Test]
+    public async Task ReplicaAskedToStopMidSend_ExitsCleanly_AndHandsItsClaimsBack()
+    {
+        var clock = new TestClock();
+        await using var fr = new TestNode("FR", await TestDatabase.CreateAsync("fr"), clock);
+        await using var gb = new TestNode("GB", await TestDatabase.CreateAsync("gb"), clock);
+        fr.Peer = gb;
+        gb.Peer = fr;
+        await using var blackhole = new BlackholePeer(gb.Port);
+
+        var replica = NodeProcess.StartAssembly("FR-a", fr.Url.AbsoluteUri.TrimEnd('/'),
+            Path.Combine(AppContext.BaseDirectory, "CrossBorder.Node.dll"), [], fr.Environment(c =>
+            {
+                c["Exchange:AttemptTimeout"] = "00:05:00"; // hang, do not fail
+                c["Exchange:Lease"] = "00:01:00"; // a lease that would outlast the test: only a hand-back frees the rows
+                c["Logging:LogLevel:Default"] = "Warning";
+            }));
+        await using var _ = replica;
+        await replica.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), CancellationToken.None);
+        var client = await fr.MinistryAsync();
+        for (var i = 0; i < Referrals; i++)
+        {
+            using var created = await NodePair.PostReferralAsync(client, NodePair.ExampleReferral());
+            Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        }
+        const string leased = "SELECT count(*) FROM messages WHERE state = 'queued' AND lease_token IS NOT NULL";
+        await NodePair.EventuallyAsync(() => Db.CountAsync(fr.ConnectionString, leased), n => n == Referrals,
+            because: "the replica has claimed every message and is sending it");
+
+        var stopping = Stopwatch.StartNew();
+        NativeSignals.Send(replica.ProcessId, NativeSignals.SigTerm);
+        await replica.Exited.WaitAsync(TimeSpan.FromSeconds(60));
+        var stopped = stopping.Elapsed;
+        await TestContext.Out.WriteLineAsync($"stopped in {stopped.TotalSeconds:F1} s with code {replica.ExitCode}");
+
+        var stillLeased = await Db.CountAsync(fr.ConnectionString, leased);
+        Assert.Multiple(() =>
+        {
+            Assert.That(replica.ExitCode, Is.Zero, "a clean exit");
+            Assert.That(stopped, Is.LessThan(Workers.NodeWorker.DrainTimeout + TimeSpan.FromSeconds(5)), "within the drain and a few seconds");
+            Assert.That(stillLeased, Is.Zero, "every claim handed back: another replica may send them at once");
+        });
+    }
 }

@@ -252,7 +252,10 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
             await using var scope = scopes.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<Delivery>().DeliverAsync(claim, ct);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await HandBackAsync(claim);
+        }
         catch (Exception e)
         {
             // Delivery records its own failures; this is a failure to record one (e.g. the database is gone).
@@ -267,6 +270,33 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
             signals.Outbox.Notify(); // a send slot is free
         }
     }
+
+    /// <summary>
+    /// A send the node's stop cancelled (it outlasted the drain: a silent peer, a long document) gives its claim back,
+    /// fenced by its token, so that another replica sends it at once rather than when the lease lapses (a rolling deploy,
+    /// a scale-in). A send that reached the peer before its cancel is sent again and answered with the peer's receipt for
+    /// that message id. The statement is short and never cancelled; if it fails, the lease lapses as after a crash.
+    /// </summary>
+    private async Task HandBackAsync(Claim claim)
+    {
+        try
+        {
+            await using var cmd = dataSource.CreateCommand(HandBackSql);
+            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = claim.MessageId });
+            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = claim.Token });
+            await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            log.LogWarning("Message {MessageId}: claim not handed back at stop ({Error}{State}); its lease lapses", claim.MessageId,
+                e.GetType().Name, SqlState(e));
+        }
+    }
+
+    internal const string HandBackSql = """
+        UPDATE messages SET lease_until = NULL, lease_token = NULL
+        WHERE id = $1 AND lease_token = $2 AND state = 'queued'
+        """;
 
     /// <summary>Keeps the leases of running sends alive, a third of a lease at a time.</summary>
     private async Task RenewLeasesAsync(CancellationToken stop, CancellationToken ct)
