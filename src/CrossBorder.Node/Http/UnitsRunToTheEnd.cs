@@ -41,6 +41,7 @@ public static class UnitsRunToTheEnd
     /// </summary>
     public static WebApplication UseDepartedCallersEndQuietly(this WebApplication app)
     {
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(UnitsRunToTheEnd));
         app.Use(async (http, next) =>
         {
             try
@@ -49,6 +50,8 @@ public static class UnitsRunToTheEnd
             }
             catch (Exception e) when (e is OperationCanceledException or IOException && CallerGone(http).IsCancellationRequested)
             {
+                // By type only (exception text may quote data): a fault of the node's that met a departure stays traceable.
+                log.LogDebug("Request ended by its caller's departure ({Error})", e.GetType().Name);
                 if (!http.Response.HasStarted)
                     http.Response.StatusCode = StatusCodes.Status499ClientClosedRequest;
             }

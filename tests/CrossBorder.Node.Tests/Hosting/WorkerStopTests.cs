@@ -65,7 +65,7 @@ public sealed class WorkerStopTests
         using var host = builder.Build();
         await host.StartAsync();
         await Task.WhenAll(workers.Select(w => w.StatementStarted.Task)).WaitAsync(TimeSpan.FromSeconds(30));
-        // Marked as the host begins to stop, just before it calls every worker's StoppingAsync.
+        // Marked once the host has begun to stop: after every worker's StoppingAsync, before the first StopAsync.
         host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>
         {
             foreach (var worker in workers)

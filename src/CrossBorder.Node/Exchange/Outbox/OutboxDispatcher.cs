@@ -144,6 +144,11 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
                     await signals.Outbox.WaitAsync(TimeSpan.FromMilliseconds(100), ct);
             }
             catch (OperationCanceledException) { }
+            // Cancelled at the drain's end, the sends still running end now and hand their claims back (HandBackAsync):
+            // waited for, briefly, or the node would dispose its data source under them and exit first.
+            var handingBack = Stopwatch.StartNew();
+            while (ct.IsCancellationRequested && !_sending.IsEmpty && handingBack.Elapsed < HandBackWait)
+                await signals.Outbox.WaitAsync(TimeSpan.FromMilliseconds(50), CancellationToken.None);
             await stopRenewing.CancelAsync();
             try { await renewing; } catch (OperationCanceledException) { }
         }
@@ -292,6 +297,9 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, NpgsqlDataSour
                 e.GetType().Name, SqlState(e));
         }
     }
+
+    /// <summary>How long a stopping dispatcher waits, after the drain, for its cancelled sends to hand their claims back.</summary>
+    private static readonly TimeSpan HandBackWait = TimeSpan.FromSeconds(2);
 
     internal const string HandBackSql = """
         UPDATE messages SET lease_until = NULL, lease_token = NULL
