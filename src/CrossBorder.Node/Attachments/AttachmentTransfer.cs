@@ -26,7 +26,8 @@ public sealed class AttachmentTransfer(NodeDbContext db, NodeKeys keys, Attachme
     {
         if (message.Type != AttachmentMessages.Added)
             return null;
-        var attachment = await db.Attachments.AsNoTracking().SingleAsync(a => a.MessageId == message.Id, ct);
+        // Statements take no token, the calls to the peer take ct: none is cancelled mid-flight (Exchange/Outbox/Delivery).
+        var attachment = await db.Attachments.AsNoTracking().SingleAsync(a => a.MessageId == message.Id, CancellationToken.None);
         var path = AttachmentExchangeEndpoints.PathOf(attachment.ReferralId, attachment.Id);
         using var key = keys.Cipher.OpenDataKey(dataKey, attachment.ReferralId);
         // The peer holds what it holds: ask, send the rest. Its 409 (CB0404) means it holds another offset than this side
@@ -55,7 +56,7 @@ public sealed class AttachmentTransfer(NodeDbContext db, NodeKeys keys, Attachme
     private async Task<PeerResponse?> SendFromAsync(DataKey key, Attachment attachment, PeerOptions peer, string path, long received,
         CancellationToken ct)
     {
-        await foreach (var (offset, plaintext) in chunks.ReadAsync(key, attachment, received, ct))
+        await foreach (var (offset, plaintext) in chunks.ReadAsync(key, attachment, received, CancellationToken.None))
         {
             var skip = (int)(received - offset);
             if (skip >= plaintext.Length)

@@ -17,9 +17,16 @@ namespace CrossBorder.Node.Exchange;
 public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth health, IOptions<ExchangeOptions> options,
     IOptions<NodeOptions> node, ILogger<Delivery> log, Telemetry.ExchangeTelemetry telemetry, IEnumerable<IMessageContent> contents)
 {
+    /// <summary>
+    /// What the statements of a send take: <c>ct</c> (the dispatcher's, cancelled at a stop's drain end) ends the calls to
+    /// the peer, never a statement mid-flight (Npgsql's cancel request and inline socket completions: Workers/NodeWorker).
+    /// Each statement is short; one left running when the process exits is rolled back with its connection.
+    /// </summary>
+    private static readonly CancellationToken NoCancel = CancellationToken.None;
+
     public async Task DeliverAsync(Claim claim, CancellationToken ct)
     {
-        var claimed = claim.Loaded ?? await sent.LoadClaimedAsync(claim, ct);
+        var claimed = claim.Loaded ?? await sent.LoadClaimedAsync(claim, NoCancel);
         if (claimed is null)
             return; // delivered or re-claimed meanwhile: this claim is stale
         var message = claimed.Message;
@@ -31,7 +38,7 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
             telemetry.Delivered(message);
             log.LogInformation("Message {MessageId} ({Type}) delivered to {Peer}", message.Id, message.Type, message.ToCountry);
             if (health.Recovered(message.ToCountry))
-                await sent.WakeBacklogAsync(message.ToCountry, ct); // the peer is back: drain now, not at each row's back-off
+                await sent.WakeBacklogAsync(message.ToCountry, NoCancel); // the peer is back: drain now, not at each row's back-off
             return;
         }
 
@@ -41,7 +48,7 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
         if (failure.Kind == FailureKind.PeerUnavailable)
             health.Failed(message.ToCountry);
         else if (failure.Kind is FailureKind.Busy or FailureKind.CaseWaiting or FailureKind.Refused && health.Reachable(message.ToCountry))
-            await sent.WakeBacklogAsync(message.ToCountry, ct); // it answered: it is back, though this message did not get through
+            await sent.WakeBacklogAsync(message.ToCountry, NoCancel); // it answered: it is back, though this message did not get through
         // Claim nothing for this peer meanwhile: the open circuit's remaining break, or a 429's Retry-After.
         if (failure.HeldByCircuit && failure.NotBefore is { } hold)
             health.Hold(message.ToCountry, hold, circuit);
@@ -63,7 +70,7 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
         else
             log.LogWarning("Message {MessageId} not delivered to {Peer} (attempt {Attempt}): {Error}", message.Id, message.ToCountry,
                 claim.Attempt, failure.Error);
-        await sent.RecordFailureAsync(claim, deadLetter, failure.Error, deadLetter ? null : RetryDelay(claim.Attempt, failure), ct);
+        await sent.RecordFailureAsync(claim, deadLetter, failure.Error, deadLetter ? null : RetryDelay(claim.Attempt, failure), NoCancel);
     }
 
     private async Task<Failure?> SendAsync(ClaimedMessage claimed, Claim claim, CancellationToken ct)
@@ -78,7 +85,7 @@ public sealed class Delivery(SentMessages sent, PeerClient client, PeerHealth he
             var response = await SendContentAsync(claimed, peer, ct) ?? await client.DeliverAsync(peer, outbound.Jws, ct);
             return (int)response.Status switch
             {
-                200 or 201 => await sent.RecordReceiptAsync(outbound, claim, response.Body, ct) is { } error
+                200 or 201 => await sent.RecordReceiptAsync(outbound, claim, response.Body, NoCancel) is { } error
                     ? new Failure(FailureKind.Poison, error)
                     : null,
                 429 => TooMany(response),
