@@ -15,11 +15,8 @@ public sealed class SocketCompletionsTests
     public async Task TheNodeProcess_RunsSocketCompletionsOnOneEventThreadPerCore_UnlessTheOperatorSaysOtherwise()
     {
         Assume.That(Environment.ProcessorCount, Is.GreaterThan(1), "with one core both modes have one event thread");
-        var clock = new TestClock();
-        await using var fr = new TestNode("FR", await TestDatabase.CreateAsync("fr"), clock);
-        await using var gb = new TestNode("GB", await TestDatabase.CreateAsync("gb"), clock);
-        fr.Peer = gb;
-        gb.Peer = fr;
+        await using var pair = await NodePair.UnstartedAsync();
+        var (fr, gb) = (pair.Fr, pair.Gb);
 
         // Empty, as unset: a test run may set the variable itself (tests/inline-sockets.runsettings), and the child inherits it.
         Assert.That(await EventThreadsAsync(fr, operatorValue: ""), Is.EqualTo(Environment.ProcessorCount),

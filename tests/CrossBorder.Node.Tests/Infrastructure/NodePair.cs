@@ -36,6 +36,17 @@ public sealed class NodePair : IAsyncDisposable
         return new NodePair(fr, gb, clock);
     }
 
+    /// <summary>The two nodes, each other's peer, neither started: a test starts them (or replicas of them) its own way.</summary>
+    public static async Task<NodePair> UnstartedAsync()
+    {
+        var clock = new TestClock();
+        var fr = new TestNode("FR", await TestDatabase.CreateAsync("fr"), new TestClock(clock));
+        var gb = new TestNode("GB", await TestDatabase.CreateAsync("gb"), new TestClock(clock));
+        fr.Peer = gb;
+        gb.Peer = fr;
+        return new NodePair(fr, gb, clock);
+    }
+
     public static JsonObject ExampleReferral() => JsonNode.Parse(ExampleDocuments.Referral)!.AsObject();
 
     public static async Task<HttpResponseMessage> PostReferralAsync(HttpClient client, JsonNode body, string? idempotencyKey = null,

@@ -14,11 +14,8 @@ public sealed class LeaseRenewalTests
     [Test]
     public async Task SendLongerThanItsLease_HolderRenews_OtherReplicaNeverClaimsIt()
     {
-        var clock = new TestClock();
-        await using var fr = new TestNode("FR", await TestDatabase.CreateAsync("fr"), clock);
-        await using var gb = new TestNode("GB", await TestDatabase.CreateAsync("gb"), clock);
-        fr.Peer = gb;
-        gb.Peer = fr;
+        await using var pair = await NodePair.UnstartedAsync();
+        var (fr, gb) = (pair.Fr, pair.Gb);
 
         // GB's port accepts connections and never answers: the send hangs, holding its claim.
         await using var blackhole = new BlackholePeer(gb.Port);

@@ -15,11 +15,8 @@ public sealed class ReplicaHandOverTests
     [Test]
     public async Task TwoReplicasCreatingAtOnce_ReferenceNumbersUnique_AndSequencersHandOverWhenTheLeaderStops()
     {
-        var clock = new TestClock();
-        await using var fr = new TestNode("FR", await TestDatabase.CreateAsync("fr"), clock);
-        await using var gb = new TestNode("GB", await TestDatabase.CreateAsync("gb"), clock);
-        fr.Peer = gb;
-        gb.Peer = fr;
+        await using var pair = await NodePair.UnstartedAsync();
+        var (fr, gb) = (pair.Fr, pair.Gb);
         await gb.StartAsync();
         await fr.StartAsync(); // first: it takes both sequencers' locks
         await NodePair.EventuallyAsync(() => HoldersAsync(fr.ConnectionString), h => h.Count == 2, because: "FR leads both sequencers");

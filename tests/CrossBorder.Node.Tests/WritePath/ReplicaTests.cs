@@ -18,11 +18,8 @@ public sealed class ReplicaTests
     [Test]
     public async Task ReplicaKilledMidSend_OtherReplicaDeliversItsMessagesWithin15Seconds()
     {
-        var clock = new TestClock();
-        await using var fr = new TestNode("FR", await TestDatabase.CreateAsync("fr"), clock);
-        await using var gb = new TestNode("GB", await TestDatabase.CreateAsync("gb"), clock);
-        fr.Peer = gb;
-        gb.Peer = fr;
+        await using var pair = await NodePair.UnstartedAsync();
+        var (fr, gb) = (pair.Fr, pair.Gb);
 
         // GB's port accepts connections and never answers: A's sends hang, holding their claims.
         var blackhole = new BlackholePeer(gb.Port);
@@ -82,11 +79,8 @@ public sealed class ReplicaTests
     [Test]
     public async Task ReplicaAskedToStopMidSend_ExitsCleanly_AndHandsItsClaimsBack()
     {
-        var clock = new TestClock();
-        await using var fr = new TestNode("FR", await TestDatabase.CreateAsync("fr"), clock);
-        await using var gb = new TestNode("GB", await TestDatabase.CreateAsync("gb"), clock);
-        fr.Peer = gb;
-        gb.Peer = fr;
+        await using var pair = await NodePair.UnstartedAsync();
+        var (fr, gb) = (pair.Fr, pair.Gb);
         await using var blackhole = new BlackholePeer(gb.Port);
 
         var replica = NodeProcess.StartAssembly("FR-a", fr.Url.AbsoluteUri.TrimEnd('/'),
