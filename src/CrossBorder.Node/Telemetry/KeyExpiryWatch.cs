@@ -12,7 +12,7 @@ public sealed class KeyExpiryWatch(KeyExpiry keys, TimeProvider time, ILogger<Ke
 
     protected override async Task RunAsync(CancellationToken ct)
     {
-        while (!ct.IsCancellationRequested)
+        while (!Waits.IsCancellationRequested)
         {
             WarnOncePerDay();
             await Task.Delay(CheckEvery, Waits);

@@ -49,8 +49,7 @@ public abstract class NodeWorker(ILogger logger) : BackgroundService, IHostedLif
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        BeginDrain(); // a host that did not call StoppingAsync (a test's own start and stop)
-        await _stopWaiting.CancelAsync();
+        await StoppingAsync(cancellationToken); // for a host that did not call it (a test's own start and stop); the window counts from the first call
         if (ExecuteTask is { IsCompleted: false } running)
         {
             // The drain is one window for every worker, from the host's first step: the host stops them one after another,

@@ -199,9 +199,8 @@ public sealed class RetentionTests
                 return await take.ExecuteScalarAsync();
             }, held => held is not null, because: "FR has tried to send while GB is down, and is between two attempts");
             var erasing = pair.Fr.Services.GetRequiredService<Erasure>().EraseAsync(Guid.Parse(queued), "fr-operator", "order", CancellationToken.None);
-            await NodePair.EventuallyAsync(() => Db.CountAsync(fr, """
-                SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%erase_referral%'
-                """), n => n == 1, because: "the erasure waits for the held message row");
+            await NodePair.EventuallyAsync(() => Db.LockWaitersAsync(fr, "erase_referral"), n => n == 1,
+                because: "the erasure waits for the held message row");
             await tx.CommitAsync();
             await erasing;
         }

@@ -33,6 +33,12 @@ internal static class Db
         return values;
     }
 
+    /// <summary>Statements on this database waiting for a lock whose text names <paramref name="names"/> (a table, a function).</summary>
+    public static Task<long> LockWaitersAsync(string connectionString, string names) => CountAsync(connectionString, $"""
+        SELECT count(*) FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%{names}%'
+        """);
+
     /// <summary>Outgoing messages of the node in <paramref name="state"/>.</summary>
     public static Task<long> OutgoingAsync(string connectionString, string state) =>
         CountAsync(connectionString, $"SELECT count(*) FROM messages WHERE direction = 'outgoing' AND state = '{state}'");

@@ -27,10 +27,7 @@ internal sealed class KeyHolder(NpgsqlConnection connection, NpgsqlTransaction t
     }
 
     /// <summary>Statements on <paramref name="node"/>'s database waiting for a lock on an idempotency key.</summary>
-    public static Task<long> WaitersAsync(TestNode node) => Db.CountAsync(node.ConnectionString, """
-        SELECT count(*) FROM pg_stat_activity
-        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%idempotency_keys%'
-        """);
+    public static Task<long> WaitersAsync(TestNode node) => Db.LockWaitersAsync(node.ConnectionString, "idempotency_keys");
 
     public async ValueTask DisposeAsync()
     {

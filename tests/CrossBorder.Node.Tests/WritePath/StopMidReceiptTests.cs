@@ -30,10 +30,8 @@ public sealed class StopMidReceiptTests
         await using (var lockCase = new NpgsqlCommand($"SELECT 1 FROM referrals WHERE id = '{id}' FOR UPDATE", connection, caseLock))
             await lockCase.ExecuteNonQueryAsync();
         await pair.Gb.StartAsync();
-        await NodePair.EventuallyAsync(() => Db.CountAsync(pair.Fr.ConnectionString, """
-                SELECT count(*) FROM pg_stat_activity
-                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%referrals%'
-                """), n => n >= 1, TimeSpan.FromSeconds(60), "GB took the message; FR's receipt waits for the case");
+        await NodePair.EventuallyAsync(() => Db.LockWaitersAsync(pair.Fr.ConnectionString, "referrals"), n => n >= 1,
+            TimeSpan.FromSeconds(60), "GB took the message; FR's receipt waits for the case");
 
         await pair.Fr.StopAsync(); // the drain ends with the receipt's statement still waiting
         await caseLock.CommitAsync();

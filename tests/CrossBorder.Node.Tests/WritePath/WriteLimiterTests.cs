@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using CrossBorder.Node.Http;
 using CrossBorder.Node.Tests.Infrastructure;
@@ -47,6 +48,18 @@ public sealed class WriteLimiterTests
     public async Task AQueuedWrite_WhoseCallerLeft_NeverRuns_AndEndsWithoutAnError()
     {
         var logs = new LogCapture();
+        var statuses = new System.Collections.Concurrent.ConcurrentQueue<string?>(); // of FR's creates, as its server spans record them
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "Microsoft.AspNetCore",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a =>
+            {
+                if (a.GetTagItem("http.request.method") as string == "POST" && a.GetTagItem("url.path") as string == "/api/v1/referrals")
+                    statuses.Enqueue(a.GetTagItem("http.response.status_code")?.ToString());
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
         await using var pair = await NodePair.StartAsync(adjust: (_, c) =>
         {
             c["RateLimit:MaxConcurrentWrites"] = "1";
@@ -77,12 +90,15 @@ public sealed class WriteLimiterTests
         // The queue serves the oldest first: had the second write still waited, it would have run before this one.
         using (var third = await NodePair.PostReferralAsync(client, NodePair.ExampleReferral()))
             Assert.That(third.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        // A server span ends just after its answer is sent: wait for the three.
+        await NodePair.EventuallyAsync(() => Task.FromResult(statuses.Count), n => n == 3, TimeSpan.FromSeconds(10), "the creates' spans ended");
         var ran = await Db.CountAsync(pair.Fr.ConnectionString, $"SELECT count(*) FROM idempotency_keys WHERE key = '{queued}'");
         Assert.Multiple(() =>
         {
             Assert.That(ran, Is.Zero, "the write whose caller left never ran");
             Assert.That(logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => $"{e.Category}: {e.Message}"), Is.Empty,
                 "a caller leaving is no error of the node's");
+            Assert.That(statuses, Is.EquivalentTo(new[] { "201", "499", "201" }), "the departed caller's request ended 499, never 500");
         });
     }
 
